@@ -1,0 +1,123 @@
+//! The driver against a real browser socket and a real local echo server.
+//!
+//! Run by `wasm-pack test --headless --chrome` from `scripts/test.sh`, which starts the echo server
+//! on a free loopback port and passes its URL at compile time as `RWS_TEST_ECHO_URL`.
+#![cfg(target_arch = "wasm32")]
+
+use gloo_timers::future::TimeoutFuture;
+use resilient_websocket::WebDriver;
+use std::cell::RefCell;
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const ECHO_URL: Option<&str> = option_env!("RWS_TEST_ECHO_URL");
+
+/// One call of the driver's `emit(kind, a, b, c)` callback.
+#[derive(Clone, Debug)]
+struct Emitted {
+    kind: String,
+    a: JsValue,
+    b: JsValue,
+    c: JsValue,
+}
+
+type Log = Rc<RefCell<Vec<Emitted>>>;
+
+/// A driver for `url` whose events are appended to the returned log.
+fn driver(
+    url: &str,
+) -> (
+    WebDriver,
+    Log,
+    Closure<dyn FnMut(JsValue, JsValue, JsValue, JsValue)>,
+) {
+    let log: Log = Rc::default();
+    let sink = log.clone();
+    let emit = Closure::<dyn FnMut(JsValue, JsValue, JsValue, JsValue)>::new(
+        move |kind: JsValue, a, b, c| {
+            sink.borrow_mut().push(Emitted {
+                kind: kind.as_string().unwrap_or_default(),
+                a,
+                b,
+                c,
+            })
+        },
+    );
+    let constructor = js_sys::Reflect::get(&js_sys::global(), &"WebSocket".into())
+        .expect("the browser has a global WebSocket");
+    let driver = WebDriver::new(
+        url.to_owned(),
+        js_sys::Array::new(),
+        constructor.unchecked_into(),
+        emit.as_ref().unchecked_ref::<js_sys::Function>().clone(),
+    );
+    (driver, log, emit)
+}
+
+/// Waits (up to 5 s) for the `n`-th event of `kind` and returns it.
+async fn next(log: &Log, kind: &str, n: usize) -> Emitted {
+    for _ in 0..500 {
+        if let Some(found) = log.borrow().iter().filter(|e| e.kind == kind).nth(n - 1) {
+            return found.clone();
+        }
+        TimeoutFuture::new(10).await;
+    }
+    panic!("no '{kind}' event #{n} within 5 s; saw {:?}", log.borrow());
+}
+
+#[wasm_bindgen_test]
+async fn echoes_a_message_through_a_real_server_then_closes() {
+    let url = ECHO_URL.expect("RWS_TEST_ECHO_URL names the echo server scripts/test.sh starts");
+    let (driver, log, _emit) = driver(url);
+    assert_eq!(driver.ready_state(), 0, "CONNECTING until the socket opens");
+
+    next(&log, "open", 1).await;
+    assert_eq!(driver.ready_state(), 1);
+    assert_eq!(driver.connection_state(), "open");
+
+    assert_eq!(driver.send("hello".into(), 5.0), None);
+    let echoed = next(&log, "message", 1).await;
+    assert_eq!(echoed.a.as_string().as_deref(), Some("hello"));
+
+    assert_eq!(driver.close(Some(1000), Some("done".into())), None);
+    assert_eq!(
+        driver.ready_state(),
+        2,
+        "CLOSING until the handshake completes"
+    );
+    let closed = next(&log, "close", 1).await;
+    assert_eq!(closed.a.as_f64(), Some(1000.0));
+    assert_eq!(closed.b.as_string().as_deref(), Some("done"));
+    assert_eq!(closed.c.as_bool(), Some(true));
+    assert_eq!(driver.ready_state(), 3);
+
+    assert_eq!(
+        driver.send("late".into(), 4.0).as_deref(),
+        Some("InvalidStateError"),
+        "a message after a terminal close is refused, not dropped silently"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn queues_while_connecting_and_sends_on_open() {
+    let url = ECHO_URL.expect("RWS_TEST_ECHO_URL names the echo server scripts/test.sh starts");
+    let (driver, log, _emit) = driver(url);
+    assert_eq!(driver.send("first".into(), 5.0), None);
+    assert_eq!(driver.send("second".into(), 6.0), None);
+    assert_eq!(
+        driver.buffered_amount(),
+        11.0,
+        "queued bytes count in bufferedAmount"
+    );
+
+    next(&log, "open", 1).await;
+    let first = next(&log, "message", 1).await;
+    let second = next(&log, "message", 2).await;
+    assert_eq!(first.a.as_string().as_deref(), Some("first"));
+    assert_eq!(second.a.as_string().as_deref(), Some("second"));
+    assert_eq!(driver.close(None, None), None);
+    next(&log, "close", 1).await;
+}
