@@ -13,8 +13,81 @@
 //! Every underlying socket carries a [`Generation`]. Inputs and outputs name the generation they
 //! concern; inputs for a generation other than the live one are ignored, so a late event from a
 //! replaced socket cannot corrupt the state.
+//!
+//! # Driving it
+//!
+//! ```
+//! use resilient_websocket::machine::{Config, Event, Machine, Output};
+//!
+//! let mut machine = Machine::new(Config::default(), 42, 0);
+//! while let Some(output) = machine.poll_output() {
+//!     match output {
+//!         Output::Connect { gen } => { /* open a browser WebSocket tagged `gen` */ }
+//!         Output::Transmit { gen, id } => { /* send the payload kept under `id` on `gen` */ }
+//!         Output::SendHeartbeat { gen } => { /* send heartbeat.message on `gen` */ }
+//!         Output::CloseSocket { gen, code, reason, detach } => { /* ws.close(code, reason) */ }
+//!         Output::Replay { gen } => {
+//!             // After the `open` handlers ran: filter (JS) without holding the machine, then
+//!             let rejected = [];
+//!             machine.replay(0, gen, &rejected);
+//!         }
+//!         Output::Emit(event) => { /* collect; dispatch after releasing the borrow */ }
+//!     }
+//! }
+//! // Re-arm the one timer; when it fires, call `machine.handle_timeout(now)` and drain again.
+//! let _next_deadline = machine.poll_timeout();
+//! ```
+//!
+//! # Decisions the driver must know
+//!
+//! - **Pongs.** The driver decides `is_pong` with the user's matcher. Any inbound message counts as
+//!   traffic; `is_pong` only suppresses [`Event::Message`]. With `heartbeat.exposePongs`, pass
+//!   `is_pong = false`.
+//! - **Replay is two-phase.** On open the core emits `Emit(Open)` and, if messages are queued,
+//!   [`Output::Replay`]; nothing queued is transmitted before the driver calls [`Machine::replay`]
+//!   (optionally after [`Machine::replay_candidates`] and a JS filter). A `send()` while OPEN is
+//!   transmitted at once, even while the replay is pending: that is how a subscribe sent in
+//!   `onopen` goes first.
+//! - **Closes the core initiates** (heartbeat death, connect timeout, pagehide/freeze,
+//!   `reconnect()`) emit [`Output::CloseSocket`] with `detach: true` and synthesize the user's
+//!   [`Event::Close`] at once; the real close of that socket may never come and is not awaited.
+//!   [`Output::CloseSocket::code`] is always one `WebSocket.close()` accepts (1000 or
+//!   3000–4999); the code in the synthesized [`Event::Close`] may differ (1001, 1006).
+//! - **The user's `close()`** keeps the socket attached (`detach: false`) and the `close` event
+//!   comes from the real [`Machine::handle_close`], as natively. If it does not come within
+//!   `connectTimeout`, the core stops waiting: `CloseSocket { detach: true }`, then a `close`
+//!   event with 1006.
+//! - **`shouldReconnect`** runs in the driver before [`Machine::handle_close`], which takes its
+//!   answer as a [`Verdict`]. Closes the core initiates itself always follow the default policy.
+//! - **Initial environment.** Right after [`Machine::new`], call [`Machine::handle_offline`] if
+//!   `navigator.onLine` is false and [`Machine::handle_visibility`] if the document is hidden.
 
 use std::collections::VecDeque;
+
+mod backoff;
+mod config;
+mod heartbeat;
+mod outbox;
+mod policy;
+mod rng;
+pub mod validate;
+
+pub use config::{BufferConfig, Config, HeartbeatConfig, Jitter, Overflow, ReconnectConfig};
+pub use policy::{is_terminal_code, retry_after_ms, Verdict};
+
+use backoff::Backoff;
+use heartbeat::{Due, Liveness};
+use outbox::{Outbox, Queued};
+use policy::Decision;
+use rng::Rng;
+
+/// How long an online/offline probe waits for any inbound traffic (capped by
+/// `heartbeat.timeout`): a connection that survived a network change answers within a round trip.
+pub const PROBE_TIMEOUT: Millis = 3000;
+
+/// The attempt after the browser comes back online starts within `0..=ONLINE_JITTER` ms (capped
+/// by `maxDelay`), so that every tab of a site does not reconnect in the same millisecond.
+pub const ONLINE_JITTER: Millis = 1000;
 
 /// Milliseconds on the driver's monotonic clock (`performance.now()` in the browser).
 pub type Millis = u64;
@@ -123,7 +196,8 @@ pub enum Event {
     Message,
     /// An underlying socket failed (fired before its `Close`).
     Error,
-    /// An underlying socket closed (or was abandoned by the core).
+    /// An underlying socket closed (or was abandoned by the core). `readyState` after the batch
+    /// tells whether a reconnect follows (`CONNECTING`) or not (`CLOSED`).
     Close {
         /// The close code (1006 when the connection was lost without a close frame).
         code: u16,
@@ -139,9 +213,10 @@ pub enum Event {
         /// The new state.
         to: ConnectionState,
     },
-    /// A reconnect attempt was scheduled.
+    /// An automatic attempt was scheduled (after a loss, on `online`, on pageshow/resume). Not
+    /// emitted for the first connection nor for the user's `reconnect()`.
     Reconnecting {
-        /// 1 for the first retry after a loss, counting up while attempts fail.
+        /// 1 for the first retry after a reset, counting up while attempts fail.
         attempt: u32,
         /// Milliseconds until the attempt starts.
         delay: Millis,
@@ -182,14 +257,25 @@ pub enum Output {
         /// The socket to send on.
         gen: Generation,
     },
-    /// Close the socket `gen` with this code and reason, and detach from it.
+    /// Close the socket `gen` with `ws.close(code, reason)`.
     CloseSocket {
         /// The socket to close.
         gen: Generation,
-        /// The close code.
+        /// The close code: always 1000 or 3000–4999, which `WebSocket.close()` accepts.
         code: u16,
-        /// The close reason.
+        /// The close reason (at most 123 UTF-8 bytes).
         reason: String,
+        /// `true`: the core has already told the user about this close; drop the socket's
+        /// handlers now (its events would be ignored anyway). `false` (only after the user's
+        /// `close()`): keep listening, the core waits for this socket's `close` event.
+        detach: bool,
+    },
+    /// The socket `gen` opened and its `open` event was emitted just before. Once the `open`
+    /// handlers ran, call [`Machine::replay`] (or first [`Machine::replay_candidates`] when the
+    /// user has a replay filter). Only emitted when messages are queued.
+    Replay {
+        /// The socket that opened.
+        gen: Generation,
     },
     /// Dispatch an event to the user.
     Emit(Event),
@@ -213,14 +299,15 @@ pub enum CloseError {
     ReasonTooLong,
 }
 
-/// The counters exposed as `stats`.
+/// The counters exposed as `stats`, from [`Machine::stats`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Stats {
     /// Connection attempts started.
     pub attempts: u32,
     /// Successful opens after the first.
     pub reconnects: u32,
-    /// Milliseconds spent not open after the first open.
+    /// Milliseconds spent waiting for or attempting a connection after the first open (the time
+    /// after the user's `close()` or a give-up does not count), up to `now`.
     pub downtime_ms: Millis,
     /// The last heartbeat round trip.
     pub last_rtt: Option<Millis>,
@@ -234,75 +321,129 @@ pub struct Stats {
     pub replayed: u32,
 }
 
-/// Options that shape the machine. Validated before use by [`Config::validate`].
-#[derive(Clone, Debug, PartialEq)]
-pub struct Config {
-    /// Fixed delay between attempts, in milliseconds.
-    pub reconnect_delay: Millis,
-    /// Do not connect until [`Machine::reconnect`] is called.
-    pub start_closed: bool,
+/// Where the connection is. Exactly one variant holds a socket at a time, which is what makes
+/// "never two live sockets" hold by construction.
+#[derive(Clone, Debug)]
+enum Phase {
+    /// No socket. `retry_at`: when the next attempt starts; `None` while offline or suspended by
+    /// the page lifecycle.
+    Waiting { retry_at: Option<Millis> },
+    /// The socket `gen` is handshaking and is abandoned at `deadline`.
+    Connecting { gen: Generation, deadline: Millis },
+    /// The socket `gen` is open.
+    Open {
+        gen: Generation,
+        opened_at: Millis,
+        liveness: Liveness,
+    },
+    /// The user closed the socket `gen`; its close event is awaited until `deadline`.
+    Closing {
+        gen: Generation,
+        code: u16,
+        deadline: Millis,
+    },
+    /// Terminal until [`Machine::reconnect`].
+    Closed,
 }
 
-impl Default for Config {
-    fn default() -> Self {
-        Config {
-            reconnect_delay: 1000,
-            start_closed: false,
+impl Phase {
+    fn live_gen(&self) -> Option<Generation> {
+        match *self {
+            Phase::Connecting { gen, .. }
+            | Phase::Open { gen, .. }
+            | Phase::Closing { gen, .. } => Some(gen),
+            Phase::Waiting { .. } | Phase::Closed => None,
         }
     }
 }
 
-impl Config {
-    /// Checks every option's range.
-    pub fn validate(&self) -> Result<(), String> {
-        Ok(())
-    }
+/// The close event the user is told about when a socket goes away.
+struct CloseInfo {
+    code: u16,
+    reason: String,
+    was_clean: bool,
 }
 
-/// A message waiting in the outbound queue.
-#[derive(Clone, Copy, Debug)]
-struct Queued {
-    id: MsgId,
-    bytes: u64,
+impl CloseInfo {
+    fn new(code: u16, reason: &str, was_clean: bool) -> CloseInfo {
+        CloseInfo {
+            code,
+            reason: reason.to_owned(),
+            was_clean,
+        }
+    }
 }
 
 /// The connection state machine. See the module docs for how to drive it.
 #[derive(Debug)]
 pub struct Machine {
     config: Config,
-    state: ConnectionState,
+    phase: Phase,
+    /// The state last announced by [`Event::StateChange`].
+    reported: ConnectionState,
+    /// The last generation handed out.
     gen: Generation,
-    /// The socket of `gen` exists (an attempt or an open connection).
-    socket_live: bool,
-    next_attempt_at: Option<Millis>,
-    outbox: VecDeque<Queued>,
+    /// The browser's `navigator.onLine`, as reported (always true when `network` is off).
+    online: bool,
+    hidden: bool,
+    /// pagehide/freeze closed the socket; nothing connects until pageshow/resume.
+    suspended: bool,
+    /// No loss since construction or since `reconnect()` from CLOSED: `connecting`, not
+    /// `reconnecting`.
+    first_cycle: bool,
+    ever_opened: bool,
+    /// Retries scheduled since the backoff was last reset.
+    attempt: u32,
+    backoff: Backoff,
+    rng: Rng,
+    outbox: Outbox,
+    /// The open socket's [`Output::Replay`] has not been answered yet.
+    replay_pending: bool,
     next_id: u64,
     outputs: VecDeque<Output>,
     stats: Stats,
+    /// When the current stretch of downtime started.
+    down_since: Option<Millis>,
 }
 
 impl Machine {
     /// Creates a machine; unless `start_closed`, the first [`Output::Connect`] is ready at once.
-    pub fn new(config: Config, _seed: u64, _now: Millis) -> Machine {
+    /// With `start_closed` the machine is CLOSED (and `send` refuses) until
+    /// [`Machine::reconnect`].
+    pub fn new(config: Config, seed: u64, now: Millis) -> Machine {
         let start_closed = config.start_closed;
         let mut machine = Machine {
+            backoff: Backoff::new(&config.reconnect),
             config,
-            state: ConnectionState::Connecting,
+            phase: Phase::Closed,
+            // The initial state is not announced: nobody listens before the constructor returns.
+            reported: if start_closed {
+                ConnectionState::Closed
+            } else {
+                ConnectionState::Connecting
+            },
             gen: Generation(0),
-            socket_live: false,
-            next_attempt_at: None,
-            outbox: VecDeque::new(),
+            online: true,
+            hidden: false,
+            suspended: false,
+            first_cycle: true,
+            ever_opened: false,
+            attempt: 0,
+            rng: Rng::new(seed),
+            outbox: Outbox::default(),
+            replay_pending: false,
             next_id: 0,
             outputs: VecDeque::new(),
             stats: Stats::default(),
+            down_since: None,
         };
-        if start_closed {
-            machine.state = ConnectionState::Closed;
-        } else {
-            machine.connect();
+        if !start_closed {
+            machine.start_attempt(now);
         }
         machine
     }
+
+    // ---- polls ----
 
     /// The next side effect to perform, or `None` when drained.
     #[must_use]
@@ -310,67 +451,108 @@ impl Machine {
         self.outputs.pop_front()
     }
 
-    /// When [`Machine::handle_timeout`] should be called next.
+    /// When [`Machine::handle_timeout`] should be called next: the earliest of the backoff, the
+    /// connect timeout, the closing-handshake wait and the heartbeat deadlines. After
+    /// `handle_timeout(now)` it is always later than `now` (or `None`).
     #[must_use]
     pub fn poll_timeout(&self) -> Option<Millis> {
-        self.next_attempt_at
+        match &self.phase {
+            Phase::Waiting { retry_at } => *retry_at,
+            Phase::Connecting { deadline, .. } | Phase::Closing { deadline, .. } => Some(*deadline),
+            Phase::Open { liveness, .. } => self
+                .config
+                .heartbeat
+                .as_ref()
+                .and_then(|hb| liveness.deadline(hb)),
+            Phase::Closed => None,
+        }
     }
 
     /// The user-visible `readyState`.
     pub fn ready_state(&self) -> ReadyState {
-        self.state.ready_state()
+        self.reported.ready_state()
     }
 
     /// The user-visible `connectionState`.
     pub fn connection_state(&self) -> ConnectionState {
-        self.state
+        self.reported
     }
 
     /// Bytes waiting in the outbound queue (the socket's own `bufferedAmount` is added by the driver).
     pub fn queued_bytes(&self) -> u64 {
-        self.outbox.iter().map(|q| q.bytes).sum()
+        self.outbox.bytes()
     }
 
-    /// The counters of `stats`.
-    pub fn stats(&self) -> Stats {
+    /// The counters of `stats` at `now`.
+    pub fn stats(&self, now: Millis) -> Stats {
+        let ongoing = self.down_since.map_or(0, |since| now.saturating_sub(since));
         Stats {
+            downtime_ms: self.stats.downtime_ms.saturating_add(ongoing),
             queued: self.outbox.len() as u32,
-            queued_bytes: self.queued_bytes(),
+            queued_bytes: self.outbox.bytes(),
             ..self.stats
         }
     }
 
-    /// The socket `gen` opened.
-    pub fn handle_open(&mut self, _now: Millis, gen: Generation) {
-        if !self.is_live(gen) || self.state == ConnectionState::Closing {
+    // ---- socket events ----
+
+    /// The socket `gen` opened: emits [`Event::Open`], then [`Output::Replay`] if messages wait.
+    pub fn handle_open(&mut self, now: Millis, gen: Generation) {
+        if !matches!(self.phase, Phase::Connecting { gen: g, .. } if g == gen) {
             return;
         }
-        if self.stats.attempts > 1 {
-            self.stats.reconnects += 1;
+        if self.ever_opened {
+            self.stats.reconnects = self.stats.reconnects.saturating_add(1);
         }
-        self.set_state(ConnectionState::Open);
+        self.set_phase(
+            now,
+            Phase::Open {
+                gen,
+                opened_at: now,
+                liveness: Liveness::new(now),
+            },
+        );
+        self.ever_opened = true;
+        self.first_cycle = false;
         self.emit(Event::Open { gen });
-        while let Some(queued) = self.outbox.pop_front() {
-            self.stats.replayed += 1;
-            self.outputs.push_back(Output::Transmit { gen, id: queued.id });
+        if self.outbox.len() > 0 {
+            self.replay_pending = true;
+            self.outputs.push_back(Output::Replay { gen });
         }
     }
 
-    /// A message arrived on the socket `gen`; `is_pong` when it matched the heartbeat pong.
-    pub fn handle_message(&mut self, _now: Millis, gen: Generation, is_pong: bool) {
-        if self.is_live(gen) && self.state == ConnectionState::Open && !is_pong {
+    /// A message arrived on the socket `gen`; `is_pong` when it matched the heartbeat pong (and
+    /// pongs are not exposed). Any message proves the connection alive; the first one after a
+    /// ping emits [`Event::Heartbeat`].
+    pub fn handle_message(&mut self, now: Millis, gen: Generation, is_pong: bool) {
+        match &mut self.phase {
+            Phase::Open {
+                gen: g, liveness, ..
+            } if *g == gen => {
+                if let Some(rtt) = liveness.on_traffic(now) {
+                    self.stats.last_rtt = Some(rtt);
+                    self.emit(Event::Heartbeat { rtt });
+                }
+            }
+            // Messages still arrive during the closing handshake, as natively.
+            Phase::Closing { gen: g, .. } if *g == gen => {}
+            _ => return,
+        }
+        if !is_pong {
             self.emit(Event::Message);
         }
     }
 
-    /// The socket `gen` reported an error.
+    /// The socket `gen` reported an error (fired before its `Close`).
     pub fn handle_error(&mut self, _now: Millis, gen: Generation) {
-        if self.is_live(gen) {
+        if self.phase.live_gen() == Some(gen) {
             self.emit(Event::Error);
         }
     }
 
-    /// The socket `gen` closed.
+    /// The socket `gen` closed. `verdict` is the answer of the user's `shouldReconnect`, which the
+    /// driver calls before this (`None` without a predicate); it is ignored after the user's
+    /// `close()`, which is terminal regardless.
     pub fn handle_close(
         &mut self,
         now: Millis,
@@ -378,131 +560,553 @@ impl Machine {
         code: u16,
         reason: &str,
         was_clean: bool,
+        verdict: Option<Verdict>,
     ) {
-        if !self.is_live(gen) {
+        match self.phase {
+            Phase::Closing { gen: g, .. } if g == gen => {
+                self.set_phase(now, Phase::Closed);
+                self.emit_close(CloseInfo::new(code, reason, was_clean));
+            }
+            Phase::Connecting { gen: g, .. } | Phase::Open { gen: g, .. } if g == gen => {
+                let decision = policy::decide(code, reason, verdict, &self.config.reconnect);
+                self.lose(now, CloseInfo::new(code, reason, was_clean), decision);
+            }
+            _ => {}
+        }
+    }
+
+    /// The driver's timer fired at `now`. Acts on every deadline that has passed; nothing happens
+    /// otherwise, so a late or spurious firing is harmless.
+    pub fn handle_timeout(&mut self, now: Millis) {
+        match &mut self.phase {
+            Phase::Waiting { retry_at: Some(at) } if *at <= now => self.start_attempt(now),
+            Phase::Connecting { gen, deadline } if *deadline <= now => {
+                let gen = *gen;
+                self.close_socket(gen, 1000, "connect timeout");
+                self.emit(Event::Error);
+                let close = CloseInfo::new(1006, "connect timeout", false);
+                self.lose(now, close, Decision::BACKOFF);
+            }
+            Phase::Closing {
+                gen,
+                code,
+                deadline,
+            } if *deadline <= now => {
+                let (gen, code) = (*gen, *code);
+                self.close_socket(gen, code, "");
+                self.set_phase(now, Phase::Closed);
+                self.emit_close(CloseInfo::new(1006, "", false));
+            }
+            Phase::Open { gen, liveness, .. } => {
+                let Some(hb) = &self.config.heartbeat else {
+                    return;
+                };
+                let gen = *gen;
+                match liveness.check(now, hb, self.hidden) {
+                    Due::Nothing => {}
+                    Due::SendPing => self.outputs.push_back(Output::SendHeartbeat { gen }),
+                    Due::Dead => {
+                        self.close_socket(gen, 4000, "heartbeat timeout");
+                        let close = CloseInfo::new(4000, "heartbeat timeout", false);
+                        self.lose(now, close, Decision::BACKOFF);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    // ---- environment events ----
+
+    /// The browser fired `online`: the backoff resets; without a socket an attempt starts within
+    /// `0..=ONLINE_JITTER` ms; an open socket is probed at once with a short deadline (heartbeat
+    /// on). No-op unless `network`.
+    pub fn handle_online(&mut self, now: Millis) {
+        if !self.config.network {
             return;
         }
-        self.socket_live = false;
-        let terminal = self.state == ConnectionState::Closing;
-        if terminal {
-            self.set_state(ConnectionState::Closed);
-        } else {
-            self.set_state(ConnectionState::Reconnecting);
-            let delay = self.config.reconnect_delay;
-            self.next_attempt_at = Some(now + delay);
-            self.emit(Event::Reconnecting { attempt: 1, delay });
+        self.online = true;
+        if matches!(self.phase, Phase::Closing { .. } | Phase::Closed) {
+            return;
         }
-        self.emit(Event::Close {
-            code,
-            reason: reason.to_owned(),
-            was_clean,
-        });
-    }
-
-    /// The driver's timer fired at `now`. Nothing happens unless a deadline has passed.
-    pub fn handle_timeout(&mut self, now: Millis) {
-        if self.next_attempt_at.is_some_and(|at| at <= now) {
-            self.next_attempt_at = None;
-            self.connect();
+        self.reset_backoff();
+        match self.phase {
+            Phase::Waiting { .. } if !self.suspended => {
+                let cap = ONLINE_JITTER.min(self.config.reconnect.max_delay);
+                let delay = self.rng.between(0, cap);
+                self.schedule(now, delay);
+            }
+            Phase::Open { .. } => self.probe(now),
+            _ => self.sync_state(),
         }
     }
 
-    /// The user's `send()` of a message of `bytes` bytes. On success the driver stores the payload
-    /// under the returned id before draining the outputs.
-    pub fn send(&mut self, _now: Millis, bytes: u64) -> Result<MsgId, SendError> {
-        if self.state.ready_state() != ReadyState::Connecting && self.state != ConnectionState::Open
+    /// The browser fired `offline`: a pending retry is suspended (no attempt is burned while
+    /// offline; a socket failing now does not count either); an open socket is kept and, with
+    /// heartbeat on, probed. No-op unless `network`.
+    pub fn handle_offline(&mut self, now: Millis) {
+        if !self.config.network {
+            return;
+        }
+        self.online = false;
+        match self.phase {
+            Phase::Waiting { .. } => self.set_phase(now, Phase::Waiting { retry_at: None }),
+            Phase::Open { .. } => self.probe(now),
+            _ => {}
+        }
+    }
+
+    /// `visibilitychange`. On becoming visible, a pong deadline that passed while hidden is
+    /// re-probed (a fresh ping with the full `heartbeat.timeout`) before it counts; other passed
+    /// deadlines are acted on at once. No-op unless `pageLifecycle`.
+    pub fn handle_visibility(&mut self, now: Millis, visible: bool) {
+        if !self.config.page_lifecycle {
+            return;
+        }
+        let was_hidden = self.hidden;
+        self.hidden = !visible;
+        if !(visible && was_hidden) {
+            return;
+        }
+        if let (Phase::Open { gen, liveness, .. }, Some(hb)) =
+            (&mut self.phase, &self.config.heartbeat)
         {
-            return Err(SendError::InvalidState);
+            if liveness.needs_reprobe(now) {
+                liveness.probe(now, now.saturating_add(hb.timeout));
+                let gen = *gen;
+                self.outputs.push_back(Output::SendHeartbeat { gen });
+            }
         }
-        let id = MsgId(self.next_id);
-        self.next_id += 1;
-        if self.state == ConnectionState::Open {
-            self.outputs.push_back(Output::Transmit { gen: self.gen, id });
-        } else {
-            self.outbox.push_back(Queued { id, bytes });
+        self.handle_timeout(now);
+    }
+
+    /// `pagehide`: the socket is closed (user sees code 1001, wire code 1000) without making it
+    /// terminal, so the page stays bfcache-eligible; the queue is kept and nothing reconnects
+    /// until [`Machine::handle_pageshow`] with `persisted` or [`Machine::handle_resume`].
+    /// No-op unless `pageLifecycle`.
+    pub fn handle_pagehide(&mut self, now: Millis) {
+        if self.config.page_lifecycle {
+            self.suspend(now);
+        }
+    }
+
+    /// `pageshow`; with `persisted` (restored from the bfcache) the connection is re-established
+    /// at once. No-op unless `pageLifecycle`.
+    pub fn handle_pageshow(&mut self, now: Millis, persisted: bool) {
+        if self.config.page_lifecycle && persisted {
+            self.unsuspend(now);
+        }
+    }
+
+    /// `freeze`: as pagehide (the Page Lifecycle guidance: close connections on freeze; a frozen
+    /// page can answer no heartbeat anyway). No-op unless `pageLifecycle`.
+    pub fn handle_freeze(&mut self, now: Millis) {
+        if self.config.page_lifecycle {
+            self.suspend(now);
+        }
+    }
+
+    /// `resume`: reconnects at once after a freeze. No-op unless `pageLifecycle`.
+    pub fn handle_resume(&mut self, now: Millis) {
+        if self.config.page_lifecycle {
+            self.unsuspend(now);
+        }
+    }
+
+    // ---- user calls ----
+
+    /// The user's `send()` of a message of `bytes` bytes. OPEN: transmitted at once. CONNECTING:
+    /// queued, or per `buffer.overflow` when full. On success the driver stores the payload under
+    /// the returned id before draining the outputs (a `drop-newest` overflow drops it in the same
+    /// batch).
+    pub fn send(&mut self, now: Millis, bytes: u64) -> Result<MsgId, SendError> {
+        let gen = match self.phase {
+            Phase::Closing { .. } | Phase::Closed => return Err(SendError::InvalidState),
+            Phase::Open { gen, .. } => Some(gen),
+            Phase::Waiting { .. } | Phase::Connecting { .. } => None,
+        };
+        let cfg = self.config.buffer;
+        if gen.is_none() && !self.outbox.fits(bytes, &cfg) {
+            match cfg.overflow {
+                Overflow::Throw => return Err(SendError::QuotaExceeded),
+                Overflow::DropOldest if Outbox::could_ever_fit(bytes, &cfg) => {
+                    while !self.outbox.fits(bytes, &cfg) {
+                        let Some(oldest) = self.outbox.pop_front() else {
+                            break;
+                        };
+                        self.drop_message(oldest.id, DropReason::Overflow);
+                    }
+                }
+                Overflow::DropOldest | Overflow::DropNewest => {
+                    let id = self.next_msg_id();
+                    self.drop_message(id, DropReason::Overflow);
+                    return Ok(id);
+                }
+            }
+        }
+        let id = self.next_msg_id();
+        match gen {
+            Some(gen) => self.outputs.push_back(Output::Transmit { gen, id }),
+            None => self.outbox.push(Queued {
+                id,
+                bytes,
+                enqueued_at: now,
+            }),
         }
         Ok(id)
     }
 
-    /// The user's `close(code, reason)`: terminal.
+    /// The user's `close(code, reason)`: terminal; queued messages are dropped
+    /// ([`DropReason::Closed`]).
+    ///
+    /// With a socket, it is closed (`detach: false`), the state is CLOSING and the `close` event
+    /// comes from the socket (or after `connectTimeout` with 1006, if the server never answers).
+    /// Without one (backoff wait, offline, after pagehide), there is no handshake to wait for: the
+    /// state goes straight to CLOSED with a clean `close` event carrying the user's code (1000 by
+    /// default) and reason, which is what a native socket whose server echoes the close reports.
+    /// Already CLOSING or CLOSED: nothing happens, as natively.
     pub fn close(
         &mut self,
-        _now: Millis,
+        now: Millis,
         code: Option<u16>,
         reason: Option<&str>,
     ) -> Result<(), CloseError> {
-        if let Some(code) = code {
-            if code != 1000 && !(3000..=4999).contains(&code) {
-                return Err(CloseError::InvalidCode);
-            }
-        }
+        validate::close_args(code, reason)?;
+        let code = code.unwrap_or(1000);
         let reason = reason.unwrap_or("");
-        if reason.len() > 123 {
-            return Err(CloseError::ReasonTooLong);
-        }
-        if matches!(
-            self.state,
-            ConnectionState::Closing | ConnectionState::Closed
-        ) {
+        if matches!(self.phase, Phase::Closing { .. } | Phase::Closed) {
             return Ok(());
         }
-        while let Some(queued) = self.outbox.pop_front() {
-            self.stats.dropped += 1;
-            self.emit(Event::Drop {
-                id: queued.id,
-                reason: DropReason::Closed,
-            });
+        self.replay_pending = false;
+        match self.phase.live_gen() {
+            Some(gen) => {
+                let deadline = now.saturating_add(self.config.reconnect.connect_timeout);
+                self.set_phase(
+                    now,
+                    Phase::Closing {
+                        gen,
+                        code,
+                        deadline,
+                    },
+                );
+                self.outputs.push_back(Output::CloseSocket {
+                    gen,
+                    code,
+                    reason: reason.to_owned(),
+                    detach: false,
+                });
+            }
+            None => {
+                self.set_phase(now, Phase::Closed);
+                self.emit_close(CloseInfo::new(code, reason, true));
+            }
         }
-        self.next_attempt_at = None;
-        if self.socket_live {
-            self.set_state(ConnectionState::Closing);
-            self.outputs.push_back(Output::CloseSocket {
-                gen: self.gen,
-                code: code.unwrap_or(1000),
-                reason: reason.to_owned(),
-            });
-        } else {
-            self.set_state(ConnectionState::Closed);
+        self.drop_queue(DropReason::Closed);
+        Ok(())
+    }
+
+    /// The user's `reconnect(code, reason)`: drops the current socket, if any (its `close` event,
+    /// clean with `code` (1000 by default) and `reason`, is emitted at once), resets the backoff
+    /// and connects now, even while offline or suspended: the user asked explicitly. Also reopens
+    /// after a terminal close or `startClosed`. The queue is kept.
+    pub fn reconnect(
+        &mut self,
+        now: Millis,
+        code: Option<u16>,
+        reason: Option<&str>,
+    ) -> Result<(), CloseError> {
+        validate::close_args(code, reason)?;
+        let close = CloseInfo::new(code.unwrap_or(1000), reason.unwrap_or(""), true);
+        self.reset_backoff();
+        self.suspended = false;
+        self.replay_pending = false;
+        let dropped = self.phase.live_gen();
+        if let Some(gen) = dropped {
+            self.close_socket(gen, close.code, &close.reason);
+            self.first_cycle = false;
+        } else if matches!(self.phase, Phase::Closed) {
+            self.first_cycle = true;
+        }
+        self.start_attempt(now);
+        // After the new attempt is under way, so that readyState reads CONNECTING during the
+        // close event: a reconnect follows.
+        if dropped.is_some() {
+            self.emit_close(close);
         }
         Ok(())
     }
 
-    /// The user's `reconnect()`: drop the current socket, if any, and connect now.
-    pub fn reconnect(&mut self, _now: Millis) {
-        if self.socket_live {
-            self.outputs.push_back(Output::CloseSocket {
-                gen: self.gen,
-                code: 1000,
-                reason: String::new(),
-            });
+    // ---- replay ----
+
+    /// The ids the `buffer.replay` filter should judge, oldest first, after dropping those older
+    /// than `buffer.ttl` ([`DropReason::Expired`]). Empty unless `gen` is open with its replay
+    /// pending. Call [`Machine::replay`] next, for the same `gen`.
+    pub fn replay_candidates(&mut self, now: Millis, gen: Generation) -> Vec<MsgId> {
+        if !self.replay_due(gen) {
+            return Vec::new();
         }
-        self.next_attempt_at = None;
-        self.connect();
+        let mut kept = Outbox::default();
+        while let Some(queued) = self.outbox.pop_front() {
+            if self.expired(&queued, now) {
+                self.drop_message(queued.id, DropReason::Expired);
+            } else {
+                kept.push(queued);
+            }
+        }
+        self.outbox = kept;
+        self.outbox.ids().collect()
     }
 
-    fn is_live(&self, gen: Generation) -> bool {
-        self.socket_live && gen == self.gen
+    /// Replays the queue on the open socket `gen`, oldest first, exactly once: expired messages
+    /// are dropped ([`DropReason::Expired`]), those in `rejected` (and all when
+    /// `buffer.replay` is false) are dropped ([`DropReason::Filtered`]), the rest are
+    /// transmitted. Does nothing unless `gen` is open with its replay pending.
+    pub fn replay(&mut self, now: Millis, gen: Generation, rejected: &[MsgId]) {
+        if !self.replay_due(gen) {
+            return;
+        }
+        self.replay_pending = false;
+        // The driver passes the rejected ids in candidate (ascending) order, so one cursor walks
+        // them beside the queue; any other order still works, by linear search. No sort: it
+        // would cost more wasm than the rest of the replay.
+        let ascending = rejected.windows(2).all(|pair| pair[0] < pair[1]);
+        let mut cursor = 0;
+        while let Some(queued) = self.outbox.pop_front() {
+            let is_rejected = if ascending {
+                while rejected.get(cursor).is_some_and(|&id| id < queued.id) {
+                    cursor += 1;
+                }
+                rejected.get(cursor) == Some(&queued.id)
+            } else {
+                rejected.contains(&queued.id)
+            };
+            if self.expired(&queued, now) {
+                self.drop_message(queued.id, DropReason::Expired);
+            } else if !self.config.buffer.replay || is_rejected {
+                self.drop_message(queued.id, DropReason::Filtered);
+            } else {
+                self.stats.replayed = self.stats.replayed.saturating_add(1);
+                self.outputs
+                    .push_back(Output::Transmit { gen, id: queued.id });
+            }
+        }
     }
 
-    fn connect(&mut self) {
-        self.gen = Generation(self.gen.0 + 1);
-        self.socket_live = true;
-        self.stats.attempts += 1;
-        let to = if self.stats.attempts == 1 {
-            ConnectionState::Connecting
-        } else {
-            ConnectionState::Reconnecting
+    fn replay_due(&self, gen: Generation) -> bool {
+        self.replay_pending && matches!(self.phase, Phase::Open { gen: g, .. } if g == gen)
+    }
+
+    fn expired(&self, queued: &Queued, now: Millis) -> bool {
+        self.config
+            .buffer
+            .ttl
+            .is_some_and(|ttl| now.saturating_sub(queued.enqueued_at) > ttl)
+    }
+
+    // ---- transitions ----
+
+    fn start_attempt(&mut self, now: Millis) {
+        self.gen = Generation(self.gen.0.wrapping_add(1));
+        self.stats.attempts = self.stats.attempts.saturating_add(1);
+        let deadline = now.saturating_add(self.config.reconnect.connect_timeout);
+        let gen = self.gen;
+        self.set_phase(now, Phase::Connecting { gen, deadline });
+        self.outputs.push_back(Output::Connect { gen });
+    }
+
+    /// Schedules the next automatic attempt (numbered after the ones already scheduled) in `delay`.
+    fn schedule(&mut self, now: Millis, delay: Millis) {
+        self.attempt = self.attempt.saturating_add(1);
+        self.set_phase(
+            now,
+            Phase::Waiting {
+                retry_at: Some(now.saturating_add(delay)),
+            },
+        );
+        self.emit(Event::Reconnecting {
+            attempt: self.attempt,
+            delay,
+        });
+    }
+
+    /// The live socket went away without the user asking (the socket's close was already
+    /// requested or reported): tell the user, then give up, wait offline, or schedule a retry.
+    fn lose(&mut self, now: Millis, close: CloseInfo, decision: Decision) {
+        if let Phase::Open { opened_at, .. } = self.phase {
+            if now.saturating_sub(opened_at) >= self.config.reconnect.min_uptime {
+                self.reset_backoff();
+            }
+        }
+        self.replay_pending = false;
+        self.first_cycle = false;
+        let Decision::Retry { delay, floor } = decision else {
+            return self.give_up(now, close);
         };
-        self.set_state(to);
-        self.outputs.push_back(Output::Connect { gen: self.gen });
+        if !self.online {
+            // The failure is most likely the network's: no attempt is burned, nothing scheduled.
+            self.set_phase(now, Phase::Waiting { retry_at: None });
+            return self.emit_close(close);
+        }
+        if self
+            .config
+            .reconnect
+            .max_retries
+            .is_some_and(|max| self.attempt >= max)
+        {
+            return self.give_up(now, close);
+        }
+        let delay = delay.unwrap_or_else(|| {
+            let n = self.attempt;
+            let cfg = &self.config.reconnect;
+            self.backoff.next_delay(cfg, n, &mut self.rng).max(floor)
+        });
+        // The new state first, so that readyState during the close event says a reconnect follows.
+        self.attempt = self.attempt.saturating_add(1);
+        self.set_phase(
+            now,
+            Phase::Waiting {
+                retry_at: Some(now.saturating_add(delay)),
+            },
+        );
+        self.emit_close(close);
+        self.emit(Event::Reconnecting {
+            attempt: self.attempt,
+            delay,
+        });
     }
 
-    fn set_state(&mut self, to: ConnectionState) {
-        let from = self.state;
+    fn give_up(&mut self, now: Millis, close: CloseInfo) {
+        self.set_phase(now, Phase::Closed);
+        self.emit_close(close);
+        self.emit(Event::GiveUp);
+        self.drop_queue(DropReason::GaveUp);
+    }
+
+    /// pagehide/freeze: close without making it terminal; no attempt until unsuspended.
+    fn suspend(&mut self, now: Millis) {
+        match self.phase {
+            Phase::Closing { .. } | Phase::Closed => {}
+            Phase::Waiting { .. } => {
+                self.suspended = true;
+                self.set_phase(now, Phase::Waiting { retry_at: None });
+            }
+            Phase::Connecting { gen, .. } | Phase::Open { gen, .. } => {
+                self.suspended = true;
+                self.replay_pending = false;
+                self.first_cycle = false;
+                self.close_socket(gen, 1000, "page hidden");
+                self.set_phase(now, Phase::Waiting { retry_at: None });
+                self.emit_close(CloseInfo::new(1001, "page hidden", true));
+            }
+        }
+    }
+
+    /// pageshow(persisted)/resume: reconnect at once (unless offline: then on `online`).
+    fn unsuspend(&mut self, now: Millis) {
+        if !self.suspended {
+            return;
+        }
+        self.suspended = false;
+        self.reset_backoff();
+        if matches!(self.phase, Phase::Waiting { .. }) && self.online {
+            self.schedule(now, 0);
+            self.start_attempt(now);
+        } else {
+            self.sync_state();
+        }
+    }
+
+    /// Probes an open socket with a short deadline (online/offline), keeping an earlier deadline.
+    fn probe(&mut self, now: Millis) {
+        if let (Phase::Open { gen, liveness, .. }, Some(hb)) =
+            (&mut self.phase, &self.config.heartbeat)
+        {
+            let short = now.saturating_add(hb.timeout.min(PROBE_TIMEOUT));
+            let deadline = liveness.pong_deadline().map_or(short, |d| d.min(short));
+            // A deadline already past belongs to a ping that went unanswered while hidden; the
+            // probe gives it a fresh chance instead of declaring death on the spot.
+            let deadline = if deadline <= now { short } else { deadline };
+            liveness.probe(now, deadline);
+            let gen = *gen;
+            self.outputs.push_back(Output::SendHeartbeat { gen });
+        }
+    }
+
+    fn reset_backoff(&mut self) {
+        self.attempt = 0;
+        self.backoff.reset(&self.config.reconnect);
+    }
+
+    /// Moves to `phase`, keeps the downtime count and announces a state change.
+    fn set_phase(&mut self, now: Millis, phase: Phase) {
+        let counts =
+            |phase: &Phase| matches!(phase, Phase::Waiting { .. } | Phase::Connecting { .. });
+        let was_down = self.ever_opened && counts(&self.phase);
+        let is_down = self.ever_opened && counts(&phase);
+        if is_down && !was_down {
+            self.down_since = Some(now);
+        } else if was_down && !is_down {
+            let since = self.down_since.take().unwrap_or(now);
+            self.stats.downtime_ms = self
+                .stats
+                .downtime_ms
+                .saturating_add(now.saturating_sub(since));
+        }
+        self.phase = phase;
+        self.sync_state();
+    }
+
+    fn sync_state(&mut self) {
+        let to = match self.phase {
+            Phase::Waiting { .. } if !self.online && !self.suspended => ConnectionState::Offline,
+            Phase::Connecting { .. } if self.first_cycle => ConnectionState::Connecting,
+            Phase::Waiting { .. } | Phase::Connecting { .. } => ConnectionState::Reconnecting,
+            Phase::Open { .. } => ConnectionState::Open,
+            Phase::Closing { .. } => ConnectionState::Closing,
+            Phase::Closed => ConnectionState::Closed,
+        };
+        let from = self.reported;
         if from != to {
-            self.state = to;
+            self.reported = to;
             self.emit(Event::StateChange { from, to });
         }
+    }
+
+    // ---- outputs ----
+
+    fn next_msg_id(&mut self) -> MsgId {
+        let id = MsgId(self.next_id);
+        self.next_id += 1;
+        id
+    }
+
+    fn drop_message(&mut self, id: MsgId, reason: DropReason) {
+        self.stats.dropped = self.stats.dropped.saturating_add(1);
+        self.emit(Event::Drop { id, reason });
+    }
+
+    fn drop_queue(&mut self, reason: DropReason) {
+        while let Some(queued) = self.outbox.pop_front() {
+            self.drop_message(queued.id, reason);
+        }
+    }
+
+    /// Closes a socket whose close the core reports itself.
+    fn close_socket(&mut self, gen: Generation, code: u16, reason: &str) {
+        self.outputs.push_back(Output::CloseSocket {
+            gen,
+            code,
+            reason: reason.to_owned(),
+            detach: true,
+        });
+    }
+
+    fn emit_close(&mut self, close: CloseInfo) {
+        self.emit(Event::Close {
+            code: close.code,
+            reason: close.reason,
+            was_clean: close.was_clean,
+        });
     }
 
     fn emit(&mut self, event: Event) {

@@ -9,7 +9,7 @@ mod env;
 mod socket;
 mod timer;
 
-use crate::machine::{Config, Event, Generation, Machine, MsgId, Output};
+use crate::machine::{CloseError, Config, Event, Generation, Machine, MsgId, Output, SendError};
 use socket::{Socket, SocketEvent};
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -27,6 +27,9 @@ struct Inner {
     constructor: js_sys::Function,
     emit: js_sys::Function,
     socket: Option<Socket>,
+    /// `protocol` and `extensions` of the last socket that opened; kept after it is gone.
+    protocol: String,
+    extensions: String,
     /// Payloads of the messages the core knows by id, until it transmits or drops them.
     payloads: HashMap<MsgId, JsValue>,
     /// The data of the message being handled, dispatched when the core emits `Event::Message`.
@@ -61,6 +64,8 @@ impl WebDriver {
             constructor,
             emit,
             socket: None,
+            protocol: String::new(),
+            extensions: String::new(),
             payloads: HashMap::new(),
             inbound: None,
             timer: DeadlineTimer::default(),
@@ -95,23 +100,13 @@ impl WebDriver {
     /// `protocol` of the current or last open socket.
     #[wasm_bindgen(getter)]
     pub fn protocol(&self) -> String {
-        self.inner
-            .borrow()
-            .socket
-            .as_ref()
-            .map(|s| s.ws.protocol())
-            .unwrap_or_default()
+        self.inner.borrow().protocol.clone()
     }
 
     /// `extensions` of the current or last open socket.
     #[wasm_bindgen(getter)]
     pub fn extensions(&self) -> String {
-        self.inner
-            .borrow()
-            .socket
-            .as_ref()
-            .map(|s| s.ws.extensions())
-            .unwrap_or_default()
+        self.inner.borrow().extensions.clone()
     }
 
     /// `bufferedAmount`: the live socket's plus the bytes waiting in the queue.
@@ -136,8 +131,8 @@ impl WebDriver {
         pump(&self.inner);
         match sent {
             Ok(_) => None,
-            Err(crate::machine::SendError::InvalidState) => Some("InvalidStateError".into()),
-            Err(crate::machine::SendError::QuotaExceeded) => Some("QuotaExceededError".into()),
+            Err(SendError::InvalidState) => Some("InvalidStateError".into()),
+            Err(SendError::QuotaExceeded) => Some("QuotaExceededError".into()),
         }
     }
 
@@ -149,17 +144,19 @@ impl WebDriver {
             .machine
             .close(env::now(), code, reason.as_deref());
         pump(&self.inner);
-        match closed {
-            Ok(()) => None,
-            Err(crate::machine::CloseError::InvalidCode) => Some("InvalidAccessError".into()),
-            Err(crate::machine::CloseError::ReasonTooLong) => Some("SyntaxError".into()),
-        }
+        closed.err().map(close_error_name)
     }
 
     /// `reconnect()`: drop the current socket, if any, and connect now.
-    pub fn reconnect(&self) {
-        self.inner.borrow_mut().machine.reconnect(env::now());
+    /// Returns the name of the DOMException to throw for a bad code or reason, or `undefined`.
+    pub fn reconnect(&self, code: Option<u16>, reason: Option<String>) -> Option<String> {
+        let reconnected =
+            self.inner
+                .borrow_mut()
+                .machine
+                .reconnect(env::now(), code, reason.as_deref());
         pump(&self.inner);
+        reconnected.err().map(close_error_name)
     }
 }
 
@@ -207,10 +204,24 @@ fn perform(rc: &Rc<RefCell<Inner>>, output: Output) {
             }
         }
         Output::SendHeartbeat { .. } => {}
-        Output::CloseSocket { gen, code, reason } => {
-            if let Some(socket) = rc.borrow().socket.as_ref().filter(|s| s.gen == gen) {
+        Output::CloseSocket {
+            gen,
+            code,
+            reason,
+            detach,
+        } => {
+            let mut inner = rc.borrow_mut();
+            if let Some(socket) = inner.socket.as_ref().filter(|s| s.gen == gen) {
                 socket.close(code, &reason);
+                if detach {
+                    // The core already told the user; dropping detaches the handlers.
+                    inner.socket = None;
+                }
             }
+        }
+        Output::Replay { gen } => {
+            let mut inner = rc.borrow_mut();
+            inner.machine.replay(env::now(), gen, &[]);
         }
         Output::Emit(event) => dispatch(rc, event),
     }
@@ -239,7 +250,7 @@ fn connect(rc: &Rc<RefCell<Inner>>, gen: Generation) {
             {
                 let mut inner = rc.borrow_mut();
                 inner.machine.handle_error(now, gen);
-                inner.machine.handle_close(now, gen, 1006, "", false);
+                inner.machine.handle_close(now, gen, 1006, "", false, None);
             }
             pump(rc);
         }
@@ -264,7 +275,7 @@ fn on_socket(weak: &Weak<RefCell<Inner>>, gen: Generation, event: SocketEvent) {
                 was_clean,
             } => inner
                 .machine
-                .handle_close(now, gen, code, &reason, was_clean),
+                .handle_close(now, gen, code, &reason, was_clean, None),
         }
     }
     pump(&rc);
@@ -277,7 +288,14 @@ fn dispatch(rc: &Rc<RefCell<Inner>>, event: Event) {
         let mut inner = rc.borrow_mut();
         let emit = inner.emit.clone();
         let (kind, a, b, c): (&str, JsValue, JsValue, JsValue) = match event {
-            Event::Open { .. } => ("open", undefined.clone(), undefined.clone(), undefined),
+            Event::Open { gen } => {
+                let opened = inner.socket.as_ref().filter(|s| s.gen == gen);
+                let (protocol, extensions) =
+                    opened.map_or_else(Default::default, |s| (s.ws.protocol(), s.ws.extensions()));
+                inner.protocol = protocol;
+                inner.extensions = extensions;
+                ("open", undefined.clone(), undefined.clone(), undefined)
+            }
             Event::Message => {
                 let data = inner.inbound.take().unwrap_or(JsValue::UNDEFINED);
                 ("message", data, undefined.clone(), undefined)
@@ -323,4 +341,11 @@ fn dispatch(rc: &Rc<RefCell<Inner>>, event: Event) {
     // The JS class dispatches with EventTarget, which reports a throwing handler itself and does
     // not rethrow; an error here would be a bug in the class, and must not abort the driver.
     let _ = emit.apply(&JsValue::NULL, &args);
+}
+
+fn close_error_name(error: CloseError) -> String {
+    match error {
+        CloseError::InvalidCode => "InvalidAccessError".into(),
+        CloseError::ReasonTooLong => "SyntaxError".into(),
+    }
 }

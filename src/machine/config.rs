@@ -1,0 +1,144 @@
+//! The resilience options of API.md §2 as Rust types, already validated.
+//!
+//! The driver builds these from the JS options object through the pure functions of
+//! [`super::validate`], which accept the raw numbers exactly as JS hands them over.
+
+use super::Millis;
+
+/// Every option the core needs. `Default` gives the documented defaults of API.md §2.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Config {
+    /// `reconnect.*`.
+    pub reconnect: ReconnectConfig,
+    /// `heartbeat`; `None` when off (the default).
+    pub heartbeat: Option<HeartbeatConfig>,
+    /// `buffer.*`.
+    pub buffer: BufferConfig,
+    /// `network`: react to [`super::Machine::handle_online`]/[`super::Machine::handle_offline`].
+    pub network: bool,
+    /// `pageLifecycle`: react to visibility, pagehide/pageshow and freeze/resume.
+    pub page_lifecycle: bool,
+    /// `startClosed`: do not connect until [`super::Machine::reconnect`] is called.
+    pub start_closed: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            reconnect: ReconnectConfig::default(),
+            heartbeat: None,
+            buffer: BufferConfig::default(),
+            network: true,
+            page_lifecycle: true,
+            start_closed: false,
+        }
+    }
+}
+
+/// How the backoff delay is randomised; every attempt draws anew.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Jitter {
+    /// Uniform in `0..=d` (AWS "full jitter").
+    Full,
+    /// `d/2` plus uniform in `0..=d/2` (AWS "equal jitter").
+    Equal,
+    /// AWS "decorrelated jitter": uniform in `minDelay..=3·previous`, capped by `maxDelay`.
+    /// It ignores `factor`, as AWS defines it.
+    Decorrelated,
+    /// Exactly `d`.
+    None,
+    /// Uniform in `d·(1−r)..=d·(1+r)`, capped by `maxDelay`; `r` in `[0, 1]`.
+    Ratio(f64),
+}
+
+/// `reconnect.*` of API.md §2.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ReconnectConfig {
+    /// Base of the backoff.
+    pub min_delay: Millis,
+    /// Cap of every delay the core chooses.
+    pub max_delay: Millis,
+    /// Growth per attempt (>= 1).
+    pub factor: f64,
+    /// Randomisation of each delay.
+    pub jitter: Jitter,
+    /// Failed attempts in a row before giving up; `None` is `Infinity`.
+    pub max_retries: Option<u32>,
+    /// A handshake slower than this is abandoned and counts as a failed attempt. Also bounds how
+    /// long the user's `close()` waits for the server's closing handshake.
+    pub connect_timeout: Millis,
+    /// The attempt counter resets only after a connection stayed open this long.
+    pub min_uptime: Millis,
+}
+
+impl Default for ReconnectConfig {
+    fn default() -> Self {
+        ReconnectConfig {
+            min_delay: 1000,
+            max_delay: 30_000,
+            factor: 1.6,
+            jitter: Jitter::Full,
+            max_retries: None,
+            connect_timeout: 10_000,
+            min_uptime: 5000,
+        }
+    }
+}
+
+/// `heartbeat.*` of API.md §2 (the message and the pong matcher stay in JS).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HeartbeatConfig {
+    /// A ping is sent after this long without inbound traffic (> 0).
+    pub interval: Millis,
+    /// No inbound traffic this long after a ping: the connection is dead (> 0).
+    pub timeout: Millis,
+}
+
+impl Default for HeartbeatConfig {
+    fn default() -> Self {
+        HeartbeatConfig {
+            interval: 25_000,
+            timeout: 10_000,
+        }
+    }
+}
+
+/// What `send()` does when the queue is full.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Overflow {
+    /// Refuse the message (`QuotaExceededError`).
+    Throw,
+    /// Drop queued messages, oldest first, until the new one fits.
+    DropOldest,
+    /// Drop the new message.
+    DropNewest,
+}
+
+/// `buffer.*` of API.md §2.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BufferConfig {
+    /// Queue cap by count (`u32::MAX` for `Infinity`).
+    pub max_messages: u32,
+    /// Queue cap by bytes (`u64::MAX` for `Infinity`).
+    pub max_bytes: u64,
+    /// What happens when a message does not fit.
+    pub overflow: Overflow,
+    /// Messages older than this at replay time are dropped; `None` is `Infinity`.
+    pub ttl: Option<Millis>,
+    /// `buffer.replay: false` drops every queued message (as `Filtered`) at replay time. A JS
+    /// filter function is not this flag: leave it `true` and pass the rejected ids to
+    /// [`super::Machine::replay`].
+    pub replay: bool,
+}
+
+impl Default for BufferConfig {
+    fn default() -> Self {
+        BufferConfig {
+            max_messages: 10_000,
+            max_bytes: 16 * 1024 * 1024,
+            overflow: Overflow::Throw,
+            ttl: None,
+            replay: true,
+        }
+    }
+}

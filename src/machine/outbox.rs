@@ -1,0 +1,58 @@
+//! The bounded FIFO of messages waiting for an open socket. Payloads never enter the core: the
+//! driver keeps them beside the ids.
+
+use std::collections::VecDeque;
+
+use super::{BufferConfig, Millis, MsgId};
+
+/// One queued message.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Queued {
+    pub(crate) id: MsgId,
+    pub(crate) bytes: u64,
+    pub(crate) enqueued_at: Millis,
+}
+
+/// FIFO with a running byte total, so `bufferedAmount` is O(1).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Outbox {
+    queue: VecDeque<Queued>,
+    bytes: u64,
+}
+
+impl Outbox {
+    pub(crate) fn len(&self) -> usize {
+        self.queue.len()
+    }
+
+    pub(crate) fn bytes(&self) -> u64 {
+        self.bytes
+    }
+
+    /// Whether a message of `bytes` fits beside what is queued.
+    pub(crate) fn fits(&self, bytes: u64, cfg: &BufferConfig) -> bool {
+        self.queue.len() < cfg.max_messages as usize
+            && self.bytes.saturating_add(bytes) <= cfg.max_bytes
+    }
+
+    /// Whether a message of `bytes` fits in an empty queue.
+    pub(crate) fn could_ever_fit(bytes: u64, cfg: &BufferConfig) -> bool {
+        cfg.max_messages > 0 && bytes <= cfg.max_bytes
+    }
+
+    pub(crate) fn push(&mut self, queued: Queued) {
+        self.bytes = self.bytes.saturating_add(queued.bytes);
+        self.queue.push_back(queued);
+    }
+
+    pub(crate) fn pop_front(&mut self) -> Option<Queued> {
+        let queued = self.queue.pop_front()?;
+        self.bytes = self.bytes.saturating_sub(queued.bytes);
+        Some(queued)
+    }
+
+    /// The queued ids, oldest first.
+    pub(crate) fn ids(&self) -> impl Iterator<Item = MsgId> + '_ {
+        self.queue.iter().map(|queued| queued.id)
+    }
+}

@@ -1,0 +1,129 @@
+//! What an underlying close means for the connection: stop for good, or retry (and when).
+
+use super::{Millis, ReconnectConfig};
+
+/// The answer of the user's `shouldReconnect(closeEvent)` predicate, computed by the driver before
+/// it calls [`super::Machine::handle_close`] (user code must not run while the machine is borrowed).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// No predicate, or it deferred: apply the default policy of API.md §3.
+    Default,
+    /// `false`: terminal, as a terminal close code would be.
+    Stop,
+    /// `true`: reconnect even if the code is terminal by default; the delay is computed as usual
+    /// (backoff, the 1012/1013 floor, a `retryAfterMs` hint).
+    Reconnect,
+    /// `{ delay }`: reconnect after exactly this delay. Taken as given, even above `maxDelay`: it
+    /// is the user's explicit choice. `maxRetries` still counts the attempt.
+    ReconnectAfter(Millis),
+}
+
+/// The decision for one close that the user did not ask for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Decision {
+    /// Terminal: give up.
+    Stop,
+    /// Reconnect; `delay` replaces the backoff draw, `floor` is a minimum for it.
+    Retry {
+        delay: Option<Millis>,
+        floor: Millis,
+    },
+}
+
+impl Decision {
+    /// A plain retry on the backoff schedule (closes the core initiates itself).
+    pub(crate) const BACKOFF: Decision = Decision::Retry {
+        delay: None,
+        floor: 0,
+    };
+}
+
+/// Codes after which the default policy does not reconnect (API.md §3; the 3500–3999 and
+/// 4500–4999 ranges follow centrifuge's convention).
+pub fn is_terminal_code(code: u16) -> bool {
+    matches!(code, 1002 | 1003 | 1007 | 1008 | 1009 | 1010 | 3500..=3999 | 4500..=4999)
+}
+
+/// Applies the verdict, else the default policy, to a close with `code` and `reason`.
+pub(crate) fn decide(
+    code: u16,
+    reason: &str,
+    verdict: Option<Verdict>,
+    cfg: &ReconnectConfig,
+) -> Decision {
+    match verdict.unwrap_or(Verdict::Default) {
+        Verdict::Stop => Decision::Stop,
+        Verdict::ReconnectAfter(delay) => Decision::Retry {
+            delay: Some(delay),
+            floor: 0,
+        },
+        Verdict::Default if is_terminal_code(code) => Decision::Stop,
+        Verdict::Default | Verdict::Reconnect => Decision::Retry {
+            // A server hint is honoured exactly but capped: a buggy or hostile server must not be
+            // able to park the client forever. Raise maxDelay to honour longer hints.
+            delay: retry_after_ms(reason).map(|ms| ms.min(cfg.max_delay)),
+            // 1012 service restart / 1013 try again later: hammering a restarting server helps no
+            // one, so wait at least 5 × minDelay (still within maxDelay).
+            floor: if matches!(code, 1012 | 1013) {
+                cfg.min_delay.saturating_mul(5).min(cfg.max_delay)
+            } else {
+                0
+            },
+        },
+    }
+}
+
+/// The `retryAfterMs` number of a close reason that is a JSON object, e.g.
+/// `{"retryAfterMs": 5000}`. A fraction rounds up (the server's wait is a minimum); negative
+/// numbers, exponents and non-objects are not hints. A deliberately tiny scanner, not a JSON parser:
+/// reasons are at most 123 bytes and serde_json would cost more than the whole core.
+pub fn retry_after_ms(reason: &str) -> Option<Millis> {
+    const KEY: &[u8] = b"\"retryAfterMs\"";
+    let text = trim_json(reason).as_bytes();
+    if text.first() != Some(&b'{') || text.last() != Some(&b'}') {
+        return None;
+    }
+    let key_at = text.windows(KEY.len()).position(|window| window == KEY)?;
+    let rest = trim_json_start(&text[key_at + KEY.len()..]);
+    let rest = trim_json_start(rest.strip_prefix(b":")?);
+    let (ms, rest) = digits(rest)?;
+    let (ms, rest) = match rest.strip_prefix(b".") {
+        Some(fraction) => {
+            let len = fraction.iter().take_while(|b| b.is_ascii_digit()).count();
+            if len == 0 {
+                return None;
+            }
+            let round_up = fraction[..len].iter().any(|&b| b != b'0');
+            (ms.saturating_add(u64::from(round_up)), &fraction[len..])
+        }
+        None => (ms, rest),
+    };
+    match trim_json_start(rest).first() {
+        Some(b',' | b'}') => Some(ms),
+        _ => None,
+    }
+}
+
+fn digits(text: &[u8]) -> Option<(u64, &[u8])> {
+    let len = text.iter().take_while(|b| b.is_ascii_digit()).count();
+    if len == 0 {
+        return None;
+    }
+    let value = text[..len].iter().fold(0u64, |acc, &b| {
+        acc.saturating_mul(10).saturating_add(u64::from(b - b'0'))
+    });
+    Some((value, &text[len..]))
+}
+
+fn is_json_space(c: u8) -> bool {
+    matches!(c, b' ' | b'\t' | b'\n' | b'\r')
+}
+
+fn trim_json_start(text: &[u8]) -> &[u8] {
+    let skip = text.iter().take_while(|&&b| is_json_space(b)).count();
+    &text[skip..]
+}
+
+fn trim_json(text: &str) -> &str {
+    text.trim_matches(|c: char| c.is_ascii() && is_json_space(c as u8))
+}
