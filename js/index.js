@@ -2,14 +2,74 @@
 /**
  * `ResilientWebSocket`: a drop-in replacement for the browser's `WebSocket` whose connection logic
  * runs in WebAssembly. This class is deliberately thin: it owns the wasm driver, forwards the
- * getters, implements the `on*` attributes as HTML defines them, and turns the driver's callbacks
- * into real `Event`, `MessageEvent` and `CloseEvent` objects on a real `EventTarget`.
+ * getters, implements the `on*` attributes as HTML defines them, calls the URL and protocols
+ * providers, and turns the driver's callbacks into real `Event`, `MessageEvent` and `CloseEvent`
+ * objects on a real `EventTarget`.
  */
 import init, { WebDriver } from '../pkg/resilient_websocket.js';
 
 await init();
 
 /** @typedef {string | ArrayBufferLike | Blob | ArrayBufferView} WebSocketPayload */
+/** @typedef {{ code: number, reason: string, wasClean: boolean }} LastClose */
+/** @typedef {{ attempt: number, lastClose: LastClose | null }} ProviderContext */
+/** @typedef {string | URL | ((ctx: ProviderContext) => string | URL | Promise<string | URL>)} UrlOption */
+/** @typedef {string | string[] | ((ctx: ProviderContext) => string | string[] | Promise<string | string[]>)} ProtocolsOption */
+
+/** `connectionState` changed. */
+export class StateChangeEvent extends Event {
+  /**
+   * @param {string} from
+   * @param {string} to
+   */
+  constructor(from, to) {
+    super('statechange');
+    this.from = from;
+    this.to = to;
+  }
+}
+
+/** An automatic reconnect attempt was scheduled. */
+export class ReconnectingEvent extends Event {
+  /**
+   * @param {number} attempt
+   * @param {number} delay
+   */
+  constructor(attempt, delay) {
+    super('reconnecting');
+    this.attempt = attempt;
+    this.delay = delay;
+  }
+}
+
+/** A queued message was dropped instead of sent. */
+export class DropEvent extends Event {
+  /**
+   * @param {unknown} data
+   * @param {'closed' | 'overflow' | 'expired' | 'filtered' | 'giveup'} reason
+   */
+  constructor(data, reason) {
+    super('drop');
+    this.data = data;
+    this.reason = reason;
+  }
+}
+
+/** A heartbeat round trip completed. */
+export class HeartbeatEvent extends Event {
+  /** @param {number} rtt */
+  constructor(rtt) {
+    super('heartbeat');
+    this.rtt = rtt;
+  }
+}
+
+/**
+ * Instances that are not terminally closed. A native `WebSocket` with listeners stays alive while
+ * connected even if the page keeps no reference to it; this set gives the same guarantee here.
+ * @type {Set<ResilientWebSocket>}
+ */
+const live = new Set();
 
 /**
  * The UTF-8 size of a string, counted without encoding it (what `bufferedAmount` reports).
@@ -19,17 +79,18 @@ function utf8Length(text) {
   let bytes = text.length;
   for (let i = 0; i < text.length; i++) {
     const unit = text.charCodeAt(i);
-    if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < text.length) {
-      const next = text.charCodeAt(i + 1);
-      if (next >= 0xdc00 && next <= 0xdfff) {
-        // A surrogate pair: 2 UTF-16 units become 4 UTF-8 bytes.
-        bytes += 2;
-        i++;
-        continue;
-      }
+    if (unit < 0x80) continue;
+    const next = text.charCodeAt(i + 1);
+    if (unit < 0x800) {
+      bytes += 1;
+    } else if (unit >= 0xd800 && unit <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
+      // A surrogate pair: 2 UTF-16 units become 4 UTF-8 bytes.
+      bytes += 2;
+      i++;
+    } else {
+      // 3 bytes: the rest of the BMP, and lone surrogates, which are sent as U+FFFD.
+      bytes += 2;
     }
-    if (unit >= 0x800) bytes += 2;
-    else if (unit >= 0x80) bytes += 1;
   }
   return bytes;
 }
@@ -47,62 +108,76 @@ function payloadSize(data) {
 }
 
 /**
- * Resolves `url` the way the native constructor does: relative to the document, `http(s):` mapped
- * to `ws(s):`. Throws a `SyntaxError` DOMException for anything the native constructor rejects.
- * @param {string | URL} url
+ * The WebIDL conversion of `(DOMString or sequence<DOMString>)`: iterables are lists, anything
+ * else is one string.
+ * @param {unknown} protocols
+ * @returns {string[]}
  */
-function resolveUrl(url) {
-  const base = typeof document !== 'undefined' ? document.baseURI : undefined;
-  let parsed;
-  try {
-    parsed = new URL(String(url), base);
-  } catch {
-    throw new DOMException(`The URL '${url}' is invalid.`, 'SyntaxError');
+function protocolList(protocols) {
+  if (protocols === undefined) return [];
+  if (typeof protocols === 'object' && protocols !== null && Symbol.iterator in protocols) {
+    return Array.from(/** @type {Iterable<unknown>} */ (protocols), String);
   }
-  if (parsed.protocol === 'http:') parsed.protocol = 'ws:';
-  else if (parsed.protocol === 'https:') parsed.protocol = 'wss:';
-  if (parsed.protocol !== 'ws:' && parsed.protocol !== 'wss:') {
-    throw new DOMException(
-      `The URL's scheme must be either 'http', 'https', 'ws', or 'wss'. '${parsed.protocol}' is not allowed.`,
-      'SyntaxError',
-    );
-  }
-  if (parsed.hash) {
-    throw new DOMException(
-      `The URL contains a fragment identifier ('${parsed.hash}'). Fragment identifiers are not allowed in WebSocket URLs.`,
-      'SyntaxError',
-    );
-  }
-  return parsed.href;
+  return [String(protocols)];
+}
+
+/** @param {unknown} value */
+function isThenable(value) {
+  return (
+    (typeof value === 'object' || typeof value === 'function') &&
+    value !== null &&
+    typeof (/** @type {{ then?: unknown }} */ (value).then) === 'function'
+  );
+}
+
+/**
+ * Reports an exception thrown by user code (a hook or provider) the way the browser reports one
+ * thrown by an event handler: to `window.onerror` and the console, without stopping anything.
+ * @param {unknown} error
+ */
+function reportError(error) {
+  if (typeof globalThis.reportError === 'function') globalThis.reportError(error);
+  else console.error(error);
 }
 
 export class ResilientWebSocket extends EventTarget {
-  static CONNECTING = /** @type {const} */ (0);
-  static OPEN = /** @type {const} */ (1);
-  static CLOSING = /** @type {const} */ (2);
-  static CLOSED = /** @type {const} */ (3);
-  CONNECTING = /** @type {const} */ (0);
-  OPEN = /** @type {const} */ (1);
-  CLOSING = /** @type {const} */ (2);
-  CLOSED = /** @type {const} */ (3);
-
   /** @type {WebDriver} */
   #driver;
+  /** @type {((ctx: ProviderContext) => unknown) | undefined} */
+  #urlProvider;
+  /** @type {((ctx: ProviderContext) => unknown) | undefined} */
+  #protocolsProvider;
+  /** @type {((event: string, detail: unknown) => void) | undefined} */
+  #log;
+  /** The origin of `url`, computed once per open for every `MessageEvent`. */
+  #origin = '';
   /** @type {Map<string, Function | null>} the current value of each `on*` attribute */
   #handlers = new Map();
   /** @type {Map<string, EventListener>} the listener each `on*` attribute installed */
   #handlerListeners = new Map();
 
   /**
-   * @param {string | URL} url
-   * @param {string | string[]} [protocols]
+   * @param {UrlOption} url
+   * @param {ProtocolsOption} [protocols]
+   * @param {object} [options] see the README for every option and its default
    */
-  constructor(url, protocols = []) {
+  constructor(url, protocols, options) {
     super();
-    const list = typeof protocols === 'string' ? [protocols] : Array.from(protocols);
-    this.#driver = new WebDriver(resolveUrl(url), list, WebSocket, (kind, a, b, c) =>
-      this.#dispatch(kind, a, b, c),
+    if (typeof url === 'function') this.#urlProvider = url;
+    if (typeof protocols === 'function') this.#protocolsProvider = protocols;
+    const debug = /** @type {{ debug?: unknown } | undefined} */ (options)?.debug;
+    if (typeof debug === 'function') this.#log = /** @type {any} */ (debug);
+    else if (debug) this.#log = (event, detail) => console.debug('[ResilientWebSocket]', event, detail);
+    this.#driver = new WebDriver(
+      this.#urlProvider ? undefined : String(url),
+      this.#protocolsProvider ? [] : protocolList(protocols),
+      Boolean(this.#urlProvider || this.#protocolsProvider),
+      options,
+      (/** @type {string} */ kind, /** @type {any} */ a, /** @type {any} */ b, /** @type {any} */ c) =>
+        this.#onDriver(kind, a, b, c),
     );
+    this.#driver.start();
+    this.#trackLiveness();
   }
 
   get url() {
@@ -114,8 +189,9 @@ export class ResilientWebSocket extends EventTarget {
     return /** @type {0 | 1 | 2 | 3} */ (this.#driver.readyState);
   }
 
+  /** @returns {'connecting' | 'open' | 'reconnecting' | 'offline' | 'closing' | 'closed'} */
   get connectionState() {
-    return this.#driver.connectionState;
+    return /** @type {any} */ (this.#driver.connectionState);
   }
 
   get bufferedAmount() {
@@ -130,53 +206,134 @@ export class ResilientWebSocket extends EventTarget {
     return this.#driver.extensions;
   }
 
-  /** @param {WebSocketPayload} data */
-  send(data) {
-    let payload = /** @type {unknown} */ (data);
-    let size = payloadSize(payload);
-    if (size === undefined) {
-      // The native send() stringifies anything else (numbers, objects) via WebIDL's USVString.
-      payload = String(payload);
-      size = utf8Length(/** @type {string} */ (payload));
-    }
-    const failure = this.#driver.send(payload, size);
-    if (failure) throw new DOMException(sendFailureMessage(failure), failure);
+  /** @returns {BinaryType} */
+  get binaryType() {
+    return this.#driver.binaryType;
+  }
+
+  /** @param {BinaryType} value */
+  set binaryType(value) {
+    this.#driver.binaryType = value;
   }
 
   /**
+   * @returns {{ attempts: number, reconnects: number, downtimeMs: number, lastRtt: number | null,
+   *   queued: number, queuedBytes: number, dropped: number, replayed: number }}
+   */
+  get stats() {
+    return this.#driver.stats;
+  }
+
+  /** @param {WebSocketPayload} data */
+  send(data) {
+    if (arguments.length === 0) {
+      throw new TypeError("Failed to execute 'send' on 'ResilientWebSocket': 1 argument required, but only 0 present.");
+    }
+    let payload = /** @type {unknown} */ (data);
+    let size = payloadSize(payload);
+    if (size === undefined) {
+      // The native send() stringifies anything else (numbers, objects) as a USVString.
+      payload = String(payload);
+      size = utf8Length(/** @type {string} */ (payload));
+    }
+    this.#driver.send(payload, size);
+  }
+
+  /**
+   * Closes for good: no reconnect follows.
    * @param {number} [code]
    * @param {string} [reason]
    */
   close(code, reason) {
-    const failure = this.#driver.close(code, reason);
-    if (failure) throw new DOMException(closeFailureMessage(failure, code), failure);
-  }
-
-  /** Drops the current socket, if any, and connects again at once. */
-  reconnect() {
-    this.#driver.reconnect();
+    this.#driver.close(code, reason === undefined ? undefined : String(reason));
+    this.#trackLiveness();
   }
 
   /**
-   * Turns a driver callback into a real DOM event.
+   * Drops the current socket, if any, and connects again at once with the backoff reset; also
+   * reopens after a terminal close or `startClosed`.
+   * @param {number} [code]
+   * @param {string} [reason]
+   */
+  reconnect(code, reason) {
+    this.#driver.reconnect(code, reason === undefined ? undefined : String(reason));
+    this.#trackLiveness();
+  }
+
+  #trackLiveness() {
+    if (this.#driver.readyState === 3) live.delete(this);
+    else live.add(this);
+  }
+
+  /**
+   * Everything the driver reports: events for the user, provider requests, hook errors.
    * @param {string} kind
    * @param {any} a
    * @param {any} b
    * @param {any} c
    */
-  #dispatch(kind, a, b, c) {
+  #onDriver(kind, a, b, c) {
     let event;
     switch (kind) {
+      case 'provide':
+        return this.#provide(a, { attempt: b, lastClose: c });
+      case 'hookerror':
+        return reportError(a);
+      case 'open':
+        this.#origin = new URL(this.url).origin;
+        event = new Event('open');
+        break;
       case 'message':
-        event = new MessageEvent('message', { data: a, origin: new URL(this.url).origin });
+        event = new MessageEvent('message', { data: a, origin: this.#origin });
         break;
       case 'close':
         event = new CloseEvent('close', { code: a, reason: b, wasClean: c });
         break;
+      case 'statechange':
+        event = new StateChangeEvent(a, b);
+        break;
+      case 'reconnecting':
+        event = new ReconnectingEvent(a, b);
+        break;
+      case 'drop':
+        event = new DropEvent(a, b);
+        break;
+      case 'heartbeat':
+        event = new HeartbeatEvent(a);
+        break;
       default:
         event = new Event(kind);
     }
+    this.#log?.(kind, event);
     this.dispatchEvent(event);
+    this.#trackLiveness();
+  }
+
+  /**
+   * Calls the URL and protocols providers for attempt `gen` and hands their answers to the driver,
+   * which ignores them if the attempt was abandoned meanwhile.
+   * @param {number} gen
+   * @param {ProviderContext} ctx
+   */
+  #provide(gen, ctx) {
+    const driver = this.#driver;
+    /** @param {unknown} url @param {unknown} protocols */
+    const open = (url, protocols) =>
+      driver.open(gen, url === undefined ? undefined : String(url), protocols === undefined ? undefined : protocolList(protocols));
+    /** @param {unknown} error */
+    const fail = (error) => driver.fail(gen, error);
+    let url, protocols;
+    try {
+      url = this.#urlProvider?.(ctx);
+      protocols = this.#protocolsProvider?.(ctx);
+    } catch (error) {
+      return fail(error);
+    }
+    if (isThenable(url) || isThenable(protocols)) {
+      Promise.all([url, protocols]).then(([u, p]) => open(u, p), fail);
+    } else {
+      open(url, protocols);
+    }
   }
 
   /**
@@ -202,47 +359,44 @@ export class ResilientWebSocket extends EventTarget {
     }
   }
 
+  /** @returns {((this: ResilientWebSocket, ev: Event) => any) | null} */
   get onopen() {
-    return this.#handlers.get('open') ?? null;
+    return /** @type {any} */ (this.#handlers.get('open') ?? null);
   }
   set onopen(handler) {
     this.#setHandler('open', handler);
   }
+  /** @returns {((this: ResilientWebSocket, ev: MessageEvent) => any) | null} */
   get onmessage() {
-    return this.#handlers.get('message') ?? null;
+    return /** @type {any} */ (this.#handlers.get('message') ?? null);
   }
   set onmessage(handler) {
     this.#setHandler('message', handler);
   }
+  /** @returns {((this: ResilientWebSocket, ev: Event) => any) | null} */
   get onerror() {
-    return this.#handlers.get('error') ?? null;
+    return /** @type {any} */ (this.#handlers.get('error') ?? null);
   }
   set onerror(handler) {
     this.#setHandler('error', handler);
   }
+  /** @returns {((this: ResilientWebSocket, ev: CloseEvent) => any) | null} */
   get onclose() {
-    return this.#handlers.get('close') ?? null;
+    return /** @type {any} */ (this.#handlers.get('close') ?? null);
   }
   set onclose(handler) {
     this.#setHandler('close', handler);
   }
 }
 
-/** @param {string} name */
-function sendFailureMessage(name) {
-  return name === 'QuotaExceededError'
-    ? 'The outbound buffer is full.'
-    : 'The connection is closed for good; the message cannot be delivered.';
-}
-
-/**
- * @param {string} name
- * @param {number | undefined} code
- */
-function closeFailureMessage(name, code) {
-  return name === 'InvalidAccessError'
-    ? `The close code must be either 1000, or between 3000 and 4999. ${code} is neither.`
-    : 'The close reason must not be greater than 123 UTF-8 bytes.';
+// As on the native WebSocket: read-only, enumerable constants on the class and its prototype.
+for (const target of [ResilientWebSocket, ResilientWebSocket.prototype]) {
+  Object.defineProperties(target, {
+    CONNECTING: { value: 0, enumerable: true },
+    OPEN: { value: 1, enumerable: true },
+    CLOSING: { value: 2, enumerable: true },
+    CLOSED: { value: 3, enumerable: true },
+  });
 }
 
 export default ResilientWebSocket;

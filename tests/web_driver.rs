@@ -26,34 +26,30 @@ struct Emitted {
 
 type Log = Rc<RefCell<Vec<Emitted>>>;
 
+/// The `emit` callback; the test keeps it alive as long as the driver.
+type EmitClosure = Closure<dyn FnMut(JsValue, JsValue, JsValue, JsValue)>;
+
 /// A driver for `url` whose events are appended to the returned log.
-fn driver(
-    url: &str,
-) -> (
-    WebDriver,
-    Log,
-    Closure<dyn FnMut(JsValue, JsValue, JsValue, JsValue)>,
-) {
+fn driver(url: &str) -> (WebDriver, Log, EmitClosure) {
     let log: Log = Rc::default();
     let sink = log.clone();
-    let emit = Closure::<dyn FnMut(JsValue, JsValue, JsValue, JsValue)>::new(
-        move |kind: JsValue, a, b, c| {
-            sink.borrow_mut().push(Emitted {
-                kind: kind.as_string().unwrap_or_default(),
-                a,
-                b,
-                c,
-            })
-        },
-    );
-    let constructor = js_sys::Reflect::get(&js_sys::global(), &"WebSocket".into())
-        .expect("the browser has a global WebSocket");
+    let emit = EmitClosure::new(move |kind: JsValue, a, b, c| {
+        sink.borrow_mut().push(Emitted {
+            kind: kind.as_string().unwrap_or_default(),
+            a,
+            b,
+            c,
+        })
+    });
     let driver = WebDriver::new(
-        url.to_owned(),
+        Some(url.to_owned()),
         js_sys::Array::new(),
-        constructor.unchecked_into(),
+        false,
+        JsValue::UNDEFINED,
         emit.as_ref().unchecked_ref::<js_sys::Function>().clone(),
-    );
+    )
+    .expect("a valid URL and default options are accepted");
+    driver.start();
     (driver, log, emit)
 }
 
@@ -78,11 +74,15 @@ async fn echoes_a_message_through_a_real_server_then_closes() {
     assert_eq!(driver.ready_state(), 1);
     assert_eq!(driver.connection_state(), "open");
 
-    assert_eq!(driver.send("hello".into(), 5.0), None);
+    driver
+        .send("hello".into(), 5.0)
+        .expect("OPEN accepts a message");
     let echoed = next(&log, "message", 1).await;
     assert_eq!(echoed.a.as_string().as_deref(), Some("hello"));
 
-    assert_eq!(driver.close(Some(1000), Some("done".into())), None);
+    driver
+        .close(1000.into(), Some("done".into()))
+        .expect("1000 and a short reason are valid");
     assert_eq!(
         driver.ready_state(),
         2,
@@ -94,19 +94,21 @@ async fn echoes_a_message_through_a_real_server_then_closes() {
     assert_eq!(closed.c.as_bool(), Some(true));
     assert_eq!(driver.ready_state(), 3);
 
-    assert_eq!(
-        driver.send("late".into(), 4.0).as_deref(),
-        Some("InvalidStateError"),
-        "a message after a terminal close is refused, not dropped silently"
-    );
+    let refused = driver
+        .send("late".into(), 4.0)
+        .expect_err("a message after a terminal close is refused, not dropped silently");
+    let name = js_sys::Reflect::get(&refused, &"name".into()).unwrap_or_default();
+    assert_eq!(name.as_string().as_deref(), Some("InvalidStateError"));
 }
 
 #[wasm_bindgen_test]
 async fn queues_while_connecting_and_sends_on_open() {
     let url = ECHO_URL.expect("RWS_TEST_ECHO_URL names the echo server scripts/test.sh starts");
     let (driver, log, _emit) = driver(url);
-    assert_eq!(driver.send("first".into(), 5.0), None);
-    assert_eq!(driver.send("second".into(), 6.0), None);
+    driver.send("first".into(), 5.0).expect("CONNECTING queues");
+    driver
+        .send("second".into(), 6.0)
+        .expect("CONNECTING queues");
     assert_eq!(
         driver.buffered_amount(),
         11.0,
@@ -118,6 +120,8 @@ async fn queues_while_connecting_and_sends_on_open() {
     let second = next(&log, "message", 2).await;
     assert_eq!(first.a.as_string().as_deref(), Some("first"));
     assert_eq!(second.a.as_string().as_deref(), Some("second"));
-    assert_eq!(driver.close(None, None), None);
+    driver
+        .close(JsValue::UNDEFINED, None)
+        .expect("close() without arguments is valid");
     next(&log, "close", 1).await;
 }

@@ -3,38 +3,60 @@
 //! It turns browser events into the core's `handle_*` calls, performs the core's outputs, and
 //! hands events to the JS class through one `emit(kind, a, b, c)` callback. The core lives in a
 //! `RefCell`; every borrow is released before any JS that a user controls runs (event handlers,
-//! a `WebSocket` constructor override), so a handler may call back into the driver.
+//! hooks such as `shouldReconnect` or the replay filter, a `WebSocket` constructor override), so
+//! user code may call back into the driver from anywhere.
 
 mod env;
+mod error;
+mod options;
 mod socket;
 mod timer;
 
-use crate::machine::{CloseError, Config, Event, Generation, Machine, MsgId, Output, SendError};
+use crate::machine::validate;
+use crate::machine::{Event, Generation, Machine, Millis, MsgId, Output, ReadyState, Verdict};
+use env::{PageEvent, PageListeners};
+use js_sys::{Array, Function, Object, Reflect};
+use options::Hooks;
 use socket::{Socket, SocketEvent};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::{Rc, Weak};
 use timer::DeadlineTimer;
 use wasm_bindgen::prelude::*;
-use web_sys::WebSocket;
+use web_sys::{BinaryType, WebSocket};
 
-/// Everything the driver owns. Socket closures and the timer hold only a `Weak` to it, so
-/// dropping the driver frees it all: there is no reference cycle to leak.
+/// Everything the driver owns. Socket closures, listeners and the timer hold only a `Weak` to it,
+/// so dropping the driver frees it all: there is no reference cycle to leak.
 struct Inner {
     machine: Machine,
+    hooks: Hooks,
+    emit: Function,
+    /// The URL of the current or last attempt (fixed unless a provider supplies one per attempt).
     url: String,
-    protocols: js_sys::Array,
-    constructor: js_sys::Function,
-    emit: js_sys::Function,
+    protocols: Array,
+    /// The JS class calls the URL or protocols provider before each attempt.
+    has_provider: bool,
+    /// The attempt whose socket is being set up (its provider may still be pending).
+    pending: Option<Generation>,
     socket: Option<Socket>,
+    binary_type: BinaryType,
     /// `protocol` and `extensions` of the last socket that opened; kept after it is gone.
     protocol: String,
     extensions: String,
+    /// Attempts since the last open, for the providers' `ctx.attempt`.
+    attempts_since_open: u32,
+    /// The last close, for the providers' `ctx.lastClose`.
+    last_close: JsValue,
     /// Payloads of the messages the core knows by id, until it transmits or drops them.
     payloads: HashMap<MsgId, JsValue>,
     /// The data of the message being handled, dispatched when the core emits `Event::Message`.
     inbound: Option<JsValue>,
     timer: DeadlineTimer,
+    heartbeat: bool,
+    network: bool,
+    page_lifecycle: bool,
+    /// Registered while the connection is not terminally closed.
+    listeners: Option<PageListeners>,
 }
 
 /// The wasm side of one `ResilientWebSocket`. Not meant to be used directly: `js/` wraps it.
@@ -45,33 +67,68 @@ pub struct WebDriver {
 
 #[wasm_bindgen]
 impl WebDriver {
-    /// Creates the driver and starts the first connection attempt.
+    /// Validates the arguments as the native constructor does; [`WebDriver::start`] connects.
     ///
-    /// `url` is absolute (the JS class resolved it), `constructor` is the `WebSocket` class to
-    /// drive, and `emit(kind, a, b, c)` receives every event for the user.
+    /// `url` is the URL string, or `undefined` when the JS class holds a URL provider (then
+    /// `has_provider` is true and the class answers each `provide` event with [`WebDriver::open`]).
+    /// `protocols` is an array of strings (or empty when a protocols provider is used). `emit(kind,
+    /// a, b, c)` receives every event for the user.
     #[wasm_bindgen(constructor)]
     pub fn new(
-        url: String,
-        protocols: js_sys::Array,
-        constructor: js_sys::Function,
-        emit: js_sys::Function,
-    ) -> WebDriver {
-        let machine = Machine::new(Config::default(), env::seed(), env::now());
+        url: Option<String>,
+        protocols: Array,
+        has_provider: bool,
+        options: JsValue,
+        emit: Function,
+    ) -> Result<WebDriver, JsValue> {
+        let url = match url {
+            Some(url) => resolve_url(&url)?,
+            None => String::new(),
+        };
+        check_protocols(&protocols)?;
+        let (config, hooks) = options::read(&options)?;
+        let (heartbeat, network, page_lifecycle) = (
+            config.heartbeat.is_some(),
+            config.network,
+            config.page_lifecycle,
+        );
+        let now = env::now();
+        let mut machine = Machine::new(config, env::seed(), now);
+        if !env::online() {
+            machine.handle_offline(now);
+        }
+        if env::hidden() {
+            machine.handle_visibility(now, false);
+        }
         let inner = Rc::new(RefCell::new(Inner {
             machine,
+            hooks,
+            emit,
             url,
             protocols,
-            constructor,
-            emit,
+            has_provider,
+            pending: None,
             socket: None,
+            binary_type: BinaryType::Blob,
             protocol: String::new(),
             extensions: String::new(),
+            attempts_since_open: 0,
+            last_close: JsValue::NULL,
             payloads: HashMap::new(),
             inbound: None,
             timer: DeadlineTimer::default(),
+            heartbeat,
+            network,
+            page_lifecycle,
+            listeners: None,
         }));
-        pump(&inner);
-        WebDriver { inner }
+        Ok(WebDriver { inner })
+    }
+
+    /// Starts the first attempt (unless `startClosed`). Separate from the constructor so that the
+    /// JS class holds the driver before the first `provide` event can ask it to open a socket.
+    pub fn start(&self) {
+        pump(&self.inner);
     }
 
     /// `readyState`.
@@ -97,16 +154,37 @@ impl WebDriver {
         self.inner.borrow().url.clone()
     }
 
-    /// `protocol` of the current or last open socket.
+    /// `protocol` of the last socket that opened.
     #[wasm_bindgen(getter)]
     pub fn protocol(&self) -> String {
         self.inner.borrow().protocol.clone()
     }
 
-    /// `extensions` of the current or last open socket.
+    /// `extensions` of the last socket that opened.
     #[wasm_bindgen(getter)]
     pub fn extensions(&self) -> String {
         self.inner.borrow().extensions.clone()
+    }
+
+    /// `binaryType`, applied to every socket, including those of later reconnects.
+    #[wasm_bindgen(getter, js_name = binaryType)]
+    pub fn binary_type(&self) -> BinaryType {
+        self.inner.borrow().binary_type
+    }
+
+    /// Sets `binaryType`. Other values are ignored, as by the native attribute.
+    #[wasm_bindgen(setter, js_name = binaryType)]
+    pub fn set_binary_type(&self, value: JsValue) {
+        let binary_type = match value.as_string().as_deref() {
+            Some("blob") => BinaryType::Blob,
+            Some("arraybuffer") => BinaryType::Arraybuffer,
+            _ => return,
+        };
+        let mut inner = self.inner.borrow_mut();
+        inner.binary_type = binary_type;
+        if let Some(socket) = &inner.socket {
+            socket.ws.set_binary_type(binary_type);
+        }
     }
 
     /// `bufferedAmount`: the live socket's plus the bytes waiting in the queue.
@@ -117,9 +195,35 @@ impl WebDriver {
         f64::from(socket) + inner.machine.queued_bytes() as f64
     }
 
+    /// `stats`: a fresh plain object of counters.
+    #[wasm_bindgen(getter)]
+    pub fn stats(&self) -> Object {
+        let stats = self.inner.borrow().machine.stats(env::now());
+        let object = Object::new();
+        let fields: [(&str, JsValue); 8] = [
+            ("attempts", stats.attempts.into()),
+            ("reconnects", stats.reconnects.into()),
+            ("downtimeMs", (stats.downtime_ms as f64).into()),
+            (
+                "lastRtt",
+                stats
+                    .last_rtt
+                    .map_or(JsValue::NULL, |rtt| (rtt as f64).into()),
+            ),
+            ("queued", stats.queued.into()),
+            ("queuedBytes", (stats.queued_bytes as f64).into()),
+            ("dropped", stats.dropped.into()),
+            ("replayed", stats.replayed.into()),
+        ];
+        for (key, value) in fields {
+            // Setting a data property on a fresh plain object cannot fail.
+            let _ = Reflect::set(&object, &JsValue::from_str(key), &value);
+        }
+        object
+    }
+
     /// `send(data)`; `bytes` is the payload's size as the JS class measured it.
-    /// Returns the name of the DOMException to throw, or `undefined`.
-    pub fn send(&self, data: JsValue, bytes: f64) -> Option<String> {
+    pub fn send(&self, data: JsValue, bytes: f64) -> Result<(), JsValue> {
         let sent = {
             let mut inner = self.inner.borrow_mut();
             let sent = inner.machine.send(env::now(), bytes as u64);
@@ -129,40 +233,111 @@ impl WebDriver {
             sent
         };
         pump(&self.inner);
-        match sent {
-            Ok(_) => None,
-            Err(SendError::InvalidState) => Some("InvalidStateError".into()),
-            Err(SendError::QuotaExceeded) => Some("QuotaExceededError".into()),
-        }
+        sent.map(drop).map_err(error::send_error)
     }
 
-    /// `close(code, reason)`. Returns the name of the DOMException to throw, or `undefined`.
-    pub fn close(&self, code: Option<u16>, reason: Option<String>) -> Option<String> {
+    /// `close(code, reason)`: terminal.
+    pub fn close(&self, code: JsValue, reason: Option<String>) -> Result<(), JsValue> {
+        let code = close_code(&code);
         let closed = self
             .inner
             .borrow_mut()
             .machine
             .close(env::now(), code, reason.as_deref());
         pump(&self.inner);
-        closed.err().map(close_error_name)
+        closed.map_err(error::close_error)
     }
 
-    /// `reconnect()`: drop the current socket, if any, and connect now.
-    /// Returns the name of the DOMException to throw for a bad code or reason, or `undefined`.
-    pub fn reconnect(&self, code: Option<u16>, reason: Option<String>) -> Option<String> {
+    /// `reconnect(code, reason)`: drop the current socket, if any, and connect now.
+    pub fn reconnect(&self, code: JsValue, reason: Option<String>) -> Result<(), JsValue> {
+        let code = close_code(&code);
         let reconnected =
             self.inner
                 .borrow_mut()
                 .machine
                 .reconnect(env::now(), code, reason.as_deref());
         pump(&self.inner);
-        reconnected.err().map(close_error_name)
+        reconnected.map_err(error::close_error)
+    }
+
+    /// Opens the socket of attempt `gen` with what the providers returned (`undefined` keeps the
+    /// fixed value). A stale `gen` is ignored: the attempt was abandoned meanwhile. A URL or
+    /// protocols that the native constructor would refuse fail this attempt, and the error is
+    /// reported through the `hookerror` event.
+    pub fn open(&self, gen: u32, url: Option<String>, protocols: Option<Array>) {
+        let gen = Generation(gen);
+        if self.inner.borrow().pending != Some(gen) {
+            return;
+        }
+        let checked = url.as_deref().map(resolve_url).transpose().and_then(|url| {
+            if let Some(protocols) = &protocols {
+                check_protocols(protocols)?;
+            }
+            Ok(url)
+        });
+        match checked {
+            Ok(url) => {
+                {
+                    let mut inner = self.inner.borrow_mut();
+                    if let Some(url) = url {
+                        inner.url = url;
+                    }
+                    if let Some(protocols) = protocols {
+                        inner.protocols = protocols;
+                    }
+                }
+                open_socket(&self.inner, gen);
+            }
+            Err(error) => self.fail(gen.0, error),
+        }
+    }
+
+    /// Attempt `gen` failed before a socket existed (a provider threw or rejected): reported
+    /// through `hookerror`, then handled as a connection failure.
+    pub fn fail(&self, gen: u32, error: JsValue) {
+        let gen = Generation(gen);
+        if self.inner.borrow().pending != Some(gen) {
+            return;
+        }
+        report(&self.inner, error);
+        attempt_failed(&self.inner, gen);
+    }
+}
+
+/// Resolves `url` against the document base with the browser's own URL parser, then applies the
+/// native constructor's rules (scheme mapping, no fragment).
+fn resolve_url(url: &str) -> Result<String, JsValue> {
+    let parsed = match env::base_url() {
+        Some(base) => web_sys::Url::new_with_base(url, &base),
+        None => web_sys::Url::new(url),
+    }
+    .map_err(|_| error::dom_exception("The URL is invalid.", "SyntaxError"))?;
+    validate::url(&parsed.href()).map_err(error::url_error)
+}
+
+fn check_protocols(protocols: &Array) -> Result<(), JsValue> {
+    let names: Vec<String> = protocols.iter().filter_map(|p| p.as_string()).collect();
+    if names.len() != protocols.length() as usize {
+        return Err(error::protocol_error(validate::ProtocolError::Invalid));
+    }
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    validate::protocols(&names).map_err(error::protocol_error)
+}
+
+/// The `code` argument of `close()`: absent, or a number converted as WebIDL `[Clamp] unsigned
+/// short` converts it.
+fn close_code(code: &JsValue) -> Option<u16> {
+    if code.is_undefined() {
+        None
+    } else {
+        Some(validate::clamp_u16(code.as_f64().unwrap_or(f64::NAN)))
     }
 }
 
 /// Drains the core's outputs, performing each with no borrow held across user code, then re-arms
-/// the timer. Re-entrant: a handler's `send()` pumps the same queue, and order is kept because
-/// every output is taken from the one FIFO.
+/// the timer and keeps the page listeners registered exactly while the connection is not
+/// terminally closed. Re-entrant: a handler's `send()` pumps the same queue, and order is kept
+/// because every output is taken from the one FIFO.
 fn pump(rc: &Rc<RefCell<Inner>>) {
     loop {
         let output = rc.borrow_mut().machine.poll_output();
@@ -174,9 +349,19 @@ fn pump(rc: &Rc<RefCell<Inner>>) {
     let weak = Rc::downgrade(rc);
     let mut inner = rc.borrow_mut();
     let deadline = inner.machine.poll_timeout();
+    let timer_weak = weak.clone();
     inner
         .timer
-        .set(deadline, env::now(), move || on_timer(&weak));
+        .set(deadline, env::now(), move || on_timer(&timer_weak));
+    let closed = inner.machine.ready_state() == ReadyState::Closed;
+    if closed {
+        inner.listeners = None;
+    } else if inner.listeners.is_none() && (inner.network || inner.page_lifecycle) {
+        let listeners = PageListeners::register(inner.network, inner.page_lifecycle, move |e| {
+            on_page_event(&weak, e)
+        });
+        inner.listeners = Some(listeners);
+    }
 }
 
 fn on_timer(weak: &Weak<RefCell<Inner>>) {
@@ -188,6 +373,24 @@ fn on_timer(weak: &Weak<RefCell<Inner>>) {
         }
         pump(&rc);
     }
+}
+
+fn on_page_event(weak: &Weak<RefCell<Inner>>, event: PageEvent) {
+    let Some(rc) = weak.upgrade() else { return };
+    {
+        let now = env::now();
+        let machine = &mut rc.borrow_mut().machine;
+        match event {
+            PageEvent::Online => machine.handle_online(now),
+            PageEvent::Offline => machine.handle_offline(now),
+            PageEvent::Visibility => machine.handle_visibility(now, !env::hidden()),
+            PageEvent::PageHide => machine.handle_pagehide(now),
+            PageEvent::PageShow { persisted } => machine.handle_pageshow(now, persisted),
+            PageEvent::Freeze => machine.handle_freeze(now),
+            PageEvent::Resume => machine.handle_resume(now),
+        }
+    }
+    pump(&rc);
 }
 
 fn perform(rc: &Rc<RefCell<Inner>>, output: Output) {
@@ -203,7 +406,7 @@ fn perform(rc: &Rc<RefCell<Inner>>, output: Output) {
                 }
             }
         }
-        Output::SendHeartbeat { .. } => {}
+        Output::SendHeartbeat { gen } => send_heartbeat(rc, gen),
         Output::CloseSocket {
             gen,
             code,
@@ -211,6 +414,10 @@ fn perform(rc: &Rc<RefCell<Inner>>, output: Output) {
             detach,
         } => {
             let mut inner = rc.borrow_mut();
+            if inner.pending == Some(gen) {
+                // Abandoned while its provider was pending: a late answer must not open it.
+                inner.pending = None;
+            }
             if let Some(socket) = inner.socket.as_ref().filter(|s| s.gen == gen) {
                 socket.close(code, &reason);
                 if detach {
@@ -219,75 +426,239 @@ fn perform(rc: &Rc<RefCell<Inner>>, output: Output) {
                 }
             }
         }
-        Output::Replay { gen } => {
-            let mut inner = rc.borrow_mut();
-            inner.machine.replay(env::now(), gen, &[]);
-        }
+        Output::Replay { gen } => replay(rc, gen),
         Output::Emit(event) => dispatch(rc, event),
     }
 }
 
-/// Opens the socket of `gen`. The constructor may be the user's, so it runs with no borrow held.
+/// Starts attempt `gen`: straight to the socket with fixed URL and protocols, or through the JS
+/// class, which calls the providers (possibly async) and answers with [`WebDriver::open`].
 fn connect(rc: &Rc<RefCell<Inner>>, gen: Generation) {
-    let (constructor, args) = {
-        let inner = rc.borrow();
-        let args = js_sys::Array::of2(&JsValue::from_str(&inner.url), &inner.protocols);
-        (inner.constructor.clone(), args)
+    let (has_provider, attempt, last_close) = {
+        let mut inner = rc.borrow_mut();
+        inner.pending = Some(gen);
+        let attempt = inner.attempts_since_open;
+        inner.attempts_since_open += 1;
+        (inner.has_provider, attempt, inner.last_close.clone())
     };
-    // Drop the previous socket (detaching its handlers) before the new one exists.
-    rc.borrow_mut().socket = None;
-    match js_sys::Reflect::construct(&constructor, &args) {
+    if has_provider {
+        emit(
+            rc,
+            "provide",
+            JsValue::from(gen.0),
+            JsValue::from(attempt),
+            last_close,
+        );
+    } else {
+        open_socket(rc, gen);
+    }
+}
+
+/// Constructs the browser socket of `gen`. The constructor may be the user's, so it runs with no
+/// borrow held.
+fn open_socket(rc: &Rc<RefCell<Inner>>, gen: Generation) {
+    let (constructor, args) = {
+        let mut inner = rc.borrow_mut();
+        // Drop the previous socket (detaching its handlers) before the new one exists.
+        inner.socket = None;
+        let args = Array::of2(&JsValue::from_str(&inner.url), &inner.protocols);
+        (inner.hooks.constructor.clone(), args)
+    };
+    match Reflect::construct(&constructor, &args) {
         Ok(ws) => {
             let ws: WebSocket = ws.unchecked_into();
             let weak = Rc::downgrade(rc);
-            let socket = Socket::attach(gen, ws, move |gen, event| on_socket(&weak, gen, event));
-            rc.borrow_mut().socket = Some(socket);
-        }
-        Err(_) => {
-            // The constructor threw (bad URL from a provider, or an override that failed): report
-            // it as a failed attempt, as the browser reports an unreachable server.
-            let now = env::now();
-            {
-                let mut inner = rc.borrow_mut();
-                inner.machine.handle_error(now, gen);
-                inner.machine.handle_close(now, gen, 1006, "", false, None);
+            let mut inner = rc.borrow_mut();
+            if inner.pending != Some(gen) {
+                // A user constructor re-entered and abandoned this attempt meanwhile.
+                let _ = ws.close();
+                return;
             }
-            pump(rc);
+            ws.set_binary_type(inner.binary_type);
+            inner.socket = Some(Socket::attach(gen, ws, move |gen, event| {
+                on_socket(&weak, gen, event)
+            }));
+        }
+        Err(error) => {
+            // The constructor threw (an override that failed): reported, then handled as a
+            // failed attempt, as the browser reports an unreachable server.
+            report(rc, error);
+            attempt_failed(rc, gen);
         }
     }
 }
 
+fn attempt_failed(rc: &Rc<RefCell<Inner>>, gen: Generation) {
+    let now = env::now();
+    {
+        let mut inner = rc.borrow_mut();
+        inner.machine.handle_error(now, gen);
+        inner.machine.handle_close(now, gen, 1006, "", false, None);
+    }
+    pump(rc);
+}
+
+fn send_heartbeat(rc: &Rc<RefCell<Inner>>, gen: Generation) {
+    let message = rc.borrow().hooks.heartbeat_message.clone();
+    let message = match message.dyn_ref::<Function>() {
+        Some(make) => match make.call0(&JsValue::UNDEFINED) {
+            Ok(message) => message,
+            Err(error) => return report(rc, error),
+        },
+        None => message,
+    };
+    let inner = rc.borrow();
+    if let Some(socket) = inner.socket.as_ref().filter(|s| s.gen == gen) {
+        if let Err(error) = socket.send(&message) {
+            drop(inner);
+            report(rc, error);
+        }
+    }
+}
+
+/// Replays the queue after the `open` handlers ran, asking the user's filter (with no borrow
+/// held) about each candidate first.
+fn replay(rc: &Rc<RefCell<Inner>>, gen: Generation) {
+    let filter = rc.borrow().hooks.replay_filter.clone();
+    let mut rejected = Vec::new();
+    if let Some(filter) = filter {
+        let candidates: Vec<(MsgId, JsValue)> = {
+            let mut inner = rc.borrow_mut();
+            let ids = inner.machine.replay_candidates(env::now(), gen);
+            ids.into_iter()
+                .map(|id| {
+                    let data = inner.payloads.get(&id).cloned();
+                    (id, data.unwrap_or(JsValue::UNDEFINED))
+                })
+                .collect()
+        };
+        for (id, data) in candidates {
+            match filter.call1(&JsValue::UNDEFINED, &data) {
+                Ok(keep) if keep.is_truthy() => {}
+                Ok(_) => rejected.push(id),
+                Err(error) => {
+                    // A filter that throws keeps the message: nothing is dropped on a bug.
+                    report(rc, error);
+                }
+            }
+        }
+    }
+    rc.borrow_mut().machine.replay(env::now(), gen, &rejected);
+}
+
 fn on_socket(weak: &Weak<RefCell<Inner>>, gen: Generation, event: SocketEvent) {
     let Some(rc) = weak.upgrade() else { return };
-    {
-        let now = env::now();
-        let mut inner = rc.borrow_mut();
-        match event {
-            SocketEvent::Open => inner.machine.handle_open(now, gen),
-            SocketEvent::Message(data) => {
-                inner.inbound = Some(data);
-                inner.machine.handle_message(now, gen, false);
+    match event {
+        SocketEvent::Open => {
+            let mut inner = rc.borrow_mut();
+            inner.pending = None;
+            inner.attempts_since_open = 0;
+            inner.machine.handle_open(env::now(), gen);
+        }
+        SocketEvent::Message(data) => {
+            let is_pong = is_pong(&rc, &data);
+            let mut inner = rc.borrow_mut();
+            inner.inbound = Some(data);
+            inner.machine.handle_message(env::now(), gen, is_pong);
+        }
+        SocketEvent::Error => rc.borrow_mut().machine.handle_error(env::now(), gen),
+        SocketEvent::Close(event) => {
+            let verdict = should_reconnect(&rc, gen, &event);
+            let mut inner = rc.borrow_mut();
+            if inner.pending == Some(gen) {
+                inner.pending = None;
             }
-            SocketEvent::Error => inner.machine.handle_error(now, gen),
-            SocketEvent::Close {
-                code,
-                reason,
-                was_clean,
-            } => inner
-                .machine
-                .handle_close(now, gen, code, &reason, was_clean, None),
+            inner.machine.handle_close(
+                env::now(),
+                gen,
+                event.code(),
+                &event.reason(),
+                event.was_clean(),
+                verdict,
+            );
         }
     }
     pump(&rc);
 }
 
+/// Whether an inbound message is the heartbeat's pong (never with heartbeat off or pongs exposed).
+/// A pong predicate is user code, so it runs before the core is borrowed.
+fn is_pong(rc: &Rc<RefCell<Inner>>, data: &JsValue) -> bool {
+    let pong = {
+        let inner = rc.borrow();
+        if inner.hooks.expose_pongs || !inner.heartbeat {
+            return false;
+        }
+        inner.hooks.heartbeat_pong.clone()
+    };
+    match pong.dyn_ref::<Function>() {
+        Some(matches) => match matches.call1(&JsValue::UNDEFINED, data) {
+            Ok(answer) => answer.is_truthy(),
+            Err(error) => {
+                report(rc, error);
+                false
+            }
+        },
+        None => *data == pong,
+    }
+}
+
+/// Asks the user's `shouldReconnect` about a close the core will decide on (not after the user's
+/// own `close()`, which is terminal regardless).
+fn should_reconnect(
+    rc: &Rc<RefCell<Inner>>,
+    gen: Generation,
+    event: &web_sys::CloseEvent,
+) -> Option<Verdict> {
+    let predicate = {
+        let inner = rc.borrow();
+        let current = inner.socket.as_ref().is_some_and(|s| s.gen == gen);
+        if !current || inner.machine.ready_state() == ReadyState::Closing {
+            return None;
+        }
+        inner.hooks.should_reconnect.clone()?
+    };
+    let answer = match predicate.call1(&JsValue::UNDEFINED, event) {
+        Ok(answer) => answer,
+        Err(error) => {
+            report(rc, error);
+            return Some(Verdict::Default);
+        }
+    };
+    if let Some(reconnect) = answer.as_bool() {
+        return Some(if reconnect {
+            Verdict::Reconnect
+        } else {
+            Verdict::Stop
+        });
+    }
+    let delay = Reflect::get(&answer, &JsValue::from_str("delay"))
+        .ok()
+        .and_then(|d| d.as_f64())
+        .filter(|d| d.is_finite() && *d >= 0.0);
+    Some(delay.map_or(Verdict::Default, |d| {
+        Verdict::ReconnectAfter(d.ceil() as Millis)
+    }))
+}
+
+/// Hands an exception thrown by user code (a hook or provider) to the JS class, which reports it
+/// the way the browser reports an exception in an event handler, without stopping the driver.
+fn report(rc: &Rc<RefCell<Inner>>, error: JsValue) {
+    emit(
+        rc,
+        "hookerror",
+        error,
+        JsValue::UNDEFINED,
+        JsValue::UNDEFINED,
+    );
+}
+
 /// Hands one core event to the JS class. The borrow ends before `emit` runs user handlers.
 fn dispatch(rc: &Rc<RefCell<Inner>>, event: Event) {
     let undefined = JsValue::UNDEFINED;
-    let (emit, kind, a, b, c) = {
+    let (kind, a, b, c): (&str, JsValue, JsValue, JsValue) = {
         let mut inner = rc.borrow_mut();
-        let emit = inner.emit.clone();
-        let (kind, a, b, c): (&str, JsValue, JsValue, JsValue) = match event {
+        match event {
             Event::Open { gen } => {
                 let opened = inner.socket.as_ref().filter(|s| s.gen == gen);
                 let (protocol, extensions) =
@@ -305,12 +676,24 @@ fn dispatch(rc: &Rc<RefCell<Inner>>, event: Event) {
                 code,
                 reason,
                 was_clean,
-            } => (
-                "close",
-                JsValue::from(code),
-                JsValue::from(reason),
-                JsValue::from(was_clean),
-            ),
+            } => {
+                let close = Object::new();
+                for (key, value) in [
+                    ("code", JsValue::from(code)),
+                    ("reason", JsValue::from_str(&reason)),
+                    ("wasClean", JsValue::from(was_clean)),
+                ] {
+                    // Setting a data property on a fresh plain object cannot fail.
+                    let _ = Reflect::set(&close, &JsValue::from_str(key), &value);
+                }
+                inner.last_close = close.into();
+                (
+                    "close",
+                    JsValue::from(code),
+                    JsValue::from(reason),
+                    JsValue::from(was_clean),
+                )
+            }
             Event::StateChange { from, to } => (
                 "statechange",
                 JsValue::from_str(from.as_str()),
@@ -334,18 +717,15 @@ fn dispatch(rc: &Rc<RefCell<Inner>>, event: Event) {
                 undefined.clone(),
                 undefined,
             ),
-        };
-        (emit, kind, a, b, c)
+        }
     };
-    let args = js_sys::Array::of4(&JsValue::from_str(kind), &a, &b, &c);
+    emit(rc, kind, a, b, c);
+}
+
+fn emit(rc: &Rc<RefCell<Inner>>, kind: &str, a: JsValue, b: JsValue, c: JsValue) {
+    let emit = rc.borrow().emit.clone();
+    let args = Array::of4(&JsValue::from_str(kind), &a, &b, &c);
     // The JS class dispatches with EventTarget, which reports a throwing handler itself and does
     // not rethrow; an error here would be a bug in the class, and must not abort the driver.
     let _ = emit.apply(&JsValue::NULL, &args);
-}
-
-fn close_error_name(error: CloseError) -> String {
-    match error {
-        CloseError::InvalidCode => "InvalidAccessError".into(),
-        CloseError::ReasonTooLong => "SyntaxError".into(),
-    }
 }

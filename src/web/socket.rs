@@ -20,11 +20,8 @@ pub(crate) enum SocketEvent {
     Open,
     Message(JsValue),
     Error,
-    Close {
-        code: u16,
-        reason: String,
-        was_clean: bool,
-    },
+    /// The browser's own event, handed as it is to a `shouldReconnect` predicate.
+    Close(CloseEvent),
 }
 
 /// A browser socket that owns its four handler closures.
@@ -62,14 +59,7 @@ impl Socket {
             Closure::<dyn FnMut(Event)>::new(move |_: Event| report(gen, SocketEvent::Error))
         };
         let on_close = Closure::<dyn FnMut(CloseEvent)>::new(move |e: CloseEvent| {
-            report(
-                gen,
-                SocketEvent::Close {
-                    code: e.code(),
-                    reason: e.reason(),
-                    was_clean: e.was_clean(),
-                },
-            )
+            report(gen, SocketEvent::Close(e))
         });
         ws.set_onopen(Some(on_open.as_ref().unchecked_ref()));
         ws.set_onmessage(Some(on_message.as_ref().unchecked_ref()));

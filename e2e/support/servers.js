@@ -1,0 +1,170 @@
+// Real local servers for the end-to-end tests and the demo. Each listens on a free port on 127.0.0.1
+// only, and stop() ends every open connection so that a test never waits on a lingering socket.
+import { once } from 'node:events';
+import { readFile, stat } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { WebSocketServer } from 'ws';
+
+export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+// Browsers refuse module scripts and streaming wasm compilation when these are wrong.
+const MIME_TYPES = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.wasm': 'application/wasm',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.map': 'application/json; charset=utf-8',
+  '.ts': 'text/plain; charset=utf-8',
+};
+
+async function listenOnFreeLoopbackPort(server) {
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return server.address().port;
+}
+
+async function statOrNull(file) {
+  try {
+    return await stat(file);
+  } catch {
+    return null;
+  }
+}
+
+async function serveFile(req, res) {
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    res.writeHead(405, { Allow: 'GET, HEAD' }).end();
+    return;
+  }
+  const url = new URL(req.url, 'http://127.0.0.1');
+  let pathname;
+  try {
+    pathname = decodeURIComponent(url.pathname);
+  } catch {
+    res.writeHead(400).end();
+    return;
+  }
+  let file = path.join(REPO_ROOT, pathname);
+  if (!file.startsWith(REPO_ROOT)) {
+    res.writeHead(403).end();
+    return;
+  }
+  let info = await statOrNull(file);
+  if (info?.isDirectory()) {
+    // Relative links in an index.html resolve against the directory only with the trailing slash.
+    if (!url.pathname.endsWith('/')) {
+      res.writeHead(301, { Location: `${url.pathname}/${url.search}` }).end();
+      return;
+    }
+    file = path.join(file, 'index.html');
+    info = await statOrNull(file);
+  }
+  if (!info?.isFile()) {
+    res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end(`not found: ${pathname}\n`);
+    return;
+  }
+  const body = await readFile(file);
+  res.writeHead(200, {
+    'Content-Type': MIME_TYPES[path.extname(file)] ?? 'application/octet-stream',
+    'Content-Length': body.length,
+    // A rebuilt pkg/ must be what the next page load gets.
+    'Cache-Control': 'no-store',
+  });
+  res.end(req.method === 'HEAD' ? undefined : body);
+}
+
+/** A static HTTP server over the repository root, so pages can import /js/index.js and /pkg/. */
+export async function startStaticServer() {
+  const server = createServer((req, res) => {
+    serveFile(req, res).catch((error) => {
+      res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' }).end(`${error}\n`);
+    });
+  });
+  const port = await listenOnFreeLoopbackPort(server);
+  return {
+    port,
+    url: `http://127.0.0.1:${port}`,
+    async stop() {
+      server.closeAllConnections();
+      server.close();
+      await once(server, 'close');
+    },
+  };
+}
+
+/**
+ * A WebSocket echo server that records what it saw: every message received (strings as strings,
+ * binary as Buffers), every close (code and reason as the server got them), and how many sockets were
+ * open at once. waitFor(predicate) resolves once the record satisfies the predicate.
+ */
+export async function startEchoServer() {
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  await once(wss, 'listening');
+  const { port } = wss.address();
+  const waiters = new Set();
+
+  const echo = {
+    port,
+    // The URL as a browser WebSocket reports it (`url` gains the trailing slash).
+    url: `ws://127.0.0.1:${port}/`,
+    connections: 0,
+    open: 0,
+    maxOpen: 0,
+    received: [],
+    closes: [],
+
+    waitFor(predicate, { timeoutMs = 5000, what = 'the expected server state' } = {}) {
+      if (predicate(echo)) return Promise.resolve();
+      return new Promise((resolve, reject) => {
+        const waiter = {
+          check() {
+            if (!predicate(echo)) return;
+            clearTimeout(timer);
+            waiters.delete(waiter);
+            resolve();
+          },
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(waiter);
+          const { connections, open, received, closes } = echo;
+          reject(new Error(`echo server: no ${what} within ${timeoutMs} ms; ` +
+            `state: ${JSON.stringify({ connections, open, received, closes })}`));
+        }, timeoutMs);
+        waiters.add(waiter);
+      });
+    },
+
+    async stop() {
+      for (const socket of wss.clients) socket.terminate();
+      wss.close();
+      await once(wss, 'close');
+    },
+  };
+
+  const changed = () => {
+    for (const waiter of [...waiters]) waiter.check();
+  };
+
+  wss.on('connection', (socket) => {
+    echo.connections += 1;
+    echo.open += 1;
+    echo.maxOpen = Math.max(echo.maxOpen, echo.open);
+    socket.on('message', (data, isBinary) => {
+      echo.received.push(isBinary ? data : data.toString());
+      socket.send(data, { binary: isBinary });
+      changed();
+    });
+    socket.on('close', (code, reason) => {
+      echo.open -= 1;
+      echo.closes.push({ code, reason: reason.toString() });
+      changed();
+    });
+    changed();
+  });
+
+  return echo;
+}

@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# Installs every tool the build, the tests and the demo need, each only when it is missing or at the
+# wrong version, so a second run changes nothing. Everything comes from the package registries
+# (crates.io, Debian, npm): no test tool is allowed to download a prebuilt binary or browser of its own.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# `cargo install` puts its binaries here; a fresh shell may not have it on PATH yet.
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+
+say() { printf 'bootstrap: %s\n' "$*"; }
+fail() {
+  printf 'bootstrap: FAILED: %s\n' "$*" >&2
+  exit 1
+}
+
+# Root installs directly; anyone else needs sudo for apt-get.
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then
+    "$@"
+  elif command -v sudo >/dev/null; then
+    sudo "$@"
+  else
+    fail "'$*' needs root and sudo is not available"
+  fi
+}
+
+# `--locked` builds a tool with the dependency versions it was released with. When the registry lacks
+# one of them (wasm-bindgen-cli 0.2.130 locks webpki-roots 1.0.11, which a crates.io mirror may not
+# carry), the dependencies are resolved afresh instead; the tool's own version stays exact.
+cargo_install() {
+  local what=$1
+  shift
+  cargo install --locked "$@" && return 0
+  say "$what: cargo install --locked failed (above); installing with dependencies resolved afresh"
+  cargo install "$@" || fail "could not install $what with cargo install"
+}
+
+# Rustup and Node are the two things bootstrap does not install: they are the base the rest stands on.
+command -v rustup >/dev/null || fail "rustup is missing: install the Rust toolchain with rustup (https://rustup.rs)"
+command -v cargo >/dev/null || fail "cargo is missing: install the Rust toolchain with rustup (https://rustup.rs)"
+command -v node >/dev/null || fail "node is missing: install Node.js 20 or newer"
+command -v npm >/dev/null || fail "npm is missing: install Node.js 20 or newer (it ships npm)"
+node_major=$(node -p 'process.versions.node.split(".")[0]')
+[ "$node_major" -ge 20 ] || fail "node $(node --version) is too old: Node.js 20 or newer is required"
+say "rustup, cargo, node $(node --version), npm $(npm --version 2>/dev/null) ... ok"
+
+if rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  say "rust target wasm32-unknown-unknown ... ok"
+else
+  say "rust target wasm32-unknown-unknown ... installing"
+  rustup target add wasm32-unknown-unknown || fail "could not add the rust target wasm32-unknown-unknown"
+fi
+
+# wasm-bindgen-cli must match the wasm-bindgen crate exactly, or the generated JS glue and the wasm disagree.
+if [ ! -f Cargo.lock ]; then
+  say "Cargo.lock ... generating"
+  cargo generate-lockfile || fail "could not generate Cargo.lock (is crates.io reachable?)"
+fi
+bindgen_version=$(awk '
+  $0 == "name = \"wasm-bindgen\"" { found = 1; next }
+  found && /^version = / { gsub(/"/, "", $3); print $3; exit }
+' Cargo.lock)
+[ -n "$bindgen_version" ] || fail "no wasm-bindgen crate in Cargo.lock: is it a dependency in Cargo.toml?"
+installed_bindgen=$(wasm-bindgen --version 2>/dev/null | awk '{ print $2 }' || true)
+if [ "$installed_bindgen" = "$bindgen_version" ]; then
+  say "wasm-bindgen-cli $bindgen_version ... ok"
+else
+  say "wasm-bindgen-cli $bindgen_version (found: ${installed_bindgen:-none}) ... installing"
+  cargo_install "wasm-bindgen-cli $bindgen_version" wasm-bindgen-cli --version "$bindgen_version"
+  installed_bindgen=$(wasm-bindgen --version 2>/dev/null | awk '{ print $2 }' || true)
+  [ "$installed_bindgen" = "$bindgen_version" ] \
+    || fail "wasm-bindgen-cli installed, but \`wasm-bindgen --version\` says '${installed_bindgen:-nothing}', not $bindgen_version"
+fi
+
+if command -v wasm-pack >/dev/null; then
+  say "wasm-pack $(wasm-pack --version | awk '{ print $2 }') ... ok"
+else
+  say "wasm-pack ... installing"
+  cargo_install wasm-pack wasm-pack
+fi
+
+missing_debs=()
+[ -x /usr/bin/chromium ] || missing_debs+=(chromium)
+[ -x /usr/bin/chromedriver ] || missing_debs+=(chromium-driver)
+if [ ${#missing_debs[@]} -eq 0 ]; then
+  say "chromium, chromium-driver (Debian) ... ok"
+else
+  say "${missing_debs[*]} (Debian) ... installing"
+  as_root apt-get update || fail "apt-get update failed, so ${missing_debs[*]} cannot be installed"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver \
+    || fail "apt-get could not install ${missing_debs[*]}"
+  [ -x /usr/bin/chromium ] || fail "chromium installed but /usr/bin/chromium is missing"
+  [ -x /usr/bin/chromedriver ] || fail "chromium-driver installed but /usr/bin/chromedriver is missing"
+fi
+
+# npm ci brings ws, playwright-core and binaryen's wasm-opt (scripts/build.sh says why not Debian's),
+# at the versions in package-lock.json. The stamp lives inside node_modules, so deleting node_modules
+# also invalidates it.
+npm_stamp=node_modules/.bootstrap-lock-hash
+lock_hash=$(cat package.json package-lock.json | sha256sum | awk '{ print $1 }')
+if [ -f "$npm_stamp" ] && [ "$(cat "$npm_stamp")" = "$lock_hash" ]; then
+  say "node_modules (npm ci) ... ok"
+else
+  say "node_modules (npm ci) ... installing"
+  npm ci --no-audit --no-fund || fail "npm ci failed: node_modules could not be installed from package-lock.json"
+  printf '%s\n' "$lock_hash" >"$npm_stamp"
+fi
+
+say "done"

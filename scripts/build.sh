@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Builds the wasm package into pkg/ (the JS glue that js/index.js imports, and the optimised .wasm).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+
+say() { printf 'build: %s\n' "$*"; }
+
+# --mode no-install: wasm-pack must use the wasm-bindgen that bootstrap installed, never download one.
+# Cargo.toml turns off wasm-pack's own wasm-opt (it would download binaryen); the one below runs instead.
+# wasm-pack also asks crates.io's web API for a newer wasm-pack; where that API is out of reach it warns
+# "failed to get wasm-pack version", which is harmless.
+say "wasm-pack build --target web --release --out-dir pkg --no-pack"
+wasm-pack build --mode no-install --target web --release --out-dir pkg --no-pack
+
+wasm=pkg/resilient_websocket_bg.wasm
+[ -f "$wasm" ] || { say "FAILED: wasm-pack did not produce $wasm"; exit 1; }
+
+# wasm-opt is binaryen's, pinned in package-lock.json (bootstrap's npm ci installs it). Not Debian's:
+# bookworm's binaryen 108 writes a table export with the wrong table index, so the module exported
+# the function table as wasm-bindgen's externref table and failed at init ("WebAssembly.Table.set():
+# Argument 1 is invalid for table"). rustc records the wasm features it used in the module's
+# target_features section and wasm-opt enables exactly those, so no --enable-* flag can go stale.
+wasm_opt=node_modules/.bin/wasm-opt
+[ -x "$wasm_opt" ] || { say "FAILED: $wasm_opt is missing: run scripts/bootstrap.sh (npm ci)"; exit 1; }
+features=$("$wasm_opt" --print-features "$wasm" -o /dev/null | sed 's/^--enable-//' | paste -sd, -)
+raw_size=$(stat -c %s "$wasm")
+say "wasm-opt -Oz ($("$wasm_opt" --version); features from the module: $features)"
+"$wasm_opt" -Oz "$wasm" -o "$wasm.opt"
+mv "$wasm.opt" "$wasm"
+
+opt_size=$(stat -c %s "$wasm")
+gzip_size=$(gzip -9 -c "$wasm" | wc -c)
+say "$wasm: $raw_size bytes before wasm-opt, $opt_size bytes after, $gzip_size bytes gzipped"
