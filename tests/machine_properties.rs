@@ -3,7 +3,7 @@
 //! that checks the core's invariants after every call.
 //!
 //! Invariants: never two live sockets; no output addressed to a socket that is not live (or not
-//! open, for transmissions); every `MsgId` leaves exactly once (transmitted or dropped) and the
+//! open and writable, for transmissions); every `MsgId` leaves exactly once (transmitted or dropped) and the
 //! queue leaves in FIFO order within its caps; every delay the core chooses lies in
 //! `0..=maxDelay`; readyState moves only along legal edges and every statechange starts where
 //! the previous one ended; `handle_timeout` never leaves a deadline due twice in a row (no busy
@@ -111,6 +111,8 @@ const USER_CODES: [Option<u16>; 5] = [None, Some(1000), Some(4000), Some(1001), 
 struct Held {
     gen: Generation,
     opened: bool,
+    /// False once the core was told the server started closing it: nothing may be sent to it.
+    writable: bool,
 }
 
 struct Model {
@@ -185,12 +187,16 @@ impl Model {
                     );
                     assert!(gen.0 > self.last_gen, "generations only grow");
                     self.last_gen = gen.0;
-                    self.held = Some(Held { gen, opened: false });
+                    self.held = Some(Held {
+                        gen,
+                        opened: false,
+                        writable: true,
+                    });
                 }
                 Output::Transmit { gen, id } => {
                     let held = self.held.expect("transmit without a socket");
                     assert!(
-                        held.gen == gen && held.opened,
+                        held.gen == gen && held.opened && held.writable,
                         "transmit to {gen:?}, held {held:?}"
                     );
                     self.leave(id, sent, &mut sent_left);
@@ -292,7 +298,7 @@ impl Model {
 
     fn step(&mut self, (kind, param): Step) {
         let now = self.now;
-        match kind % 20 {
+        match kind % 21 {
             0 | 1 => {
                 let gen = self.pick_gen(param);
                 if let Some(held) = self.held.as_mut().filter(|h| h.gen == gen && !h.opened) {
@@ -410,6 +416,14 @@ impl Model {
                 }
                 self.drain(None, None);
             }
+            18 => {
+                let gen = self.pick_gen(param);
+                if let Some(held) = self.held.as_mut().filter(|h| h.gen == gen && h.opened) {
+                    held.writable = false;
+                }
+                self.m.handle_peer_closing(now, gen);
+                self.drain(None, None);
+            }
             _ => self.replay(param),
         }
     }
@@ -441,7 +455,8 @@ impl Model {
             let candidates = self.m.replay_candidates(now, gen);
             self.drain(None, None);
             let ids: Vec<MsgId> = self.queue.iter().map(|(id, _)| *id).collect();
-            if self.held.is_some_and(|h| h.gen == gen) && self.state == ConnectionState::Open {
+            let writable = self.held.is_some_and(|h| h.gen == gen && h.writable);
+            if writable && self.state == ConnectionState::Open {
                 assert_eq!(candidates, ids, "candidates are the queue, in order");
             } else {
                 assert!(candidates.is_empty());

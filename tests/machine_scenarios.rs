@@ -831,6 +831,55 @@ fn a_socket_lost_before_replay_keeps_the_queue_for_the_next_one() {
 }
 
 #[test]
+fn sends_queue_once_the_server_started_closing_and_go_out_on_the_next_connection() {
+    let (mut sim, _) = Sim::new(no_jitter());
+    sim.open(0, 1);
+    assert_eq!(sim.send(10, 4), (Ok(MsgId(0)), vec![transmit(1, 0)]));
+    // The server's close frame arrived: the browser socket reads CLOSING and discards data.
+    sim.m.handle_peer_closing(20, g(1));
+    assert_eq!(sim.drain(), vec![]);
+    assert_eq!(sim.send(30, 5), (Ok(MsgId(1)), vec![]), "queued, not sent");
+    assert_eq!(sim.send(40, 6), (Ok(MsgId(2)), vec![]));
+    assert_eq!(sim.m.ready_state(), ReadyState::Open);
+    assert_eq!(sim.m.queued_bytes(), 11);
+    // Its close event follows the handshake; the next connection replays the queue in order.
+    let out = sim.closed(200, 1, 1001, "going away");
+    assert_eq!(Sim::delay_in(&out), 1000);
+    sim.fire();
+    assert_eq!(sim.open(1300, 2)[2], Output::Replay { gen: g(2) });
+    assert_eq!(
+        sim.replay(1300, 2, &[]),
+        vec![transmit(2, 1), transmit(2, 2)]
+    );
+}
+
+#[test]
+fn a_replay_waits_while_the_server_is_closing_the_socket() {
+    let (mut sim, _) = Sim::new(no_jitter());
+    let _ = sim.send(0, 3);
+    sim.open(10, 1);
+    sim.m.handle_peer_closing(10, g(1));
+    assert!(sim.m.replay_candidates(10, g(1)).is_empty());
+    assert_eq!(
+        sim.replay(10, 1, &[]),
+        vec![],
+        "nothing handed to a closing socket"
+    );
+    assert_eq!(sim.m.stats(10).queued, 1);
+    // A terminal code then: the queue is reported dropped, not lost silently.
+    let out = sim.closed(50, 1, 1008, "policy");
+    assert!(out.contains(&dropped(0, DropReason::GaveUp)), "{out:?}");
+}
+
+#[test]
+fn peer_closing_of_a_stale_socket_changes_nothing() {
+    let (mut sim, _) = Sim::new(no_jitter());
+    sim.open(0, 1);
+    sim.m.handle_peer_closing(5, g(7));
+    assert_eq!(sim.send(10, 4), (Ok(MsgId(0)), vec![transmit(1, 0)]));
+}
+
+#[test]
 fn overflow_throw_refuses_by_count_and_by_bytes() {
     let mut config = Config::default();
     config.buffer.max_messages = 2;

@@ -330,11 +330,14 @@ enum Phase {
     Waiting { retry_at: Option<Millis> },
     /// The socket `gen` is handshaking and is abandoned at `deadline`.
     Connecting { gen: Generation, deadline: Millis },
-    /// The socket `gen` is open.
+    /// The socket `gen` is open. `writable` turns false when the browser has started a closing
+    /// handshake the server began: the socket then discards data without an error, so sends
+    /// queue until the next connection.
     Open {
         gen: Generation,
         opened_at: Millis,
         liveness: Liveness,
+        writable: bool,
     },
     /// The user closed the socket `gen`; its close event is awaited until `deadline`.
     Closing {
@@ -510,6 +513,7 @@ impl Machine {
                 gen,
                 opened_at: now,
                 liveness: Liveness::new(now),
+                writable: true,
             },
         );
         self.ever_opened = true;
@@ -547,6 +551,23 @@ impl Machine {
     pub fn handle_error(&mut self, _now: Millis, gen: Generation) {
         if self.phase.live_gen() == Some(gen) {
             self.emit(Event::Error);
+        }
+    }
+
+    /// The socket `gen` stopped accepting data before its `close` event: the server started the
+    /// closing handshake (the browser's `readyState` reads CLOSING while the core is OPEN). From
+    /// now on `send` queues and a pending replay waits, so that nothing is handed to a socket that
+    /// would discard it; the queue goes out on the next connection, or is dropped with
+    /// [`Event::Drop`] if the close turns out terminal. The driver reports this when it notices,
+    /// before it hands the socket any data.
+    pub fn handle_peer_closing(&mut self, _now: Millis, gen: Generation) {
+        if let Phase::Open {
+            gen: g, writable, ..
+        } = &mut self.phase
+        {
+            if *g == gen {
+                *writable = false;
+            }
         }
     }
 
@@ -722,8 +743,12 @@ impl Machine {
     pub fn send(&mut self, now: Millis, bytes: u64) -> Result<MsgId, SendError> {
         let gen = match self.phase {
             Phase::Closing { .. } | Phase::Closed => return Err(SendError::InvalidState),
-            Phase::Open { gen, .. } => Some(gen),
-            Phase::Waiting { .. } | Phase::Connecting { .. } => None,
+            Phase::Open {
+                gen,
+                writable: true,
+                ..
+            } => Some(gen),
+            Phase::Open { .. } | Phase::Waiting { .. } | Phase::Connecting { .. } => None,
         };
         let cfg = self.config.buffer;
         if gen.is_none() && !self.outbox.fits(bytes, &cfg) {
@@ -893,7 +918,8 @@ impl Machine {
     }
 
     fn replay_due(&self, gen: Generation) -> bool {
-        self.replay_pending && matches!(self.phase, Phase::Open { gen: g, .. } if g == gen)
+        self.replay_pending
+            && matches!(self.phase, Phase::Open { gen: g, writable: true, .. } if g == gen)
     }
 
     fn expired(&self, queued: &Queued, now: Millis) -> bool {
