@@ -108,6 +108,26 @@ function payloadSize(data) {
 }
 
 /**
+ * A copy of binary data that `send()` queues: the native `send()` takes its snapshot of the bytes
+ * at the call, so changing (or transferring) the buffer afterwards must not change what is sent.
+ * Strings and Blobs are immutable and kept as they are; a view keeps its type.
+ * @param {unknown} data
+ */
+function snapshot(data) {
+  if (data instanceof ArrayBuffer) return data.slice(0);
+  if (ArrayBuffer.isView(data)) {
+    const bytes = data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength);
+    if (data instanceof DataView) return new DataView(bytes);
+    try {
+      return new /** @type {any} */ (data.constructor)(bytes);
+    } catch {
+      return new Uint8Array(bytes);
+    }
+  }
+  return data;
+}
+
+/**
  * The WebIDL conversion of `(DOMString or sequence<DOMString>)`: iterables are lists, anything
  * else is one string.
  * @param {unknown} protocols
@@ -119,6 +139,18 @@ function protocolList(protocols) {
     return Array.from(/** @type {Iterable<unknown>} */ (protocols), String);
   }
   return [String(protocols)];
+}
+
+/**
+ * The WebIDL conversions of `close(optional [Clamp] unsigned short code, optional USVString reason)`
+ * up to the clamping, which the driver does: a number (`'1000'` is 1000, a Symbol or a BigInt
+ * throws a TypeError) and a string.
+ * @param {unknown} code
+ * @param {unknown} reason
+ * @returns {[number | undefined, string | undefined]}
+ */
+function closeArguments(code, reason) {
+  return [code === undefined ? undefined : +(/** @type {any} */ (code)), reason === undefined ? undefined : `${reason}`];
 }
 
 /** @param {unknown} value */
@@ -162,6 +194,9 @@ export class ResilientWebSocket extends EventTarget {
    * @param {object} [options] see the README for every option and its default
    */
   constructor(url, protocols, options) {
+    if (arguments.length === 0) {
+      throw new TypeError("Failed to construct 'ResilientWebSocket': 1 argument required, but only 0 present.");
+    }
     super();
     if (typeof url === 'function') this.#urlProvider = url;
     if (typeof protocols === 'function') this.#protocolsProvider = protocols;
@@ -233,8 +268,10 @@ export class ResilientWebSocket extends EventTarget {
     let size = payloadSize(payload);
     if (size === undefined) {
       // The native send() stringifies anything else (numbers, objects) as a USVString.
-      payload = String(payload);
+      payload = `${payload}`;
       size = utf8Length(/** @type {string} */ (payload));
+    } else if (this.#driver.readyState === 0) {
+      payload = snapshot(payload);
     }
     this.#driver.send(payload, size);
   }
@@ -245,7 +282,7 @@ export class ResilientWebSocket extends EventTarget {
    * @param {string} [reason]
    */
   close(code, reason) {
-    this.#driver.close(code, reason === undefined ? undefined : String(reason));
+    this.#driver.close(...closeArguments(code, reason));
     this.#trackLiveness();
   }
 
@@ -256,7 +293,7 @@ export class ResilientWebSocket extends EventTarget {
    * @param {string} [reason]
    */
   reconnect(code, reason) {
-    this.#driver.reconnect(code, reason === undefined ? undefined : String(reason));
+    this.#driver.reconnect(...closeArguments(code, reason));
     this.#trackLiveness();
   }
 
@@ -304,7 +341,14 @@ export class ResilientWebSocket extends EventTarget {
       default:
         event = new Event(kind);
     }
-    this.#log?.(kind, event);
+    if (this.#log) {
+      // A logger is user code too: if it throws, report it and dispatch the event all the same.
+      try {
+        this.#log(kind, event);
+      } catch (error) {
+        reportError(error);
+      }
+    }
     this.dispatchEvent(event);
     this.#trackLiveness();
   }
@@ -398,5 +442,20 @@ for (const target of [ResilientWebSocket, ResilientWebSocket.prototype]) {
     CLOSED: { value: 3, enumerable: true },
   });
 }
+// WebIDL attributes and operations are enumerable (class members are not by default), `length`
+// counts the required arguments only, and the class has its own toStringTag, so that reflection
+// (`for…in`, `Object.prototype.toString`) sees what it sees on a native WebSocket.
+for (const name of Object.getOwnPropertyNames(ResilientWebSocket.prototype)) {
+  if (name === 'constructor') continue;
+  const descriptor = /** @type {PropertyDescriptor} */ (Object.getOwnPropertyDescriptor(ResilientWebSocket.prototype, name));
+  if (descriptor.configurable) Object.defineProperty(ResilientWebSocket.prototype, name, { enumerable: true });
+}
+Object.defineProperty(ResilientWebSocket, 'length', { value: 1 });
+Object.defineProperty(ResilientWebSocket.prototype.close, 'length', { value: 0 });
+Object.defineProperty(ResilientWebSocket.prototype.reconnect, 'length', { value: 0 });
+Object.defineProperty(ResilientWebSocket.prototype, Symbol.toStringTag, {
+  value: 'ResilientWebSocket',
+  configurable: true,
+});
 
 export default ResilientWebSocket;

@@ -80,18 +80,30 @@ else
   cargo_install wasm-pack wasm-pack
 fi
 
+# Debian packages, each checked by the program the tests run. Chromium and its driver for every
+# browser test; nginx (the reverse proxy with proxy_read_timeout) and websocketd (a second, Go,
+# WebSocket server implementation) for the fault tests in e2e/faults, which start them as child
+# processes with their own configuration: the system services the packages may set up are not used.
+debian_programs=(
+  chromium:/usr/bin/chromium
+  chromium-driver:/usr/bin/chromedriver
+  nginx:/usr/sbin/nginx
+  websocketd:/usr/bin/websocketd
+)
 missing_debs=()
-[ -x /usr/bin/chromium ] || missing_debs+=(chromium)
-[ -x /usr/bin/chromedriver ] || missing_debs+=(chromium-driver)
+for entry in "${debian_programs[@]}"; do
+  [ -x "${entry#*:}" ] || missing_debs+=("${entry%%:*}")
+done
 if [ ${#missing_debs[@]} -eq 0 ]; then
-  say "chromium, chromium-driver (Debian) ... ok"
+  say "chromium, chromium-driver, nginx, websocketd (Debian) ... ok"
 else
   say "${missing_debs[*]} (Debian) ... installing"
   as_root apt-get update || fail "apt-get update failed, so ${missing_debs[*]} cannot be installed"
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver \
-    || fail "apt-get could not install ${missing_debs[*]}"
-  [ -x /usr/bin/chromium ] || fail "chromium installed but /usr/bin/chromium is missing"
-  [ -x /usr/bin/chromedriver ] || fail "chromium-driver installed but /usr/bin/chromedriver is missing"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing_debs[@]}" \
+    || fail "apt-get could not install ${missing_debs[*]} (apt-cache policy ${missing_debs[*]} shows what Debian offers)"
+  for entry in "${debian_programs[@]}"; do
+    [ -x "${entry#*:}" ] || fail "${entry%%:*} installed but ${entry#*:} is missing"
+  done
 fi
 
 # npm ci brings ws, playwright-core and binaryen's wasm-opt (scripts/build.sh says why not Debian's),

@@ -3,9 +3,10 @@
 import { once } from 'node:events';
 import { readFile, stat } from 'node:fs/promises';
 import { createServer } from 'node:http';
+import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { WebSocketServer } from 'ws';
+import { WebSocket, WebSocketServer } from 'ws';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -100,9 +101,31 @@ export async function startStaticServer() {
  * A WebSocket echo server that records what it saw: every message received (strings as strings,
  * binary as Buffers), every close (code and reason as the server got them), and how many sockets were
  * open at once. waitFor(predicate) resolves once the record satisfies the predicate.
+ *
+ * Options, all optional: `handleProtocols(offered: Set<string>) => string | false` picks the
+ * subprotocol (as in `ws`); `perMessageDeflate` (as in `ws`); `reply(message, isBinary)` answers a
+ * message instead of echoing it: `undefined` echoes, `null` answers nothing, anything else is sent
+ * (also settable later as `echo.reply`). The server can be commanded: `echo.refuse = 503` refuses
+ * every upgrade with that HTTP status until set back to 0; `closeAll(code, reason)` closes, and
+ * `terminateAll()` drops, every open connection; `sendAll(data, { binary })` sends to every one.
+ * It also records every upgrade request in `handshakes` (`{ path, protocols, at }`, refused ones
+ * included) and the request path of each accepted connection in `paths`.
  */
-export async function startEchoServer() {
-  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+export async function startEchoServer(options = {}) {
+  const { handleProtocols, perMessageDeflate = false, reply } = options;
+  const wss = new WebSocketServer({
+    host: '127.0.0.1',
+    port: 0,
+    perMessageDeflate,
+    ...(handleProtocols ? { handleProtocols } : {}),
+    verifyClient: (info, accept) => {
+      const offered = info.req.headers['sec-websocket-protocol'];
+      echo.handshakes.push({ path: info.req.url, protocols: offered ?? null, at: Date.now() });
+      changed();
+      if (echo.refuse) accept(false, echo.refuse);
+      else accept(true);
+    },
+  });
   await once(wss, 'listening');
   const { port } = wss.address();
   const waiters = new Set();
@@ -114,8 +137,29 @@ export async function startEchoServer() {
     connections: 0,
     open: 0,
     maxOpen: 0,
+    // `open` counts a socket until its close event (TCP closed), so it includes sockets that have
+    // already received a close frame (CLOSING). `maxLive`: the most sockets OPEN at once (no close
+    // frame yet), read at each new connection; `overlaps`: connections that arrived while another
+    // socket was still CLOSING.
+    maxLive: 0,
+    overlaps: 0,
     received: [],
     closes: [],
+    handshakes: [],
+    paths: [],
+    refuse: 0,
+    reply,
+    sockets: new Set(),
+
+    closeAll(code, reason) {
+      for (const socket of echo.sockets) socket.close(code, reason);
+    },
+    terminateAll() {
+      for (const socket of echo.sockets) socket.terminate();
+    },
+    sendAll(data, { binary = typeof data !== 'string' } = {}) {
+      for (const socket of echo.sockets) socket.send(data, { binary });
+    },
 
     waitFor(predicate, { timeoutMs = 5000, what = 'the expected server state' } = {}) {
       if (predicate(echo)) return Promise.resolve();
@@ -149,16 +193,25 @@ export async function startEchoServer() {
     for (const waiter of [...waiters]) waiter.check();
   };
 
-  wss.on('connection', (socket) => {
+  wss.on('connection', (socket, req) => {
+    echo.paths.push(req.url);
+    echo.sockets.add(socket);
     echo.connections += 1;
     echo.open += 1;
     echo.maxOpen = Math.max(echo.maxOpen, echo.open);
+    const states = [...wss.clients].map((client) => client.readyState);
+    echo.maxLive = Math.max(echo.maxLive, states.filter((state) => state === WebSocket.OPEN).length);
+    if (states.some((state) => state === WebSocket.CLOSING)) echo.overlaps += 1;
     socket.on('message', (data, isBinary) => {
-      echo.received.push(isBinary ? data : data.toString());
-      socket.send(data, { binary: isBinary });
+      const message = isBinary ? data : data.toString();
+      echo.received.push(message);
+      const answer = echo.reply ? echo.reply(message, isBinary) : undefined;
+      if (answer === undefined) socket.send(data, { binary: isBinary });
+      else if (answer !== null) socket.send(answer, { binary: typeof answer !== 'string' });
       changed();
     });
     socket.on('close', (code, reason) => {
+      echo.sockets.delete(socket);
       echo.open -= 1;
       echo.closes.push({ code, reason: reason.toString() });
       changed();
@@ -167,4 +220,30 @@ export async function startEchoServer() {
   });
 
   return echo;
+}
+
+/**
+ * A TCP server that accepts connections and never answers: a WebSocket handshake against it never
+ * completes. Records how many connections it accepted.
+ */
+export async function startStallServer() {
+  const sockets = new Set();
+  const server = net.createServer((socket) => {
+    stall.connections += 1;
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => {});
+  });
+  const port = await listenOnFreeLoopbackPort(server);
+  const stall = {
+    port,
+    url: `ws://127.0.0.1:${port}/`,
+    connections: 0,
+    async stop() {
+      for (const socket of sockets) socket.destroy();
+      server.close();
+      await once(server, 'close');
+    },
+  };
+  return stall;
 }

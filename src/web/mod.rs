@@ -3,8 +3,10 @@
 //! It turns browser events into the core's `handle_*` calls, performs the core's outputs, and
 //! hands events to the JS class through one `emit(kind, a, b, c)` callback. The core lives in a
 //! `RefCell`; every borrow is released before any JS that a user controls runs (event handlers,
-//! hooks such as `shouldReconnect` or the replay filter, a `WebSocket` constructor override), so
-//! user code may call back into the driver from anywhere.
+//! hooks such as `shouldReconnect` or the replay filter, a `WebSocket` constructor override or its
+//! methods), so user code may call back into the driver from anywhere. Events reach JS one at a
+//! time, in the core's order, after the step that caused them is fully drained: a handler that
+//! calls back in never sees a later event before the other listeners of the current one ran.
 
 mod env;
 mod error;
@@ -13,13 +15,15 @@ mod socket;
 mod timer;
 
 use crate::machine::validate;
-use crate::machine::{Event, Generation, Machine, Millis, MsgId, Output, ReadyState, Verdict};
+use crate::machine::{
+    ConnectionState, Event, Generation, Machine, Millis, MsgId, Output, ReadyState, Verdict,
+};
 use env::{PageEvent, PageListeners};
 use js_sys::{Array, Function, Object, Reflect};
 use options::Hooks;
 use socket::{Socket, SocketEvent};
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::rc::{Rc, Weak};
 use timer::DeadlineTimer;
 use wasm_bindgen::prelude::*;
@@ -57,6 +61,26 @@ struct Inner {
     page_lifecycle: bool,
     /// Registered while the connection is not terminally closed.
     listeners: Option<PageListeners>,
+    /// User-visible work (events, the replay with its filter) in the core's order, waiting for the
+    /// outermost [`pump`] to hand it to JS.
+    deferred: VecDeque<Deferred>,
+    /// A [`pump`] is running further up the stack; a nested one only drains the core.
+    pumping: bool,
+    /// The socket that reported an `error`, handed to the core with its `close`, which the browser
+    /// fires right after it: so, as natively, `readyState` during `error` is already the state
+    /// after the close (`CLOSED`, or `CONNECTING` when a reconnect follows).
+    errored: Option<Generation>,
+}
+
+/// Work for user code that [`pump`] defers until the core is drained, so that user code never
+/// runs in the middle of another event's dispatch, and always sees the state after the core's step.
+enum Deferred {
+    /// `emit(kind, a, b, c)`, converted when the core emitted it (the data it names is current then).
+    Emit(&'static str, JsValue, JsValue, JsValue),
+    /// The replay of the queue after the `open` handlers ran.
+    Replay(Generation),
+    /// The call of the URL and protocols providers for an attempt.
+    Provide { gen: Generation, attempt: u32 },
 }
 
 /// The wasm side of one `ResilientWebSocket`. Not meant to be used directly: `js/` wraps it.
@@ -121,6 +145,9 @@ impl WebDriver {
             network,
             page_lifecycle,
             listeners: None,
+            deferred: VecDeque::new(),
+            pumping: false,
+            errored: None,
         }));
         Ok(WebDriver { inner })
     }
@@ -180,19 +207,26 @@ impl WebDriver {
             Some("arraybuffer") => BinaryType::Arraybuffer,
             _ => return,
         };
-        let mut inner = self.inner.borrow_mut();
-        inner.binary_type = binary_type;
-        if let Some(socket) = &inner.socket {
-            socket.ws.set_binary_type(binary_type);
+        let ws = {
+            let mut inner = self.inner.borrow_mut();
+            inner.binary_type = binary_type;
+            live_ws(&inner)
+        };
+        // The socket may be a user's WebSocket subclass: no borrow is held while it runs.
+        if let Some(ws) = ws {
+            ws.set_binary_type(binary_type);
         }
     }
 
     /// `bufferedAmount`: the live socket's plus the bytes waiting in the queue.
     #[wasm_bindgen(getter, js_name = bufferedAmount)]
     pub fn buffered_amount(&self) -> f64 {
-        let inner = self.inner.borrow();
-        let socket = inner.socket.as_ref().map_or(0, |s| s.ws.buffered_amount());
-        f64::from(socket) + inner.machine.queued_bytes() as f64
+        let (ws, queued) = {
+            let inner = self.inner.borrow();
+            (live_ws(&inner), inner.machine.queued_bytes())
+        };
+        let socket = ws.map_or(0, |ws| ws.buffered_amount());
+        f64::from(socket) + queued as f64
     }
 
     /// `stats`: a fresh plain object of counters.
@@ -224,6 +258,7 @@ impl WebDriver {
 
     /// `send(data)`; `bytes` is the payload's size as the JS class measured it.
     pub fn send(&self, data: JsValue, bytes: f64) -> Result<(), JsValue> {
+        notice_peer_closing(&self.inner);
         let sent = {
             let mut inner = self.inner.borrow_mut();
             let sent = inner.machine.send(env::now(), bytes as u64);
@@ -304,6 +339,22 @@ impl WebDriver {
     }
 }
 
+/// The browser socket of attempt `gen`, if it is the live one. A handle (a clone of the JS
+/// reference), so that the caller can release the borrow before calling any of its methods: with
+/// the `WebSocket` option, they may be user code that calls back into the driver.
+fn ws_of(inner: &Inner, gen: Generation) -> Option<WebSocket> {
+    inner
+        .socket
+        .as_ref()
+        .filter(|s| s.gen == gen)
+        .map(|s| s.ws.clone())
+}
+
+/// The live browser socket, whatever its generation (see [`ws_of`]).
+fn live_ws(inner: &Inner) -> Option<WebSocket> {
+    inner.socket.as_ref().map(|s| s.ws.clone())
+}
+
 /// Resolves `url` against the document base with the browser's own URL parser, then applies the
 /// native constructor's rules (scheme mapping, no fragment).
 fn resolve_url(url: &str) -> Result<String, JsValue> {
@@ -334,11 +385,37 @@ fn close_code(code: &JsValue) -> Option<u16> {
     }
 }
 
-/// Drains the core's outputs, performing each with no borrow held across user code, then re-arms
-/// the timer and keeps the page listeners registered exactly while the connection is not
-/// terminally closed. Re-entrant: a handler's `send()` pumps the same queue, and order is kept
-/// because every output is taken from the one FIFO.
+/// Drains the core's outputs, then hands the events they produced to JS one at a time, in order.
+///
+/// Side effects (sockets, transmissions, the timer) are performed as soon as the core asks for
+/// them; events and the replay are deferred to the outermost `pump`, which delivers each only
+/// after the previous one's listeners all returned. A handler that calls `send()`, `close()` or
+/// `reconnect()` re-enters here: its own side effects happen at once (a message sent in `onopen`
+/// goes out before the replay), and the events it causes queue up behind the one being
+/// dispatched, as the browser queues a native socket's events.
 fn pump(rc: &Rc<RefCell<Inner>>) {
+    let nested = std::mem::replace(&mut rc.borrow_mut().pumping, true);
+    drain(rc);
+    if nested {
+        return;
+    }
+    loop {
+        let next = rc.borrow_mut().deferred.pop_front();
+        match next {
+            Some(Deferred::Emit(kind, a, b, c)) => emit(rc, kind, a, b, c),
+            Some(Deferred::Replay(gen)) => replay(rc, gen),
+            Some(Deferred::Provide { gen, attempt }) => provide(rc, gen, attempt),
+            None => break,
+        }
+        drain(rc);
+    }
+    rc.borrow_mut().pumping = false;
+}
+
+/// Performs every output the core has, with no borrow held across user code (a provider or a
+/// `WebSocket` constructor may run), then re-arms the timer and keeps the page listeners
+/// registered exactly while the connection is not terminally closed.
+fn drain(rc: &Rc<RefCell<Inner>>) {
     loop {
         let output = rc.borrow_mut().machine.poll_output();
         match output {
@@ -397,13 +474,14 @@ fn perform(rc: &Rc<RefCell<Inner>>, output: Output) {
     match output {
         Output::Connect { gen } => connect(rc, gen),
         Output::Transmit { gen, id } => {
-            let inner = &mut *rc.borrow_mut();
-            let payload = inner.payloads.remove(&id);
-            if let (Some(socket), Some(payload)) = (&inner.socket, payload) {
-                if socket.gen == gen {
-                    // The core transmits only on an open socket, where the browser does not throw.
-                    let _ = socket.send(&payload);
-                }
+            let (ws, payload) = {
+                let mut inner = rc.borrow_mut();
+                let payload = inner.payloads.remove(&id);
+                (ws_of(&inner, gen), payload)
+            };
+            if let (Some(ws), Some(payload)) = (ws, payload) {
+                // The core transmits only on an open socket, where the browser does not throw.
+                let _ = socket::send(&ws, &payload);
             }
         }
         Output::SendHeartbeat { gen } => send_heartbeat(rc, gen),
@@ -413,71 +491,109 @@ fn perform(rc: &Rc<RefCell<Inner>>, output: Output) {
             reason,
             detach,
         } => {
-            let mut inner = rc.borrow_mut();
-            if inner.pending == Some(gen) {
-                // Abandoned while its provider was pending: a late answer must not open it.
-                inner.pending = None;
-            }
-            if let Some(socket) = inner.socket.as_ref().filter(|s| s.gen == gen) {
-                socket.close(code, &reason);
-                if detach {
-                    // The core already told the user; dropping detaches the handlers.
-                    inner.socket = None;
+            let (ws, detached) = {
+                let inner = &mut *rc.borrow_mut();
+                let ws = ws_of(inner, gen);
+                if inner.pending == Some(gen) {
+                    // Abandoned while its provider was pending: a late answer must not open it.
+                    inner.pending = None;
+                    if ws.is_none() && !detach {
+                        // The user's close() while the providers run: no socket will ever report
+                        // this close, so report it now, as a native socket closed while
+                        // CONNECTING reports its failed handshake (error, then close 1006).
+                        let now = env::now();
+                        inner.machine.handle_error(now, gen);
+                        inner.machine.handle_close(now, gen, 1006, "", false, None);
+                    }
                 }
+                // The core already told the user of a detached close: dropping the socket
+                // detaches its handlers.
+                let detached = if detach && ws.is_some() {
+                    inner.socket.take()
+                } else {
+                    None
+                };
+                (ws, detached)
+            };
+            if let Some(ws) = ws {
+                socket::close(&ws, code, &reason);
             }
+            drop(detached);
         }
-        Output::Replay { gen } => replay(rc, gen),
-        Output::Emit(event) => dispatch(rc, event),
+        Output::Replay { gen } => rc.borrow_mut().deferred.push_back(Deferred::Replay(gen)),
+        Output::Emit(event) => {
+            let inner = &mut *rc.borrow_mut();
+            let (kind, a, b, c) = convert(inner, event);
+            inner.deferred.push_back(Deferred::Emit(kind, a, b, c));
+        }
     }
 }
 
 /// Starts attempt `gen`: straight to the socket with fixed URL and protocols, or through the JS
-/// class, which calls the providers (possibly async) and answers with [`WebDriver::open`].
+/// class, which calls the providers (possibly async) and answers with [`WebDriver::open`]. The
+/// providers are user code, so their call waits its turn behind the events before it; by then the
+/// close that caused this attempt has been converted, and `ctx.lastClose` is that close.
 fn connect(rc: &Rc<RefCell<Inner>>, gen: Generation) {
-    let (has_provider, attempt, last_close) = {
+    let has_provider = {
         let mut inner = rc.borrow_mut();
         inner.pending = Some(gen);
         let attempt = inner.attempts_since_open;
         inner.attempts_since_open += 1;
-        (inner.has_provider, attempt, inner.last_close.clone())
+        if inner.has_provider {
+            inner.deferred.push_back(Deferred::Provide { gen, attempt });
+        }
+        inner.has_provider
     };
-    if has_provider {
-        emit(
-            rc,
-            "provide",
-            JsValue::from(gen.0),
-            JsValue::from(attempt),
-            last_close,
-        );
-    } else {
+    if !has_provider {
         open_socket(rc, gen);
     }
+}
+
+/// Asks the JS class to call the providers for attempt `gen`, unless it was abandoned meanwhile.
+fn provide(rc: &Rc<RefCell<Inner>>, gen: Generation, attempt: u32) {
+    let last_close = {
+        let inner = rc.borrow();
+        if inner.pending != Some(gen) {
+            return;
+        }
+        inner.last_close.clone()
+    };
+    emit(
+        rc,
+        "provide",
+        JsValue::from(gen.0),
+        JsValue::from(attempt),
+        last_close,
+    );
 }
 
 /// Constructs the browser socket of `gen`. The constructor may be the user's, so it runs with no
 /// borrow held.
 fn open_socket(rc: &Rc<RefCell<Inner>>, gen: Generation) {
-    let (constructor, args) = {
+    let (constructor, args, previous) = {
         let mut inner = rc.borrow_mut();
-        // Drop the previous socket (detaching its handlers) before the new one exists.
-        inner.socket = None;
         let args = Array::of2(&JsValue::from_str(&inner.url), &inner.protocols);
-        (inner.hooks.constructor.clone(), args)
+        (inner.hooks.constructor.clone(), args, inner.socket.take())
     };
+    // Drop the previous socket (detaching its handlers) before the new one exists.
+    drop(previous);
     match Reflect::construct(&constructor, &args) {
         Ok(ws) => {
             let ws: WebSocket = ws.unchecked_into();
-            let weak = Rc::downgrade(rc);
-            let mut inner = rc.borrow_mut();
-            if inner.pending != Some(gen) {
+            let (wanted, binary_type) = {
+                let inner = rc.borrow();
+                (inner.pending == Some(gen), inner.binary_type)
+            };
+            if !wanted {
                 // A user constructor re-entered and abandoned this attempt meanwhile.
                 let _ = ws.close();
                 return;
             }
-            ws.set_binary_type(inner.binary_type);
-            inner.socket = Some(Socket::attach(gen, ws, move |gen, event| {
-                on_socket(&weak, gen, event)
-            }));
+            ws.set_binary_type(binary_type);
+            let weak = Rc::downgrade(rc);
+            let socket = Socket::attach(gen, ws, move |gen, event| on_socket(&weak, gen, event));
+            let previous = rc.borrow_mut().socket.replace(socket);
+            drop(previous);
         }
         Err(error) => {
             // The constructor threw (an override that failed): reported, then handled as a
@@ -507,11 +623,27 @@ fn send_heartbeat(rc: &Rc<RefCell<Inner>>, gen: Generation) {
         },
         None => message,
     };
-    let inner = rc.borrow();
-    if let Some(socket) = inner.socket.as_ref().filter(|s| s.gen == gen) {
-        if let Err(error) = socket.send(&message) {
-            drop(inner);
+    let ws = ws_of(&rc.borrow(), gen);
+    if let Some(ws) = ws {
+        if let Err(error) = socket::send(&ws, &message) {
             report(rc, error);
+        }
+    }
+}
+
+/// Tells the core if the live socket stopped accepting data before its `close` event: once the
+/// server has started the closing handshake, the browser's socket reads CLOSING and discards what
+/// it is handed (it only logs a warning). Called before anything is handed to the socket, so that
+/// such messages stay queued for the next connection instead. The socket's `readyState` is read
+/// with no borrow held (it may be a user's WebSocket subclass).
+fn notice_peer_closing(rc: &Rc<RefCell<Inner>>) {
+    let live = {
+        let inner = rc.borrow();
+        inner.socket.as_ref().map(|s| (s.ws.clone(), s.gen))
+    };
+    if let Some((ws, gen)) = live {
+        if ws.ready_state() >= WebSocket::CLOSING {
+            rc.borrow_mut().machine.handle_peer_closing(env::now(), gen);
         }
     }
 }
@@ -519,6 +651,7 @@ fn send_heartbeat(rc: &Rc<RefCell<Inner>>, gen: Generation) {
 /// Replays the queue after the `open` handlers ran, asking the user's filter (with no borrow
 /// held) about each candidate first.
 fn replay(rc: &Rc<RefCell<Inner>>, gen: Generation) {
+    notice_peer_closing(rc);
     let filter = rc.borrow().hooks.replay_filter.clone();
     let mut rejected = Vec::new();
     if let Some(filter) = filter {
@@ -550,10 +683,18 @@ fn on_socket(weak: &Weak<RefCell<Inner>>, gen: Generation, event: SocketEvent) {
     let Some(rc) = weak.upgrade() else { return };
     match event {
         SocketEvent::Open => {
+            // Read with no borrow held: the socket may be a user's WebSocket subclass.
+            let ws = ws_of(&rc.borrow(), gen);
+            let opened = ws.map(|ws| (ws.protocol(), ws.extensions()));
             let mut inner = rc.borrow_mut();
             inner.pending = None;
             inner.attempts_since_open = 0;
             inner.machine.handle_open(env::now(), gen);
+            let accepted = inner.machine.connection_state() == ConnectionState::Open;
+            if let (true, Some((protocol, extensions))) = (accepted, opened) {
+                inner.protocol = protocol;
+                inner.extensions = extensions;
+            }
         }
         SocketEvent::Message(data) => {
             let is_pong = is_pong(&rc, &data);
@@ -561,12 +702,18 @@ fn on_socket(weak: &Weak<RefCell<Inner>>, gen: Generation, event: SocketEvent) {
             inner.inbound = Some(data);
             inner.machine.handle_message(env::now(), gen, is_pong);
         }
-        SocketEvent::Error => rc.borrow_mut().machine.handle_error(env::now(), gen),
+        SocketEvent::Error => {
+            rc.borrow_mut().errored = Some(gen);
+            return;
+        }
         SocketEvent::Close(event) => {
             let verdict = should_reconnect(&rc, gen, &event);
             let mut inner = rc.borrow_mut();
             if inner.pending == Some(gen) {
                 inner.pending = None;
+            }
+            if inner.errored.take() == Some(gen) {
+                inner.machine.handle_error(env::now(), gen);
             }
             inner.machine.handle_close(
                 env::now(),
@@ -579,6 +726,8 @@ fn on_socket(weak: &Weak<RefCell<Inner>>, gen: Generation, event: SocketEvent) {
         }
     }
     pump(&rc);
+    // A pong, or a message the core ignored, was not dispatched: let go of its data.
+    rc.borrow_mut().inbound = None;
 }
 
 /// Whether an inbound message is the heartbeat's pong (never with heartbeat off or pongs exposed).
@@ -653,73 +802,66 @@ fn report(rc: &Rc<RefCell<Inner>>, error: JsValue) {
     );
 }
 
-/// Hands one core event to the JS class. The borrow ends before `emit` runs user handlers.
-fn dispatch(rc: &Rc<RefCell<Inner>>, event: Event) {
+/// One core event as the arguments of `emit`, taken when the core emits it: the payload of a
+/// message or a drop, and the last close (for the providers' `ctx`), are those of that moment.
+fn convert(inner: &mut Inner, event: Event) -> (&'static str, JsValue, JsValue, JsValue) {
     let undefined = JsValue::UNDEFINED;
-    let (kind, a, b, c): (&str, JsValue, JsValue, JsValue) = {
-        let mut inner = rc.borrow_mut();
-        match event {
-            Event::Open { gen } => {
-                let opened = inner.socket.as_ref().filter(|s| s.gen == gen);
-                let (protocol, extensions) =
-                    opened.map_or_else(Default::default, |s| (s.ws.protocol(), s.ws.extensions()));
-                inner.protocol = protocol;
-                inner.extensions = extensions;
-                ("open", undefined.clone(), undefined.clone(), undefined)
-            }
-            Event::Message => {
-                let data = inner.inbound.take().unwrap_or(JsValue::UNDEFINED);
-                ("message", data, undefined.clone(), undefined)
-            }
-            Event::Error => ("error", undefined.clone(), undefined.clone(), undefined),
-            Event::Close {
-                code,
-                reason,
-                was_clean,
-            } => {
-                let close = Object::new();
-                for (key, value) in [
-                    ("code", JsValue::from(code)),
-                    ("reason", JsValue::from_str(&reason)),
-                    ("wasClean", JsValue::from(was_clean)),
-                ] {
-                    // Setting a data property on a fresh plain object cannot fail.
-                    let _ = Reflect::set(&close, &JsValue::from_str(key), &value);
-                }
-                inner.last_close = close.into();
-                (
-                    "close",
-                    JsValue::from(code),
-                    JsValue::from(reason),
-                    JsValue::from(was_clean),
-                )
-            }
-            Event::StateChange { from, to } => (
-                "statechange",
-                JsValue::from_str(from.as_str()),
-                JsValue::from_str(to.as_str()),
-                undefined,
-            ),
-            Event::Reconnecting { attempt, delay } => (
-                "reconnecting",
-                JsValue::from(attempt),
-                JsValue::from(delay as f64),
-                undefined,
-            ),
-            Event::GiveUp => ("giveup", undefined.clone(), undefined.clone(), undefined),
-            Event::Drop { id, reason } => {
-                let data = inner.payloads.remove(&id).unwrap_or(JsValue::UNDEFINED);
-                ("drop", data, JsValue::from_str(reason.as_str()), undefined)
-            }
-            Event::Heartbeat { rtt } => (
-                "heartbeat",
-                JsValue::from(rtt as f64),
-                undefined.clone(),
-                undefined,
-            ),
+    match event {
+        Event::Open { .. } => {
+            // `protocol` and `extensions` were read from the socket when it opened.
+            ("open", undefined.clone(), undefined.clone(), undefined)
         }
-    };
-    emit(rc, kind, a, b, c);
+        Event::Message => {
+            let data = inner.inbound.take().unwrap_or(JsValue::UNDEFINED);
+            ("message", data, undefined.clone(), undefined)
+        }
+        Event::Error => ("error", undefined.clone(), undefined.clone(), undefined),
+        Event::Close {
+            code,
+            reason,
+            was_clean,
+        } => {
+            let close = Object::new();
+            for (key, value) in [
+                ("code", JsValue::from(code)),
+                ("reason", JsValue::from_str(&reason)),
+                ("wasClean", JsValue::from(was_clean)),
+            ] {
+                // Setting a data property on a fresh plain object cannot fail.
+                let _ = Reflect::set(&close, &JsValue::from_str(key), &value);
+            }
+            inner.last_close = close.into();
+            (
+                "close",
+                JsValue::from(code),
+                JsValue::from(reason),
+                JsValue::from(was_clean),
+            )
+        }
+        Event::StateChange { from, to } => (
+            "statechange",
+            JsValue::from_str(from.as_str()),
+            JsValue::from_str(to.as_str()),
+            undefined,
+        ),
+        Event::Reconnecting { attempt, delay } => (
+            "reconnecting",
+            JsValue::from(attempt),
+            JsValue::from(delay as f64),
+            undefined,
+        ),
+        Event::GiveUp => ("giveup", undefined.clone(), undefined.clone(), undefined),
+        Event::Drop { id, reason } => {
+            let data = inner.payloads.remove(&id).unwrap_or(JsValue::UNDEFINED);
+            ("drop", data, JsValue::from_str(reason.as_str()), undefined)
+        }
+        Event::Heartbeat { rtt } => (
+            "heartbeat",
+            JsValue::from(rtt as f64),
+            undefined.clone(),
+            undefined,
+        ),
+    }
 }
 
 fn emit(rc: &Rc<RefCell<Inner>>, kind: &str, a: JsValue, b: JsValue, c: JsValue) {

@@ -74,19 +74,23 @@ impl Socket {
             _on_close: on_close,
         }
     }
+}
 
-    /// Hands a payload to the browser. The browser throws only when the socket is not open,
-    /// which the core rules out; the error is returned rather than unwrapped all the same.
-    pub(crate) fn send(&self, data: &JsValue) -> Result<(), JsValue> {
-        self.ws.unchecked_ref::<AnyPayloadSocket>().send(data)
-    }
+/// Hands a payload to the browser. The browser throws only when the socket is not open, which the
+/// core rules out; the error is returned rather than unwrapped all the same (a user's `WebSocket`
+/// subclass may throw anything).
+///
+/// Free functions on a `WebSocket` handle rather than methods of [`Socket`], so the driver calls
+/// them after releasing its borrow of the `Socket`'s owner.
+pub(crate) fn send(ws: &WebSocket, data: &JsValue) -> Result<(), JsValue> {
+    ws.unchecked_ref::<AnyPayloadSocket>().send(data)
+}
 
-    /// Starts the closing handshake. Handlers stay attached so the real `close` event is reported.
-    pub(crate) fn close(&self, code: u16, reason: &str) {
-        // The core validated code and reason, and closing an already closing socket is a no-op,
-        // so the browser has nothing to throw here; ignoring the Result cannot hide a lost message.
-        let _ = self.ws.close_with_code_and_reason(code, reason);
-    }
+/// Starts the closing handshake. Handlers stay attached so the real `close` event is reported.
+pub(crate) fn close(ws: &WebSocket, code: u16, reason: &str) {
+    // The core validated code and reason, and closing an already closing socket is a no-op, so the
+    // browser has nothing to throw here; ignoring the Result cannot hide a lost message.
+    let _ = ws.close_with_code_and_reason(code, reason);
 }
 
 impl Drop for Socket {

@@ -1,0 +1,146 @@
+// The heartbeat option against real servers: a ping only after silence, pongs as heartbeat events
+// (not messages, unless exposed), a silent server closed with 4000 and reconnected, message and
+// pong as functions, binary pings.
+import assert from 'node:assert/strict';
+import { assertNoPageErrors, setup, sleep, test, useBrowser } from './helpers.js';
+
+const shared = useBrowser();
+
+const answerPings = (message) => (message === 'ping' ? 'pong' : undefined);
+
+test('a ping goes out only after interval of silence; the pong is a heartbeat event with the rtt', async (t) => {
+  const { page, errors, echo } = await setup(t, shared, { reply: answerPings });
+  const result = await page.evaluate(async (url) => {
+    const ws = new window.RWS(url, [], { heartbeat: { interval: 80, timeout: 500 } });
+    window.ws = ws;
+    const log = window.record(ws, ['open', 'message', 'heartbeat', 'close']);
+    const beats = [];
+    ws.addEventListener('heartbeat', (e) => beats.push({ rtt: e.rtt, isHeartbeatEvent: e instanceof window.rws.HeartbeatEvent }));
+    await window.nextEvent(ws, 'open');
+    // Traffic every 20 ms keeps the connection alive: no ping while it flows.
+    let silentFrom;
+    for (let i = 0; i < 10; i++) {
+      if (i > 0) await new Promise((resolve) => setTimeout(resolve, 20));
+      const echoed = window.nextEvent(ws, 'message');
+      ws.send(`tick ${i}`);
+      await echoed;
+      silentFrom = performance.now();
+    }
+    await window.nextEvent(ws, 'heartbeat', 2000);
+    const firstBeatAfter = performance.now() - silentFrom;
+    await window.nextEvent(ws, 'heartbeat', 2000);
+    return { log, beats, firstBeatAfter, lastRtt: ws.stats.lastRtt, rs: ws.readyState };
+  }, echo.url);
+  const ticks = Array.from({ length: 10 }, (_, i) => `tick ${i}`);
+  assert.deepEqual(echo.received, [...ticks, 'ping', 'ping'], 'no ping while traffic flowed, then one per silence');
+  assert.deepEqual(result.log, ['open rs=1', ...ticks.map((m) => `message "${m}" rs=1`), 'heartbeat', 'heartbeat']);
+  assert.equal(result.beats.length, 2);
+  for (const beat of result.beats) {
+    assert.equal(beat.isHeartbeatEvent, true);
+    assert.ok(Number.isInteger(beat.rtt) && beat.rtt >= 0 && beat.rtt < 500, `rtt ${beat.rtt}`);
+  }
+  assert.equal(result.lastRtt, result.beats[1].rtt);
+  assert.ok(result.firstBeatAfter >= 75, `the first ping came ${result.firstBeatAfter} ms into the silence`);
+  assert.equal(result.rs, 1);
+  assert.equal(echo.connections, 1);
+  assertNoPageErrors(errors);
+});
+
+test('a server that stops answering is closed with 4000 and reconnected', async (t) => {
+  const { page, errors, echo } = await setup(t, shared, { reply: (m) => (m === 'ping' ? null : undefined) });
+  const result = await page.evaluate(async (url) => {
+    const ws = new window.RWS(url, [], {
+      heartbeat: { interval: 50, timeout: 80 },
+      reconnect: { minDelay: 20, maxDelay: 20, jitter: 'none' },
+    });
+    const log = window.record(ws, window.ALL_EVENTS);
+    await window.nextEvent(ws, 'open');
+    const openedAt = performance.now();
+    const close = await window.nextEvent(ws, 'close', 2000);
+    const deadAfter = performance.now() - openedAt;
+    await window.nextEvent(ws, 'open', 2000);
+    return { log, deadAfter, code: close.code };
+  }, echo.url);
+  assert.deepEqual(result.log, [
+    'statechange connecting->open rs=1',
+    'open rs=1',
+    'statechange open->reconnecting rs=0',
+    'close 4000 "heartbeat timeout" unclean rs=0',
+    'reconnecting attempt=1 delay=20 rs=0',
+    'statechange reconnecting->open rs=1',
+    'open rs=1',
+  ]);
+  assert.ok(result.deadAfter >= 125, `declared dead ${result.deadAfter} ms after open (interval 50 + timeout 80)`);
+  assert.ok(result.deadAfter < 1000);
+  await echo.waitFor((s) => s.closes.length >= 1, { what: 'the close of the dead connection' });
+  assert.deepEqual(echo.closes[0], { code: 4000, reason: 'heartbeat timeout' });
+  assert.equal(echo.received[0], 'ping');
+  assert.equal(echo.connections, 2);
+  assertNoPageErrors(errors);
+});
+
+test('heartbeat.message and heartbeat.pong as functions; exposePongs dispatches pongs as messages', async (t) => {
+  const { page, errors, echo } = await setup(t, shared, {
+    reply: (m) => {
+      if (typeof m !== 'string' || !m.startsWith('{')) return undefined;
+      const { n } = JSON.parse(m);
+      return JSON.stringify({ type: 'pong', n });
+    },
+  });
+  const result = await page.evaluate(async (url) => {
+    let n = 0;
+    const asked = [];
+    const options = (exposePongs) => ({
+      heartbeat: {
+        interval: 40,
+        timeout: 500,
+        message: () => JSON.stringify({ type: 'ping', n: ++n }),
+        pong: (data) => {
+          asked.push(data);
+          return typeof data === 'string' && data.startsWith('{"type":"pong"');
+        },
+        exposePongs,
+      },
+    });
+    const hidden = new window.RWS(`${url}hidden`, [], options(false));
+    const hiddenLog = window.record(hidden, ['message', 'heartbeat']);
+    await window.nextEvent(hidden, 'heartbeat', 2000);
+    const echoed = window.nextEvent(hidden, 'message');
+    hidden.send('plain');
+    await echoed;
+    hidden.close();
+    const exposed = new window.RWS(`${url}exposed`, [], options(true));
+    const exposedLog = window.record(exposed, ['message', 'heartbeat']);
+    await window.nextEvent(exposed, 'heartbeat', 2000);
+    exposed.close();
+    return { hiddenLog, exposedLog, asked };
+  }, echo.url);
+  assert.deepEqual(result.hiddenLog, ['heartbeat', 'message "plain" rs=1']);
+  // An exposed pong completes the heartbeat first, then is dispatched like any message; the pong
+  // predicate is not needed to tell it apart, so it is not asked.
+  assert.deepEqual(result.exposedLog, ['heartbeat', 'message "{\\"type\\":\\"pong\\",\\"n\\":2}" rs=1']);
+  assert.deepEqual(result.asked, ['{"type":"pong","n":1}', 'plain']);
+  assert.deepEqual(echo.received, ['{"type":"ping","n":1}', 'plain', '{"type":"ping","n":2}']);
+  assertNoPageErrors(errors);
+});
+
+test('a binary heartbeat message is sent as binary; a string pong must match exactly', async (t) => {
+  const { page, errors, echo } = await setup(t, shared, {
+    reply: (m, isBinary) => (isBinary && m.length === 1 && m[0] === 0x89 ? 'PONG' : undefined),
+  });
+  const result = await page.evaluate(async (url) => {
+    const ws = new window.RWS(url, [], { heartbeat: { interval: 40, timeout: 1000, message: new Uint8Array([0x89]).buffer, pong: 'PONG' } });
+    const log = window.record(ws, ['message', 'heartbeat']);
+    await window.nextEvent(ws, 'heartbeat', 2000);
+    const echoed = window.nextEvent(ws, 'message');
+    // 'pong' in another case is an ordinary message.
+    ws.send('pong');
+    await echoed;
+    ws.close();
+    return log;
+  }, echo.url);
+  assert.deepEqual(result, ['heartbeat', 'message "pong" rs=1']);
+  assert.deepEqual(echo.received.map((m) => (typeof m === 'string' ? m : [...m])), [[0x89], 'pong']);
+  await sleep(0);
+  assertNoPageErrors(errors);
+});

@@ -1,0 +1,100 @@
+// Shared setup of the API suite: one Chromium per test file, and per test a static server, an echo
+// server (options as in servers.js) and a fresh harness page with the package imported as
+// `window.RWS` (the class) and `window.rws` (the module, for the event classes).
+import assert from 'node:assert/strict';
+import { after, before, test as nodeTest } from 'node:test';
+import { launchChromium, openPage } from '../support/browser.js';
+import { startEchoServer, startStaticServer } from '../support/servers.js';
+
+/** node:test's `test` with a time limit, so that a missed event fails the test instead of hanging. */
+export function test(name, fn) {
+  return nodeTest(name, { timeout: 30_000 }, fn);
+}
+
+/** Launches Chromium before the file's tests and closes it after them; call at the top level. */
+export function useBrowser() {
+  const shared = { browser: null };
+  before(async () => {
+    shared.browser = await launchChromium();
+  });
+  after(async () => {
+    await shared.browser?.close();
+  });
+  return shared;
+}
+
+/**
+ * Starts the servers and opens the page for test `t`; everything is stopped when the test ends.
+ * @returns {Promise<{ page: import('playwright-core').Page, errors: string[], echo: any, http: any,
+ *   context: import('playwright-core').BrowserContext }>}
+ */
+export async function setup(t, shared, echoOptions = {}) {
+  const http = await startStaticServer();
+  const echo = await startEchoServer(echoOptions);
+  // A context per test: setOffline and the page's state cannot leak into the next test.
+  const context = await shared.browser.newContext();
+  const { page, errors } = await openPage(context);
+  t.after(async () => {
+    await context.close();
+    await echo.stop();
+    await http.stop();
+  });
+  await page.goto(`${http.url}/e2e/pages/harness.html`);
+  await page.evaluate(async () => {
+    const module = await import('/js/index.js');
+    window.rws = module;
+    window.RWS = module.ResilientWebSocket;
+    // One line per event, with the readyState at dispatch: compact to compare as a sequence.
+    window.describe = (event) => {
+      const rs = `rs=${event.target.readyState}`;
+      const data = (d) =>
+        typeof d === 'string'
+          ? JSON.stringify(d)
+          : d instanceof ArrayBuffer
+            ? `ArrayBuffer(${d.byteLength})`
+            : d instanceof Blob
+              ? `Blob(${d.size})`
+              : ArrayBuffer.isView(d)
+                ? `${d.constructor.name}(${d.byteLength})`
+                : String(d);
+      switch (event.type) {
+        case 'message':
+          return `message ${data(event.data)} ${rs}`;
+        case 'close':
+          return `close ${event.code} ${JSON.stringify(event.reason)} ${event.wasClean ? 'clean' : 'unclean'} ${rs}`;
+        case 'statechange':
+          return `statechange ${event.from}->${event.to} ${rs}`;
+        case 'reconnecting':
+          return `reconnecting attempt=${event.attempt} delay=${event.delay} ${rs}`;
+        case 'drop':
+          return `drop ${data(event.data)} ${event.reason}`;
+        case 'heartbeat':
+          return `heartbeat`;
+        default:
+          return `${event.type} ${rs}`;
+      }
+    };
+    window.record = (target, types) => {
+      const log = [];
+      for (const type of types) target.addEventListener(type, (event) => log.push(window.describe(event)));
+      return log;
+    };
+    window.ALL_EVENTS = ['open', 'message', 'error', 'close', 'statechange', 'reconnecting', 'giveup', 'drop', 'heartbeat'];
+  });
+  return { page, errors, echo, http, context };
+}
+
+/**
+ * Asserts that the page raised no error. Chromium logs every failed WebSocket handshake as a console
+ * error ("WebSocket connection to '…' failed: …"); a test that provokes failed attempts passes
+ * `{ failedConnections: true }` to accept those lines, and only those.
+ */
+export function assertNoPageErrors(errors, { failedConnections = false } = {}) {
+  const relevant = failedConnections
+    ? errors.filter((e) => !/^console\.error: WebSocket connection to '[^']*' failed: /.test(e))
+    : errors;
+  assert.deepEqual(relevant, [], 'the page raised no errors');
+}
+
+/** Resolves after `ms` milliseconds (only for "nothing happens within" checks, never to synchronise). */
+export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,0 +1,169 @@
+// Attempts that fail before a connection exists: upgrades refused with HTTP 503, handshakes that
+// never answer, and a server that never comes back (maxRetries, then giveup). The backoff schedule
+// is observed where it matters, at the server: attempt n+1 arrives delay(n) after attempt n failed,
+// with delay(n) = jitter(min(maxDelay, minDelay * factor^n)).
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { launchChromium } from '../support/browser.js';
+import { startChaosServer } from '../support/chaos-server.js';
+import {
+  CLOCK_SLACK_MS,
+  TOLERANCE_MS,
+  assertCleanPage,
+  assertDelivery,
+  assertOneConnectionAtATime,
+  assertWithin,
+  call,
+  createClient,
+  eventsOf,
+  failedAttemptCloses,
+  openFaultPage,
+  settle,
+  sleep,
+  snapshot,
+  waitForClient,
+} from '../support/fault-harness.js';
+import { startStaticServer } from '../support/servers.js';
+
+let browser;
+let http;
+before(async () => {
+  browser = await launchChromium();
+  http = await startStaticServer();
+});
+after(async () => {
+  await browser?.close();
+  await http?.stop();
+});
+
+const ceiling = ({ minDelay, factor, maxDelay }, n) => Math.min(maxDelay, minDelay * factor ** n);
+
+/** Refuses `refusals` upgrades, then accepts; checks the schedule the server observed. */
+async function refusedThenAccepted(t, name, reconnect, refusals) {
+  const chaos = await startChaosServer();
+  t.after(() => chaos.dispose());
+  chaos.refuse(refusals);
+  const { page, errors } = await openFaultPage(t, browser, http.url);
+  await createClient(page, name, chaos.urlFor(name), { reconnect });
+  await call(page, name, 'startSending', 25);
+  await waitForClient(page, name, (log) => log.opens === 1, { timeoutMs: 10_000, what: 'the open after the refusals' });
+  await sleep(100);
+  const log = await settle(page, name, chaos, name);
+
+  const attempts = chaos.attemptsOf(name);
+  assert.deepEqual(
+    attempts.map((a) => a.outcome),
+    [...Array(refusals).fill('refused'), 'accepted'],
+    `${refusals} refused attempts, then one accepted`,
+  );
+  const reconnecting = eventsOf(log, 'reconnecting');
+  const failures = failedAttemptCloses(log);
+  assert.equal(reconnecting.length, refusals, 'one reconnecting event per refusal');
+  assert.equal(failures.length, refusals, 'one close event per refusal');
+  const gaps = [];
+  for (let n = 0; n < refusals; n += 1) {
+    const { attempt, delay } = reconnecting[n];
+    assert.equal(attempt, n + 1, `reconnecting event ${n + 1} numbers its attempt`);
+    const max = ceiling(reconnect, n);
+    if (reconnect.jitter === 'none') assert.equal(delay, max, `retry ${n}: no jitter, exactly min(maxDelay, minDelay * factor^${n})`);
+    else assertWithin(delay, 0, max, `retry ${n}: full jitter, within [0, min(maxDelay, minDelay * factor^${n})]`);
+    assert.equal(failures[n].code, 1006, `refusal ${n + 1}: the close event says 1006`);
+    // What the server saw: the gap between two attempts is the drawn delay plus the time the
+    // browser took to report the 503 and to send the next handshake.
+    const gap = attempts[n + 1].at - attempts[n].at;
+    gaps.push(Math.round(gap));
+    assertWithin(gap, delay - CLOCK_SLACK_MS, delay + TOLERANCE_MS, `server-side gap before attempt ${n + 2} (drawn delay ${delay})`);
+    assertWithin(gap, -CLOCK_SLACK_MS, max + TOLERANCE_MS, `server-side gap before attempt ${n + 2} within the jitter bound ${max}`);
+  }
+  t.diagnostic(`${name}: delays drawn ${JSON.stringify(reconnecting.map((r) => r.delay))}, gaps seen by the server ${JSON.stringify(gaps)}`);
+  assert.ok(log.sent.every((m) => m.readyState === 0 || m.open === 1), 'sends before the open were queued');
+  assertDelivery(t, log, chaos, name);
+  await assertOneConnectionAtATime(chaos, name, t);
+  assertCleanPage(errors, log);
+}
+
+test('upgrade refused 4 times then accepted, jitter none: the server sees exactly 100, 200, 400, 800 ms', { timeout: 30_000 }, async (t) => {
+  await refusedThenAccepted(t, 'bn', { minDelay: 100, factor: 2, maxDelay: 5000, jitter: 'none' }, 4);
+});
+
+test('upgrade refused 6 times then accepted, full jitter: each gap within [0, min(maxDelay, 100 * 2^n)]', { timeout: 30_000 }, async (t) => {
+  await refusedThenAccepted(t, 'bf', { minDelay: 100, factor: 2, maxDelay: 1000, jitter: 'full' }, 6);
+});
+
+test('stalled handshake: abandoned after connectTimeout, counted as a failed attempt, then backoff', { timeout: 30_000 }, async (t) => {
+  const chaos = await startChaosServer();
+  t.after(() => chaos.dispose());
+  const stalls = 3;
+  chaos.stall(stalls);
+  const reconnect = { minDelay: 100, factor: 2, maxDelay: 5000, jitter: 'none', connectTimeout: 400 };
+  const { page, errors } = await openFaultPage(t, browser, http.url);
+  await createClient(page, 'st', chaos.urlFor('st'), { reconnect });
+  await call(page, 'st', 'startSending', 25);
+  await waitForClient(page, 'st', (log) => log.opens === 1, { timeoutMs: 10_000, what: 'the open after the stalls' });
+  await sleep(100);
+  const log = await settle(page, 'st', chaos, 'st');
+
+  const attempts = chaos.attemptsOf('st');
+  assert.deepEqual(attempts.map((a) => a.outcome), [...Array(stalls).fill('stalled'), 'accepted']);
+  const failures = failedAttemptCloses(log);
+  assert.equal(failures.length, stalls);
+  const reconnecting = eventsOf(log, 'reconnecting');
+  for (let n = 0; n < stalls; n += 1) {
+    const failure = failures[n];
+    assert.deepEqual(
+      { code: failure.code, reason: failure.reason, wasClean: failure.wasClean, readyState: failure.readyState },
+      { code: 1006, reason: 'connect timeout', wasClean: false, readyState: 0 },
+      `stall ${n + 1}: the client gave up on the handshake`,
+    );
+    const delay = ceiling(reconnect, n);
+    assert.equal(reconnecting[n].delay, delay, `stall ${n + 1}: the backoff continues (attempt ${n + 1})`);
+    // The handshake timer starts when the client creates the socket: at construction for the
+    // first attempt, when the backoff delay ends for the others (its timer may only fire late, so
+    // this start is never later than the real one).
+    const started = n === 0 ? log.createdAt : reconnecting[n - 1].at + reconnecting[n - 1].delay;
+    assertWithin(failure.at - started, reconnect.connectTimeout - CLOCK_SLACK_MS, reconnect.connectTimeout + TOLERANCE_MS, `stall ${n + 1}: handshake abandoned after connectTimeout`);
+    assertWithin(attempts[n].at - started, -CLOCK_SLACK_MS, TOLERANCE_MS, `stall ${n + 1}: the server saw the attempt when it started`);
+    assertWithin(attempts[n + 1].at - failure.at, delay - CLOCK_SLACK_MS, delay + TOLERANCE_MS, `stall ${n + 1}: next attempt after the backoff delay`);
+    // The browser drops the abandoned handshake's TCP connection, so nothing leaks on the server.
+    assert.notEqual(attempts[n].peerClosedAt, null, `stall ${n + 1}: the client closed the stalled TCP connection`);
+    assertWithin(attempts[n].peerClosedAt - failure.at, -CLOCK_SLACK_MS, TOLERANCE_MS, `stall ${n + 1}: TCP closed when the handshake was abandoned`);
+  }
+  assertDelivery(t, log, chaos, 'st');
+  await assertOneConnectionAtATime(chaos, 'st', t);
+  assertCleanPage(errors, log);
+});
+
+test('maxRetries: after 1 + maxRetries failed attempts, giveup, CLOSED, the queue dropped with drop events', { timeout: 30_000 }, async (t) => {
+  const chaos = await startChaosServer();
+  t.after(() => chaos.dispose());
+  chaos.refuse();
+  const maxRetries = 3;
+  const { page, errors } = await openFaultPage(t, browser, http.url);
+  await createClient(page, 'g', chaos.urlFor('g'), { reconnect: { minDelay: 50, factor: 2, jitter: 'none', maxRetries } });
+  await call(page, 'g', 'startSending', 20);
+  await waitForClient(page, 'g', (l) => eventsOf(l, 'giveup').length === 1, { timeoutMs: 5000, what: 'giveup' });
+  // Keep sending a little after the give-up: send() must throw InvalidStateError now.
+  await sleep(100);
+  await call(page, 'g', 'stopSending');
+  const quietFrom = chaos.attempts.length;
+  await sleep(600);
+  const final = await snapshot(page, 'g');
+
+  // The first connection counts as an attempt; maxRetries is the number of retries after it.
+  assert.equal(chaos.attemptsOf('g').length, 1 + maxRetries, `1 + ${maxRetries} attempts reached the server`);
+  assert.equal(chaos.attempts.length, quietFrom, 'no attempt after the give-up');
+  const giveup = eventsOf(final, 'giveup')[0];
+  assert.equal(giveup.readyState, 3, 'CLOSED when giveup fires');
+  assert.equal(final.readyState, 3);
+  assert.equal(final.state, 'closed');
+  const lastClose = eventsOf(final, 'close').at(-1);
+  assert.equal(lastClose.readyState, 3, 'the last close event says CLOSED: no reconnect follows');
+  assert.ok(lastClose.at <= giveup.at, 'close comes before giveup');
+  assert.equal(eventsOf(final, 'reconnecting').length, maxRetries);
+  assert.ok(final.refused.length > 0 && final.refused.every((r) => r.error === 'InvalidStateError'), 'send() after giveup throws InvalidStateError');
+  assert.ok(final.refused.every((r) => r.at >= giveup.at), 'send() was refused only after giveup');
+  const r = assertDelivery(t, final, chaos, 'g', { expectDrops: 'giveup' });
+  assert.equal(r.droppedWithEvent.length, r.sent, 'every message sent before giveup was dropped with a drop event');
+  assert.equal(final.stats.dropped, r.sent, 'stats.dropped counts them');
+  assertCleanPage(errors, final);
+});

@@ -1,0 +1,122 @@
+// Faults that end the connection from the server side: ten restarts in a row (crashes and graceful
+// shutdowns alternating), and a single TCP terminate while the server keeps running.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { launchChromium } from '../support/browser.js';
+import { startChaosServer } from '../support/chaos-server.js';
+import {
+  TOLERANCE_MS,
+  CLOCK_SLACK_MS,
+  assertCleanPage,
+  assertDelivery,
+  assertOneConnectionAtATime,
+  assertWithin,
+  call,
+  connectionCloses,
+  failedAttemptCloses,
+  createClient,
+  eventsOf,
+  now,
+  openFaultPage,
+  settle,
+  sleep,
+  waitForClient,
+} from '../support/fault-harness.js';
+import { startStaticServer } from '../support/servers.js';
+
+let browser;
+let http;
+before(async () => {
+  browser = await launchChromium();
+  http = await startStaticServer();
+});
+after(async () => {
+  await browser?.close();
+  await http?.stop();
+});
+
+test('server restarts 10 times in a row: the client reconnects after each and replays its queue', { timeout: 60_000 }, async (t) => {
+  const chaos = await startChaosServer();
+  t.after(() => chaos.dispose());
+  const { page, errors } = await openFaultPage(t, browser, http.url);
+  const maxDelay = 400;
+  await createClient(page, 'r', chaos.urlFor('r'), {
+    reconnect: { minDelay: 50, maxDelay, factor: 2, jitter: 'full', minUptime: 0 },
+  });
+  await waitForClient(page, 'r', (log) => log.opens === 1, { what: 'first open' });
+  await call(page, 'r', 'startSending', 15);
+
+  // Odd restarts crash (TCP dropped, no close frame: the client sees 1006); even ones shut down
+  // gracefully with 1001. Connection i is the one restart i ends.
+  const crashed = new Set();
+  const downMs = 200;
+  for (let i = 1; i <= 10; i += 1) {
+    await sleep(150);
+    const graceful = i % 2 === 0;
+    if (!graceful) crashed.add(i);
+    await chaos.stop(graceful ? { close: { code: 1001, reason: 'going away' } } : {});
+    await sleep(downMs);
+    await chaos.start();
+    const upAt = now();
+    await chaos.waitFor((c) => c.connectionsOf('r').length === i + 1, {
+      timeoutMs: maxDelay + 3000,
+      what: `reconnection after restart ${i}`,
+    });
+    const reconnectedAt = chaos.connectionsOf('r')[i].openedAt;
+    assertWithin(reconnectedAt - upAt, -CLOCK_SLACK_MS, maxDelay + TOLERANCE_MS, `restart ${i}: reconnected after the server came back`);
+  }
+  await waitForClient(page, 'r', (log) => log.opens === 11, { what: 'the 11th open' });
+  const log = await settle(page, 'r', chaos, 'r');
+
+  const closes = connectionCloses(log);
+  assert.equal(closes.length, 10, 'one close event per restart (besides those of failed attempts)');
+  for (const failed of failedAttemptCloses(log)) {
+    assert.deepEqual({ code: failed.code, readyState: failed.readyState }, { code: 1006, readyState: 0 }, 'a refused attempt: 1006, still CONNECTING');
+  }
+  closes.forEach((close, index) => {
+    const graceful = (index + 1) % 2 === 0;
+    assert.equal(close.code, graceful ? 1001 : 1006, `restart ${index + 1}: close code`);
+    assert.equal(close.wasClean, graceful, `restart ${index + 1}: wasClean`);
+    assert.equal(close.readyState, 0, `restart ${index + 1}: readyState is CONNECTING during close (a reconnect follows)`);
+  });
+  for (const r of eventsOf(log, 'reconnecting')) {
+    assertWithin(r.delay, 0, maxDelay, `reconnecting attempt ${r.attempt}: delay within [0, maxDelay]`);
+  }
+  assert.equal(log.opens, 11);
+  assert.equal(chaos.connectionsOf('r').length, 11, 'the server saw one connection per open');
+  assertDelivery(t, log, chaos, 'r', { lossAllowed: (open) => crashed.has(open) });
+  await assertOneConnectionAtATime(chaos, 'r', t);
+  assertCleanPage(errors, log);
+});
+
+test('terminate: TCP dropped without a close frame; 1006, then a reconnect after exactly minDelay', { timeout: 30_000 }, async (t) => {
+  const chaos = await startChaosServer();
+  t.after(() => chaos.dispose());
+  const { page, errors } = await openFaultPage(t, browser, http.url);
+  const minDelay = 100;
+  await createClient(page, 't', chaos.urlFor('t'), { reconnect: { minDelay, factor: 2, jitter: 'none' } });
+  await waitForClient(page, 't', (log) => log.opens === 1, { what: 'first open' });
+  await call(page, 't', 'startSending', 10);
+  await sleep(200);
+  const terminatedAt = now();
+  chaos.terminateAll('t');
+  await chaos.waitFor((c) => c.connectionsOf('t').length === 2, { what: 'reconnection' });
+  await sleep(200);
+  const log = await settle(page, 't', chaos, 't');
+
+  const [close] = eventsOf(log, 'close');
+  assert.deepEqual(
+    { code: close.code, wasClean: close.wasClean, readyState: close.readyState },
+    { code: 1006, wasClean: false, readyState: 0 },
+    'the client saw an abnormal close and stays CONNECTING',
+  );
+  const [reconnecting] = eventsOf(log, 'reconnecting');
+  assert.deepEqual({ attempt: reconnecting.attempt, delay: reconnecting.delay }, { attempt: 1, delay: minDelay });
+  const [, second] = chaos.attemptsOf('t');
+  assertWithin(second.at - terminatedAt, minDelay - CLOCK_SLACK_MS, minDelay + TOLERANCE_MS, 'terminate to the next upgrade attempt');
+  assertWithin(second.at - close.at, minDelay - CLOCK_SLACK_MS, minDelay + TOLERANCE_MS, 'close event to the next upgrade attempt');
+  assert.equal(log.opens, 2);
+  assertDelivery(t, log, chaos, 't', { lossAllowed: (open) => open === 1 });
+  await assertOneConnectionAtATime(chaos, 't', t);
+  assertCleanPage(errors, log);
+});

@@ -1,0 +1,72 @@
+// A second, independent server implementation: Debian's websocketd (Go) running a shell echo per
+// connection. Basic echo, then the server process is killed and started again on the same port.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { launchChromium } from '../support/browser.js';
+import {
+  CLOCK_SLACK_MS,
+  TOLERANCE_MS,
+  assertCleanPage,
+  assertDelivery,
+  assertWithin,
+  call,
+  connectionCloses,
+  createClient,
+  now,
+  openFaultPage,
+  sleep,
+  snapshot,
+  waitForClient,
+} from '../support/fault-harness.js';
+import { startStaticServer } from '../support/servers.js';
+import { startWebsocketd } from '../support/websocketd.js';
+
+let browser;
+let http;
+before(async () => {
+  browser = await launchChromium();
+  http = await startStaticServer();
+});
+after(async () => {
+  await browser?.close();
+  await http?.stop();
+});
+
+test('websocketd: echo, server process killed and restarted on the same port, queue replayed', { timeout: 30_000 }, async (t) => {
+  const server = await startWebsocketd();
+  t.after(() => server.dispose());
+  const { page, errors } = await openFaultPage(t, browser, http.url);
+  const maxDelay = 400;
+  await createClient(page, 'd', server.url, { reconnect: { minDelay: 50, maxDelay, factor: 2, jitter: 'full', minUptime: 0 } });
+  await waitForClient(page, 'd', (log) => log.opens === 1, { what: 'first open' });
+
+  await call(page, 'd', 'sendNext');
+  const echoed = await waitForClient(page, 'd', (log) => log.messages.length === 1, { what: 'the echo of m:1' });
+  assert.equal(echoed.messages[0].data, 'm:1', 'websocketd echoed the first message');
+
+  await call(page, 'd', 'startSending', 30);
+  await sleep(300);
+  await server.stop();
+  await sleep(300);
+  await server.start();
+  const upAt = now();
+  const reopened = await waitForClient(page, 'd', (log) => log.opens === 2, { timeoutMs: maxDelay + 3000, what: 'the reconnection' });
+  const reopenedAt = reopened.events.filter((e) => e.type === 'open')[1].at;
+  assertWithin(reopenedAt - upAt, -CLOCK_SLACK_MS, maxDelay + TOLERANCE_MS, 'server up to the client open');
+  await sleep(300);
+  await call(page, 'd', 'stopSending');
+  const last = (await snapshot(page, 'd')).sent.at(-1).data;
+  const log = await waitForClient(page, 'd', (l) => l.stats.queued === 0 && l.messages.some((m) => m.data === last), { what: `the echo of ${last}` });
+
+  const [close] = connectionCloses(log);
+  assert.deepEqual({ code: close.code, readyState: close.readyState }, { code: 1006, readyState: 0 }, 'the killed server: 1006, a reconnect follows');
+  const record = await server.record();
+  assert.equal(record.connections.length, 2, 'websocketd saw two connections');
+  assertDelivery(t, log, record, 'd', { lossAllowed: (open) => open === 1 });
+  // What came back: each message at most once, in order, and everything sent on the second connection.
+  const back = log.messages.map((m) => Number(m.data.slice(2)));
+  assert.deepEqual(back, [...new Set(back)].sort((a, b) => a - b), 'echoes arrived once each, in order');
+  const onSecond = log.sent.filter((m) => m.readyState !== 1 || m.open === 2).map((m) => m.n);
+  assert.deepEqual(onSecond.filter((n) => !back.includes(n)), [], 'everything queued or sent on the new connection was echoed');
+  assertCleanPage(errors, log);
+});
