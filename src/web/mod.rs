@@ -624,7 +624,9 @@ fn send_heartbeat(rc: &Rc<RefCell<Inner>>, gen: Generation) {
         None => message,
     };
     let ws = ws_of(&rc.borrow(), gen);
-    if let Some(ws) = ws {
+    // A socket the server is closing would discard the ping with a console warning; its close
+    // event is on the way, and a dead close handshake is still caught by the pong deadline.
+    if let Some(ws) = ws.filter(|ws| ws.ready_state() == WebSocket::OPEN) {
         if let Err(error) = socket::send(&ws, &message) {
             report(rc, error);
         }
