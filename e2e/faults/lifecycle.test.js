@@ -18,7 +18,6 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { chromium } from 'playwright-core';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, launchChromium } from '../support/browser.js';
-import { startCacheableStaticServer } from '../support/cacheable-static.js';
 import { startChaosServer } from '../support/chaos-server.js';
 import {
   CLOCK_SLACK_MS,
@@ -160,7 +159,7 @@ test('back/forward cache: pagehide closes without giving up, the restored page r
     ignoreDefaultArgs: ['--disable-back-forward-cache'],
   });
   t.after(() => bfBrowser.close());
-  const cacheable = await startCacheableStaticServer();
+  const cacheable = await startStaticServer({ cacheControl: 'no-cache' });
   t.after(() => cacheable.stop());
   const chaos = await startChaosServer();
   t.after(() => chaos.dispose());

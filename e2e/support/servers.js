@@ -36,7 +36,7 @@ async function statOrNull(file) {
   }
 }
 
-async function serveFile(req, res) {
+async function serveFile(req, res, cacheControl) {
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.writeHead(405, { Allow: 'GET, HEAD' }).end();
     return;
@@ -72,16 +72,21 @@ async function serveFile(req, res) {
   res.writeHead(200, {
     'Content-Type': MIME_TYPES[path.extname(file)] ?? 'application/octet-stream',
     'Content-Length': body.length,
-    // A rebuilt pkg/ must be what the next page load gets.
-    'Cache-Control': 'no-store',
+    'Cache-Control': cacheControl,
   });
   res.end(req.method === 'HEAD' ? undefined : body);
 }
 
-/** A static HTTP server over the repository root, so pages can import /js/index.js and /pkg/. */
-export async function startStaticServer() {
+/**
+ * A static HTTP server over the repository root, so pages can import /js/index.js and /pkg/.
+ * `no-store` by default, so that a rebuilt pkg/ is what the next page load gets. The bfcache test
+ * passes `no-cache` (revalidate on every load): Chromium keeps no page served with `no-store` in the
+ * back/forward cache (MainResourceHasCacheControlNoStore, and WebSocketUsedWithCCNS once the page
+ * used a WebSocket).
+ */
+export async function startStaticServer({ cacheControl = 'no-store' } = {}) {
   const server = createServer((req, res) => {
-    serveFile(req, res).catch((error) => {
+    serveFile(req, res, cacheControl).catch((error) => {
       res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' }).end(`${error}\n`);
     });
   });
