@@ -2,8 +2,8 @@
 // server (options as in servers.js) and a fresh harness page with the package imported as
 // `window.RWS` (the class) and `window.rws` (the module, for the event classes).
 import assert from 'node:assert/strict';
-import { after, before, test as nodeTest } from 'node:test';
-import { launchChromium, openPage } from '../support/browser.js';
+import { test as nodeTest } from 'node:test';
+import { openPage } from '../support/browser.js';
 import { startEchoServer, startStaticServer } from '../support/servers.js';
 
 /** node:test's `test` with a time limit, so that a missed event fails the test instead of hanging. */
@@ -11,17 +11,7 @@ export function test(name, fn) {
   return nodeTest(name, { timeout: 30_000 }, fn);
 }
 
-/** Launches Chromium before the file's tests and closes it after them; call at the top level. */
-export function useBrowser() {
-  const shared = { browser: null };
-  before(async () => {
-    shared.browser = await launchChromium();
-  });
-  after(async () => {
-    await shared.browser?.close();
-  });
-  return shared;
-}
+export { useBrowser } from '../support/fixtures.js';
 
 /**
  * Starts the servers and opens the page for test `t`; everything is stopped when the test ends.

@@ -3,8 +3,7 @@
 // is observed where it matters, at the server: attempt n+1 arrives delay(n) after attempt n failed,
 // with delay(n) = jitter(min(maxDelay, minDelay * factor^n)).
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { launchChromium } from '../support/browser.js';
+import { test } from 'node:test';
 import { startChaosServer } from '../support/chaos-server.js';
 import {
   CLOCK_SLACK_MS,
@@ -23,18 +22,9 @@ import {
   snapshot,
   waitForClient,
 } from '../support/fault-harness.js';
-import { startStaticServer } from '../support/servers.js';
+import { useBrowser } from '../support/fixtures.js';
 
-let browser;
-let http;
-before(async () => {
-  browser = await launchChromium();
-  http = await startStaticServer();
-});
-after(async () => {
-  await browser?.close();
-  await http?.stop();
-});
+const shared = useBrowser({ staticServer: true });
 
 const ceiling = ({ minDelay, factor, maxDelay }, n) => Math.min(maxDelay, minDelay * factor ** n);
 
@@ -43,7 +33,7 @@ async function refusedThenAccepted(t, name, reconnect, refusals) {
   const chaos = await startChaosServer();
   t.after(() => chaos.dispose());
   chaos.refuse(refusals);
-  const { page, errors } = await openFaultPage(t, browser, http.url);
+  const { page, errors } = await openFaultPage(t, shared.browser, shared.http.url);
   await createClient(page, name, chaos.urlFor(name), { reconnect });
   await call(page, name, 'startSending', 25);
   await waitForClient(page, name, (log) => log.opens === 1, { timeoutMs: 10_000, what: 'the open after the refusals' });
@@ -96,7 +86,7 @@ test('stalled handshake: abandoned after connectTimeout, counted as a failed att
   const stalls = 3;
   chaos.stall(stalls);
   const reconnect = { minDelay: 100, factor: 2, maxDelay: 5000, jitter: 'none', connectTimeout: 400 };
-  const { page, errors } = await openFaultPage(t, browser, http.url);
+  const { page, errors } = await openFaultPage(t, shared.browser, shared.http.url);
   await createClient(page, 'st', chaos.urlFor('st'), { reconnect });
   await call(page, 'st', 'startSending', 25);
   await waitForClient(page, 'st', (log) => log.opens === 1, { timeoutMs: 10_000, what: 'the open after the stalls' });
@@ -138,7 +128,7 @@ test('maxRetries: after 1 + maxRetries failed attempts, giveup, CLOSED, the queu
   t.after(() => chaos.dispose());
   chaos.refuse();
   const maxRetries = 3;
-  const { page, errors } = await openFaultPage(t, browser, http.url);
+  const { page, errors } = await openFaultPage(t, shared.browser, shared.http.url);
   await createClient(page, 'g', chaos.urlFor('g'), { reconnect: { minDelay: 50, factor: 2, jitter: 'none', maxRetries } });
   await call(page, 'g', 'startSending', 20);
   await waitForClient(page, 'g', (l) => eventsOf(l, 'giveup').length === 1, { timeoutMs: 5000, what: 'giveup' });

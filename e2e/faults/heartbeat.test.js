@@ -1,8 +1,7 @@
 // The half-open connection: the server stops reading and answering but keeps TCP open. Nothing in
 // the browser notices; only the client's heartbeat does, within interval + timeout.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { launchChromium } from '../support/browser.js';
+import { test } from 'node:test';
 import { startChaosServer } from '../support/chaos-server.js';
 import {
   CLOCK_SLACK_MS,
@@ -21,18 +20,9 @@ import {
   snapshot,
   waitForClient,
 } from '../support/fault-harness.js';
-import { startStaticServer } from '../support/servers.js';
+import { useBrowser } from '../support/fixtures.js';
 
-let browser;
-let http;
-before(async () => {
-  browser = await launchChromium();
-  http = await startStaticServer();
-});
-after(async () => {
-  await browser?.close();
-  await http?.stop();
-});
+const shared = useBrowser({ staticServer: true });
 
 const interval = 300;
 const timeout = 300;
@@ -40,7 +30,7 @@ const timeout = 300;
 test('silent server: only the heartbeat detects it, within interval + timeout', { timeout: 30_000 }, async (t) => {
   const chaos = await startChaosServer();
   t.after(() => chaos.dispose());
-  const { page, errors } = await openFaultPage(t, browser, http.url);
+  const { page, errors } = await openFaultPage(t, shared.browser, shared.http.url);
   const minDelay = 100;
   await createClient(page, 's', chaos.urlFor('s'), {
     heartbeat: { interval, timeout },
@@ -82,7 +72,7 @@ test('silent server: only the heartbeat detects it, within interval + timeout', 
 test('silent server without heartbeat: nothing notices (the control for the test above)', { timeout: 30_000 }, async (t) => {
   const chaos = await startChaosServer();
   t.after(() => chaos.dispose());
-  const { page, errors } = await openFaultPage(t, browser, http.url);
+  const { page, errors } = await openFaultPage(t, shared.browser, shared.http.url);
   await createClient(page, 'q', chaos.urlFor('q'), { reconnect: { minDelay: 100, jitter: 'none' } });
   await waitForClient(page, 'q', (log) => log.opens === 1, { what: 'first open' });
   await call(page, 'q', 'startSending', 50);

@@ -15,9 +15,9 @@
 //   was used, WebSocketUsedWithCCNS). page.goBack() must not wait for `load`, which a page restored
 //   from the bfcache never fires again.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { chromium } from 'playwright-core';
-import { CHROMIUM_ARGS, CHROMIUM_PATH, launchChromium } from '../support/browser.js';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../support/browser.js';
 import { startChaosServer } from '../support/chaos-server.js';
 import {
   CLOCK_SLACK_MS,
@@ -38,17 +38,9 @@ import {
   waitForClient,
 } from '../support/fault-harness.js';
 import { startStaticServer } from '../support/servers.js';
+import { useBrowser } from '../support/fixtures.js';
 
-let browser;
-let http;
-before(async () => {
-  browser = await launchChromium();
-  http = await startStaticServer();
-});
-after(async () => {
-  await browser?.close();
-  await http?.stop();
-});
+const shared = useBrowser({ staticServer: true });
 
 const interval = 300;
 const timeout = 300;
@@ -85,7 +77,7 @@ function visibilityTimes(log) {
 test('hidden page, pings unanswered: not declared dead while hidden; re-probed on visible, it lives on', { timeout: 30_000 }, async (t) => {
   const chaos = await startChaosServer();
   t.after(() => chaos.dispose());
-  const { page, errors } = await openFaultPage(t, browser, http.url);
+  const { page, errors } = await openFaultPage(t, shared.browser, shared.http.url);
   await createClient(page, 'v', chaos.urlFor('v'), { heartbeat: { interval, timeout }, reconnect: { minDelay: 100, jitter: 'none' } });
   await waitForClient(page, 'v', (log) => log.opens === 1 && eventsOf(log, 'heartbeat').length >= 1, { what: 'open and a heartbeat' });
   await call(page, 'v', 'startSending', 50);
@@ -121,7 +113,7 @@ test('hidden page, pings unanswered: not declared dead while hidden; re-probed o
 test('hidden page, server silent: not declared dead while hidden; on visible, dead after one more timeout, reconnected', { timeout: 30_000 }, async (t) => {
   const chaos = await startChaosServer();
   t.after(() => chaos.dispose());
-  const { page, errors } = await openFaultPage(t, browser, http.url);
+  const { page, errors } = await openFaultPage(t, shared.browser, shared.http.url);
   const minDelay = 100;
   await createClient(page, 'w', chaos.urlFor('w'), { heartbeat: { interval, timeout }, reconnect: { minDelay, jitter: 'none' } });
   await waitForClient(page, 'w', (log) => log.opens === 1 && eventsOf(log, 'heartbeat').length >= 1, { what: 'open and a heartbeat' });
@@ -215,12 +207,12 @@ test('a page that is not bfcache-eligible: pagehide still closes the socket clea
   // The default launch (Playwright disables the bfcache) and the no-store static server.
   const chaos = await startChaosServer();
   t.after(() => chaos.dispose());
-  const { page, errors } = await openFaultPage(t, browser, http.url);
+  const { page, errors } = await openFaultPage(t, shared.browser, shared.http.url);
   await createClient(page, 'u', chaos.urlFor('u'), { reconnect: { minDelay: 100, jitter: 'none' } });
   await waitForClient(page, 'u', (log) => log.opens === 1, { what: 'first open' });
   const before = await snapshot(page, 'u');
   assertCleanPage(errors, before);
-  await page.goto(`${http.url}/e2e/pages/harness.html?away`);
+  await page.goto(`${shared.http.url}/e2e/pages/harness.html?away`);
   await chaos.waitFor((c) => c.connectionsOf('u')[0].closedAt !== null, { what: 'the close of the unloaded page' });
   await sleep(300);
   const [first] = chaos.connectionsOf('u');

@@ -4,8 +4,7 @@
 // but no frame gets through in either direction while offline; frames sent meanwhile are held and
 // delivered when the emulation ends. New connections fail while offline.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { launchChromium } from '../support/browser.js';
+import { test } from 'node:test';
 import { startChaosServer } from '../support/chaos-server.js';
 import {
   CLOCK_SLACK_MS,
@@ -25,26 +24,17 @@ import {
   snapshot,
   waitForClient,
 } from '../support/fault-harness.js';
-import { startStaticServer } from '../support/servers.js';
+import { useBrowser } from '../support/fixtures.js';
 
 /** The core starts the attempt after `online` within 0..ONLINE_JITTER ms (src/machine/mod.rs). */
 const ONLINE_JITTER_MS = 1000;
 
-let browser;
-let http;
-before(async () => {
-  browser = await launchChromium();
-  http = await startStaticServer();
-});
-after(async () => {
-  await browser?.close();
-  await http?.stop();
-});
+const shared = useBrowser({ staticServer: true });
 
 test('offline without heartbeat: the open socket is kept; what was sent offline arrives once, in order', { timeout: 30_000 }, async (t) => {
   const chaos = await startChaosServer();
   t.after(() => chaos.dispose());
-  const { page, errors } = await openFaultPage(t, browser, http.url);
+  const { page, errors } = await openFaultPage(t, shared.browser, shared.http.url);
   const context = page.context();
   await createClient(page, 'k', chaos.urlFor('k'), { reconnect: { minDelay: 100, jitter: 'none' } });
   await waitForClient(page, 'k', (log) => log.opens === 1, { what: 'first open' });
@@ -72,7 +62,7 @@ test('offline without heartbeat: the open socket is kept; what was sent offline 
 test('offline with heartbeat: the socket is probed and dropped, no attempt while offline, one within 1 s of online', { timeout: 30_000 }, async (t) => {
   const chaos = await startChaosServer();
   t.after(() => chaos.dispose());
-  const { page, errors } = await openFaultPage(t, browser, http.url);
+  const { page, errors } = await openFaultPage(t, shared.browser, shared.http.url);
   const context = page.context();
   const timeout = 300;
   await createClient(page, 'h', chaos.urlFor('h'), {

@@ -3,8 +3,7 @@
 // cuts an upgraded connection that carried no traffic for 3 s, without a close frame; a client
 // heartbeat every second keeps it up.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { launchChromium } from '../support/browser.js';
+import { test } from 'node:test';
 import { startChaosServer } from '../support/chaos-server.js';
 import {
   CLOCK_SLACK_MS,
@@ -24,7 +23,7 @@ import {
   waitForClient,
 } from '../support/fault-harness.js';
 import { startNginx } from '../support/nginx.js';
-import { startStaticServer } from '../support/servers.js';
+import { useBrowser } from '../support/fixtures.js';
 
 const READ_TIMEOUT_MS = 3000;
 /** nginx re-arms its timers lazily (NGX_TIMER_LAZY_DELAY, 300 ms), so a cut may come that much late. */
@@ -34,16 +33,7 @@ const NGINX_TIMER_SLACK_MS = 300;
  * and reads a cached clock; the cut may come that much before 3 s after the open event. */
 const NGINX_EARLY_MS = 50;
 
-let browser;
-let http;
-before(async () => {
-  browser = await launchChromium();
-  http = await startStaticServer();
-});
-after(async () => {
-  await browser?.close();
-  await http?.stop();
-});
+const shared = useBrowser({ staticServer: true });
 
 async function proxied(t) {
   const chaos = await startChaosServer({ echo: true });
@@ -55,7 +45,7 @@ async function proxied(t) {
 
 test('nginx proxy_read_timeout 3s, no heartbeat: cut every ~3 s, reconnected, queued messages replayed', { timeout: 30_000 }, async (t) => {
   const { chaos, nginx, url } = await proxied(t);
-  const { page, errors } = await openFaultPage(t, browser, http.url);
+  const { page, errors } = await openFaultPage(t, shared.browser, shared.http.url);
   const minDelay = 100;
   await createClient(page, 'n', url('n'), { reconnect: { minDelay, jitter: 'none', minUptime: 0 } });
   // Three messages from inside every close event: the client is CONNECTING then, so they are
@@ -93,7 +83,7 @@ test('nginx proxy_read_timeout 3s, no heartbeat: cut every ~3 s, reconnected, qu
 
 test('nginx proxy_read_timeout 3s, heartbeat every 1 s: the connection stays up for 15 s', { timeout: 40_000 }, async (t) => {
   const { chaos, url } = await proxied(t);
-  const { page, errors } = await openFaultPage(t, browser, http.url);
+  const { page, errors } = await openFaultPage(t, shared.browser, shared.http.url);
   await createClient(page, 'p', url('p'), { heartbeat: { interval: 1000, timeout: 1000 }, reconnect: { minDelay: 100, jitter: 'none' } });
   await waitForClient(page, 'p', (log) => log.opens === 1, { what: 'first open' });
   await call(page, 'p', 'sendNext');

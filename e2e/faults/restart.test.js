@@ -1,8 +1,7 @@
 // Faults that end the connection from the server side: ten restarts in a row (crashes and graceful
 // shutdowns alternating), and a single TCP terminate while the server keeps running.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { launchChromium } from '../support/browser.js';
+import { test } from 'node:test';
 import { startChaosServer } from '../support/chaos-server.js';
 import {
   TOLERANCE_MS,
@@ -22,23 +21,14 @@ import {
   sleep,
   waitForClient,
 } from '../support/fault-harness.js';
-import { startStaticServer } from '../support/servers.js';
+import { useBrowser } from '../support/fixtures.js';
 
-let browser;
-let http;
-before(async () => {
-  browser = await launchChromium();
-  http = await startStaticServer();
-});
-after(async () => {
-  await browser?.close();
-  await http?.stop();
-});
+const shared = useBrowser({ staticServer: true });
 
 test('server restarts 10 times in a row: the client reconnects after each and replays its queue', { timeout: 60_000 }, async (t) => {
   const chaos = await startChaosServer();
   t.after(() => chaos.dispose());
-  const { page, errors } = await openFaultPage(t, browser, http.url);
+  const { page, errors } = await openFaultPage(t, shared.browser, shared.http.url);
   const maxDelay = 400;
   await createClient(page, 'r', chaos.urlFor('r'), {
     reconnect: { minDelay: 50, maxDelay, factor: 2, jitter: 'full', minUptime: 0 },
@@ -92,7 +82,7 @@ test('server restarts 10 times in a row: the client reconnects after each and re
 test('terminate: TCP dropped without a close frame; 1006, then a reconnect after exactly minDelay', { timeout: 30_000 }, async (t) => {
   const chaos = await startChaosServer();
   t.after(() => chaos.dispose());
-  const { page, errors } = await openFaultPage(t, browser, http.url);
+  const { page, errors } = await openFaultPage(t, shared.browser, shared.http.url);
   const minDelay = 100;
   await createClient(page, 't', chaos.urlFor('t'), { reconnect: { minDelay, factor: 2, jitter: 'none' } });
   await waitForClient(page, 't', (log) => log.opens === 1, { what: 'first open' });

@@ -10,8 +10,7 @@
 //   OPEN and whose `onopen` resends `ErrorMsg`. Here: plain `ws.send()`; the product queues while
 //   not OPEN and replays in order on open.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { launchChromium } from '../support/browser.js';
+import { test } from 'node:test';
 import { startChaosServer } from '../support/chaos-server.js';
 import {
   CLOCK_SLACK_MS,
@@ -30,18 +29,9 @@ import {
   snapshot,
   waitForClient,
 } from '../support/fault-harness.js';
-import { startStaticServer } from '../support/servers.js';
+import { useBrowser } from '../support/fixtures.js';
 
-let browser;
-let http;
-before(async () => {
-  browser = await launchChromium();
-  http = await startStaticServer();
-});
-after(async () => {
-  await browser?.close();
-  await http?.stop();
-});
+const shared = useBrowser({ staticServer: true });
 
 const HEART = JSON.stringify({ heart: 1 });
 const HELLO = JSON.stringify({ id: 'a1b2c3' });
@@ -50,7 +40,7 @@ test('seed 000: JSON {heart:1} heartbeat and reconnect on close, with no hand-wr
   // The server answers the page's JSON heartbeat with JSON of its own.
   const chaos = await startChaosServer({ ping: HEART, pong: JSON.stringify({ heart: 1, pong: true }) });
   t.after(() => chaos.dispose());
-  const { page, errors } = await openFaultPage(t, browser, http.url);
+  const { page, errors } = await openFaultPage(t, shared.browser, shared.http.url);
   const interval = 300;
   const timeout = 300;
   // The page: options instead of heartCheck/reconnect(); its open handler sends what the seed's
@@ -130,7 +120,7 @@ test('seed 000: JSON {heart:1} heartbeat and reconnect on close, with no hand-wr
 test('seed 003: messages sent while the server is down arrive exactly once, in order, when it is back', { timeout: 20_000 }, async (t) => {
   const chaos = await startChaosServer();
   t.after(() => chaos.dispose());
-  const { page, errors } = await openFaultPage(t, browser, http.url);
+  const { page, errors } = await openFaultPage(t, shared.browser, shared.http.url);
   // The page: no ErrorMsg array, no resend loop in onopen; send() is all it calls.
   await createClient(page, 'q', chaos.urlFor('q'), { reconnect: { minDelay: 100, maxDelay: 400, jitter: 'none' } });
   await waitForClient(page, 'q', (log) => log.opens === 1, { what: 'first open' });

@@ -1,8 +1,7 @@
 // A second, independent server implementation: Debian's websocketd (Go) running a shell echo per
 // connection. Basic echo, then the server process is killed and started again on the same port.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { launchChromium } from '../support/browser.js';
+import { test } from 'node:test';
 import {
   CLOCK_SLACK_MS,
   TOLERANCE_MS,
@@ -18,24 +17,15 @@ import {
   snapshot,
   waitForClient,
 } from '../support/fault-harness.js';
-import { startStaticServer } from '../support/servers.js';
 import { startWebsocketd } from '../support/websocketd.js';
+import { useBrowser } from '../support/fixtures.js';
 
-let browser;
-let http;
-before(async () => {
-  browser = await launchChromium();
-  http = await startStaticServer();
-});
-after(async () => {
-  await browser?.close();
-  await http?.stop();
-});
+const shared = useBrowser({ staticServer: true });
 
 test('websocketd: echo, server process killed and restarted on the same port, queue replayed', { timeout: 30_000 }, async (t) => {
   const server = await startWebsocketd();
   t.after(() => server.dispose());
-  const { page, errors } = await openFaultPage(t, browser, http.url);
+  const { page, errors } = await openFaultPage(t, shared.browser, shared.http.url);
   const maxDelay = 400;
   await createClient(page, 'd', server.url, { reconnect: { minDelay: 50, maxDelay, factor: 2, jitter: 'full', minUptime: 0 } });
   await waitForClient(page, 'd', (log) => log.opens === 1, { what: 'first open' });
