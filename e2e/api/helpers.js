@@ -70,6 +70,16 @@ export async function setup(t, shared, echoOptions = {}) {
       return log;
     };
     window.ALL_EVENTS = ['open', 'message', 'error', 'close', 'statechange', 'reconnecting', 'giveup', 'drop', 'heartbeat'];
+    // What a call did: 'ok', or the name of what it threw, marked when it is a DOMException (the
+    // native WebSocket throws DOMExceptions for state and argument errors, TypeErrors otherwise).
+    window.attempt = (fn) => {
+      try {
+        fn();
+        return 'ok';
+      } catch (error) {
+        return `${error.name}${error instanceof DOMException ? ' (DOMException)' : ''}`;
+      }
+    };
   });
   return { page, errors, echo, http, context };
 }

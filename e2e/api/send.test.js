@@ -111,24 +111,16 @@ test('messages sent in open handlers go before the replay, whichever handler sen
 test('send() after a terminal close throws InvalidStateError; the argument is required as natively', async (t) => {
   const { page, errors, echo } = await setup(t, shared);
   const result = await page.evaluate(async (url) => {
-    const attempt = (fn) => {
-      try {
-        fn();
-        return 'ok';
-      } catch (error) {
-        return `${error.name}${error instanceof DOMException ? ' (DOMException)' : ''}`;
-      }
-    };
     const ws = new window.RWS(url);
     await window.nextEvent(ws, 'open');
-    const noArgument = [attempt(() => ws.send()), attempt(() => WebSocket.prototype.send.call(new WebSocket(url)))];
+    const noArgument = [window.attempt(() => ws.send()), window.attempt(() => WebSocket.prototype.send.call(new WebSocket(url)))];
     const closed = window.nextEvent(ws, 'close');
     ws.close(1000);
-    const closing = attempt(() => ws.send('while closing'));
+    const closing = window.attempt(() => ws.send('while closing'));
     await closed;
-    const afterClose = attempt(() => ws.send('after close'));
+    const afterClose = window.attempt(() => ws.send('after close'));
     const startClosed = new window.RWS(url, [], { startClosed: true });
-    const beforeStart = attempt(() => startClosed.send('never'));
+    const beforeStart = window.attempt(() => startClosed.send('never'));
     return { noArgument, closing, afterClose, beforeStart, bufferedAmount: ws.bufferedAmount };
   }, echo.url);
   assert.deepEqual(result, {
@@ -145,26 +137,18 @@ test('send() after a terminal close throws InvalidStateError; the argument is re
 test("buffer.overflow 'throw': QuotaExceededError at maxMessages and at maxBytes", async (t) => {
   const { page, errors, echo } = await setup(t, shared);
   const result = await page.evaluate(async (url) => {
-    const attempt = (fn) => {
-      try {
-        fn();
-        return 'ok';
-      } catch (error) {
-        return error.name;
-      }
-    };
     const byCount = new window.RWS(url, [], { buffer: { maxMessages: 2 } });
     const drops = window.record(byCount, ['drop']);
-    const count = ['a', 'b', 'c'].map((m) => attempt(() => byCount.send(m)));
+    const count = ['a', 'b', 'c'].map((m) => window.attempt(() => byCount.send(m)));
     const byBytes = new window.RWS(url, [], { buffer: { maxBytes: 5, overflow: 'throw' } });
-    const bytes = ['abc', 'de', 'f', new Uint8Array(6)].map((m) => attempt(() => byBytes.send(m)));
+    const bytes = ['abc', 'de', 'f', new Uint8Array(6)].map((m) => window.attempt(() => byBytes.send(m)));
     const state = [byCount.stats.queued, byBytes.stats.queuedBytes, byCount.readyState];
     await Promise.all([window.nextEvent(byCount, 'open'), window.nextEvent(byBytes, 'open')]);
     return { count, bytes, state, drops };
   }, echo.url);
   assert.deepEqual(result, {
-    count: ['ok', 'ok', 'QuotaExceededError'],
-    bytes: ['ok', 'ok', 'QuotaExceededError', 'QuotaExceededError'],
+    count: ['ok', 'ok', 'QuotaExceededError (DOMException)'],
+    bytes: ['ok', 'ok', 'QuotaExceededError (DOMException)', 'QuotaExceededError (DOMException)'],
     state: [2, 5, 0],
     drops: [],
   });
