@@ -350,7 +350,9 @@ export class ResilientWebSocket extends EventTarget {
       }
     }
     this.dispatchEvent(event);
-    this.#trackLiveness();
+    // Only a state change can end or restore liveness; checking on every event would put a call
+    // into wasm on the path of every message.
+    if (kind === 'statechange') this.#trackLiveness();
   }
 
   /**
