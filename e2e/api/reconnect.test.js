@@ -311,7 +311,10 @@ test('reconnect(): drops the socket, connects at once with the backoff reset, re
     data: 'back',
     log: ['statechange closed->connecting rs=0', 'statechange connecting->open rs=1', 'open rs=1', 'message "back" rs=1'],
   });
-  assert.equal(echo.maxOpen, 1, 'never two sockets at once');
+  // The server counts a socket as open until its TCP connection ends, which can come after the
+  // next connection's handshake; what must never happen is two sockets OPEN at once.
+  assert.equal(echo.maxLive, 1, 'never two sockets OPEN on the server at once');
+  assert.ok(echo.maxOpen <= 2, `at most one CLOSING socket beside the open one (saw ${echo.maxOpen})`);
   assertNoPageErrors(errors, { failedConnections: true });
 });
 
