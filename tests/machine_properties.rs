@@ -84,6 +84,7 @@ fn config_strategy() -> impl Strategy<Value = Config> {
             page_lifecycle: flags & 2 != 0,
             // Mostly started, sometimes closed.
             start_closed: flags & 0b1100 == 0b1100,
+            acked: None,
         }
     })
 }
@@ -251,6 +252,11 @@ impl Model {
                     assert!(self.held.is_some_and(|h| h.gen == gen && h.opened));
                 }
                 Output::Emit(_) => {}
+                acked @ (Output::TransmitAcked { .. }
+                | Output::Release { .. }
+                | Output::SendHello { .. }
+                | Output::SendAck { .. }
+                | Output::SendPong { .. }) => panic!("plain delivery emitted {acked:?}"),
             }
         }
         if let Some((id, bytes)) = sent {

@@ -20,6 +20,8 @@ pub struct Config {
     pub page_lifecycle: bool,
     /// `startClosed`: do not connect until [`super::Machine::reconnect`] is called.
     pub start_closed: bool,
+    /// `delivery: 'acked'` (PROTOCOL.md); `None` for `'plain'`, the default.
+    pub acked: Option<AckedConfig>,
 }
 
 impl Default for Config {
@@ -31,6 +33,7 @@ impl Default for Config {
             network: true,
             page_lifecycle: true,
             start_closed: false,
+            acked: None,
         }
     }
 }
@@ -140,5 +143,19 @@ impl Default for BufferConfig {
             ttl: None,
             replay: true,
         }
+    }
+}
+
+/// The options of `delivery: 'acked'`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AckedConfig {
+    /// `ackInterval`: a message received is acknowledged at most this long after it arrived
+    /// (sooner when something is sent, which carries the ack, or after a burst).
+    pub ack_interval: Millis,
+}
+
+impl Default for AckedConfig {
+    fn default() -> Self {
+        AckedConfig { ack_interval: 100 }
     }
 }

@@ -32,6 +32,12 @@
 //!             machine.replay(0, gen, &rejected);
 //!         }
 //!         Output::Emit(event) => { /* collect; dispatch after releasing the borrow */ }
+//!         // Acknowledged delivery only (`Config::acked`): see "Acknowledged delivery" below.
+//!         Output::TransmitAcked { .. }
+//!         | Output::Release { .. }
+//!         | Output::SendHello { .. }
+//!         | Output::SendAck { .. }
+//!         | Output::SendPong { .. } => {}
 //!     }
 //! }
 //! // Re-arm the one timer; when it fires, call `machine.handle_timeout(now)` and drain again.
@@ -59,6 +65,12 @@
 //!   event with 1006.
 //! - **`shouldReconnect`** runs in the driver before [`Machine::handle_close`], which takes its
 //!   answer as a [`Verdict`]. Closes the core initiates itself always follow the default policy.
+//! - **Acknowledged delivery** (`Config::acked`, PROTOCOL.md). On open the core asks for the
+//!   hello ([`Output::SendHello`]) and stays CONNECTING until the welcome arrives. Every inbound
+//!   frame goes to [`Machine::handle_frame`] with its header parsed by [`wire`] (not to
+//!   `handle_message`). Messages go out as [`Output::TransmitAcked`] and their payloads stay with
+//!   the driver until [`Output::Release`] or [`Event::Drop`]: they are resent after a reconnect
+//!   until the server acknowledges them.
 //! - **Initial environment.** Right after [`Machine::new`], call [`Machine::handle_offline`] if
 //!   `navigator.onLine` is false and [`Machine::handle_visibility`] if the document is hidden.
 
@@ -70,9 +82,13 @@ mod heartbeat;
 mod outbox;
 mod policy;
 mod rng;
+mod session;
 pub mod validate;
+pub mod wire;
 
-pub use config::{BufferConfig, Config, HeartbeatConfig, Jitter, Overflow, ReconnectConfig};
+pub use config::{
+    AckedConfig, BufferConfig, Config, HeartbeatConfig, Jitter, Overflow, ReconnectConfig,
+};
 pub use policy::{is_terminal_code, retry_after_ms, Verdict};
 
 use backoff::Backoff;
@@ -80,6 +96,8 @@ use heartbeat::{Due, Liveness};
 use outbox::{Outbox, Queued};
 use policy::Decision;
 use rng::Rng;
+use session::{InFlight, Session, Welcomed};
+use wire::{Frame, Violation};
 
 /// How long an online/offline probe waits for any inbound traffic (capped by
 /// `heartbeat.timeout`): a connection that survived a network change answers within a round trip.
@@ -169,6 +187,10 @@ pub enum DropReason {
     Filtered,
     /// The connection gave up (`maxRetries` reached or a terminal close code).
     GaveUp,
+    /// Acknowledged delivery: the message was sent but the session ended (the user's `close()`,
+    /// a give-up, or the server no longer knowing the session) before the server acknowledged
+    /// it. It may or may not have arrived.
+    Unconfirmed,
 }
 
 impl DropReason {
@@ -180,6 +202,7 @@ impl DropReason {
             DropReason::Expired => "expired",
             DropReason::Filtered => "filtered",
             DropReason::GaveUp => "giveup",
+            DropReason::Unconfirmed => "unconfirmed",
         }
     }
 }
@@ -235,6 +258,14 @@ pub enum Event {
         /// Milliseconds from the ping to the first inbound traffic after it.
         rtt: Millis,
     },
+    /// Acknowledged delivery: the server started a new session instead of resuming ours (it
+    /// restarted without keeping sessions, or the session expired). Messages it had sent and not
+    /// yet delivered are lost; ours that it had not acknowledged were dropped just before, as
+    /// [`DropReason::Unconfirmed`]. Delivery goes on in the new session.
+    SessionLost {
+        /// How many of our messages were unconfirmed.
+        unconfirmed: u32,
+    },
 }
 
 /// A side effect the driver must perform, in order.
@@ -252,7 +283,48 @@ pub enum Output {
         /// The message.
         id: MsgId,
     },
-    /// Send the heartbeat message on the socket `gen`.
+    /// Acknowledged delivery: send the payload of `id` on `gen` in a data envelope numbered
+    /// `seq` carrying `ack`, and keep the payload: it is resent after a reconnect until
+    /// [`Output::Release`] (or [`Event::Drop`]) says it can go.
+    TransmitAcked {
+        /// The socket to send on.
+        gen: Generation,
+        /// The message.
+        id: MsgId,
+        /// Its sequence number.
+        seq: u64,
+        /// The cumulative ack to piggyback.
+        ack: u64,
+    },
+    /// Acknowledged delivery: the server acknowledged `id`; forget its payload.
+    Release {
+        /// The message.
+        id: MsgId,
+    },
+    /// Acknowledged delivery: the socket `gen` opened; send the hello of session number
+    /// `session` (the driver makes a new random id and key whenever this number changes)
+    /// carrying `ack`. The `open` event waits for the server's welcome.
+    SendHello {
+        /// The socket to send on.
+        gen: Generation,
+        /// Which session; starts at 1 and grows after every terminal close.
+        session: u32,
+        /// The last server sequence number received.
+        ack: u64,
+    },
+    /// Acknowledged delivery: send a standalone ack frame.
+    SendAck {
+        /// The socket to send on.
+        gen: Generation,
+        /// The cumulative ack.
+        ack: u64,
+    },
+    /// Acknowledged delivery: answer the server's protocol ping.
+    SendPong {
+        /// The socket to send on.
+        gen: Generation,
+    },
+    /// Send the heartbeat message on the socket `gen` (the protocol's ping in acked mode).
     SendHeartbeat {
         /// The socket to send on.
         gen: Generation,
@@ -319,6 +391,13 @@ pub struct Stats {
     pub dropped: u32,
     /// Messages sent from the queue after an open.
     pub replayed: u32,
+    /// Acknowledged delivery: messages sent and not yet acknowledged.
+    pub unacked: u32,
+    /// Acknowledged delivery: their bytes.
+    pub unacked_bytes: u64,
+    /// Acknowledged delivery: messages sent again after a reconnect because the server lacked
+    /// them.
+    pub resent: u32,
 }
 
 /// Where the connection is. Exactly one variant holds a socket at a time, which is what makes
@@ -328,8 +407,13 @@ enum Phase {
     /// No socket. `retry_at`: when the next attempt starts; `None` while offline or suspended by
     /// the page lifecycle.
     Waiting { retry_at: Option<Millis> },
-    /// The socket `gen` is handshaking and is abandoned at `deadline`.
-    Connecting { gen: Generation, deadline: Millis },
+    /// The socket `gen` is handshaking and is abandoned at `deadline`. `greeting`: acknowledged
+    /// delivery only, the socket is open and the hello sent; the welcome is awaited.
+    Connecting {
+        gen: Generation,
+        deadline: Millis,
+        greeting: bool,
+    },
     /// The socket `gen` is open. `writable` turns false when the browser has started a closing
     /// handshake the server began: the socket then discards data without an error, so sends
     /// queue until the next connection.
@@ -400,6 +484,8 @@ pub struct Machine {
     backoff: Backoff,
     rng: Rng,
     outbox: Outbox,
+    /// Acknowledged delivery's state; `None` in plain mode.
+    session: Option<Session>,
     /// The open socket's [`Output::Replay`] has not been answered yet.
     replay_pending: bool,
     next_id: u64,
@@ -415,6 +501,7 @@ impl Machine {
     /// [`Machine::reconnect`].
     pub fn new(config: Config, seed: u64, now: Millis) -> Machine {
         let start_closed = config.start_closed;
+        let session = config.acked.map(|acked| Session::new(acked.ack_interval));
         let mut machine = Machine {
             backoff: Backoff::new(&config.reconnect),
             config,
@@ -434,6 +521,7 @@ impl Machine {
             attempt: 0,
             rng: Rng::new(seed),
             outbox: Outbox::default(),
+            session,
             replay_pending: false,
             next_id: 0,
             outputs: VecDeque::new(),
@@ -462,11 +550,18 @@ impl Machine {
         match &self.phase {
             Phase::Waiting { retry_at } => *retry_at,
             Phase::Connecting { deadline, .. } | Phase::Closing { deadline, .. } => Some(*deadline),
-            Phase::Open { liveness, .. } => self
-                .config
-                .heartbeat
-                .as_ref()
-                .and_then(|hb| liveness.deadline(hb)),
+            Phase::Open { liveness, .. } => {
+                let heartbeat = self
+                    .config
+                    .heartbeat
+                    .as_ref()
+                    .and_then(|hb| liveness.deadline(hb));
+                let ack = self.session.as_ref().and_then(Session::ack_due);
+                match (heartbeat, ack) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
+                }
+            }
             Phase::Closed => None,
         }
     }
@@ -481,9 +576,17 @@ impl Machine {
         self.reported
     }
 
-    /// Bytes waiting in the outbound queue (the socket's own `bufferedAmount` is added by the driver).
+    /// Bytes waiting in the outbound queue, plus, with acknowledged delivery, those sent and not
+    /// yet acknowledged. In plain mode the driver adds the socket's own `bufferedAmount`; in
+    /// acked mode that is already part of the unacknowledged bytes.
     pub fn queued_bytes(&self) -> u64 {
-        self.outbox.bytes()
+        let unacked = self.session.as_ref().map_or(0, Session::window_bytes);
+        self.outbox.bytes().saturating_add(unacked)
+    }
+
+    /// Whether acknowledged delivery is on.
+    pub fn is_acked(&self) -> bool {
+        self.session.is_some()
     }
 
     /// The counters of `stats` at `now`.
@@ -493,6 +596,8 @@ impl Machine {
             downtime_ms: self.stats.downtime_ms.saturating_add(ongoing),
             queued: self.outbox.len() as u32,
             queued_bytes: self.outbox.bytes(),
+            unacked: self.session.as_ref().map_or(0, |s| s.window_len() as u32),
+            unacked_bytes: self.session.as_ref().map_or(0, Session::window_bytes),
             ..self.stats
         }
     }
@@ -500,10 +605,33 @@ impl Machine {
     // ---- socket events ----
 
     /// The socket `gen` opened: emits [`Event::Open`], then [`Output::Replay`] if messages wait.
+    /// With acknowledged delivery it sends the hello instead; the welcome opens
+    /// ([`Machine::handle_frame`]).
     pub fn handle_open(&mut self, now: Millis, gen: Generation) {
-        if !matches!(self.phase, Phase::Connecting { gen: g, .. } if g == gen) {
+        let Phase::Connecting {
+            gen: g,
+            ref mut greeting,
+            ..
+        } = self.phase
+        else {
+            return;
+        };
+        if g != gen || *greeting {
             return;
         }
+        if let Some(session) = &self.session {
+            *greeting = true;
+            let (session, ack) = (session.number, session.received());
+            self.outputs
+                .push_back(Output::SendHello { gen, session, ack });
+            return;
+        }
+        self.opened(now, gen, &[]);
+    }
+
+    /// Moves to OPEN: the state change, then `resend` (acknowledged delivery: what the server
+    /// lacks, before anything the `open` handlers send), the `open` event and the replay.
+    fn opened(&mut self, now: Millis, gen: Generation, resend: &[InFlight]) {
         if self.ever_opened {
             self.stats.reconnects = self.stats.reconnects.saturating_add(1);
         }
@@ -518,6 +646,16 @@ impl Machine {
         );
         self.ever_opened = true;
         self.first_cycle = false;
+        for message in resend {
+            self.stats.resent = self.stats.resent.saturating_add(1);
+            let ack = self.session.as_mut().map_or(0, Session::piggyback);
+            self.outputs.push_back(Output::TransmitAcked {
+                gen,
+                id: message.id,
+                seq: message.seq,
+                ack,
+            });
+        }
         self.emit(Event::Open { gen });
         if self.outbox.len() > 0 {
             self.replay_pending = true;
@@ -529,22 +667,121 @@ impl Machine {
     /// pongs are not exposed). Any message proves the connection alive; the first one after a
     /// ping emits [`Event::Heartbeat`].
     pub fn handle_message(&mut self, now: Millis, gen: Generation, is_pong: bool) {
-        match &mut self.phase {
-            Phase::Open {
-                gen: g, liveness, ..
-            } if *g == gen => {
-                if let Some(rtt) = liveness.on_traffic(now) {
-                    self.stats.last_rtt = Some(rtt);
-                    self.emit(Event::Heartbeat { rtt });
-                }
-            }
+        match self.phase {
+            Phase::Open { gen: g, .. } if g == gen => self.traffic(now),
             // Messages still arrive during the closing handshake, as natively.
-            Phase::Closing { gen: g, .. } if *g == gen => {}
+            Phase::Closing { gen: g, .. } if g == gen => {}
             _ => return,
         }
         if !is_pong {
             self.emit(Event::Message);
         }
+    }
+
+    /// Acknowledged delivery: a frame arrived on the socket `gen`, its header parsed by
+    /// [`wire::parse_text`] or [`wire::parse_binary`] (or rejected by them). A data frame in order
+    /// emits [`Event::Message`] (the driver dispatches the payload after the header); a duplicate
+    /// is dropped silently; any protocol violation closes the socket with its code (4500–4999,
+    /// terminal under the default policy). Ignored in plain mode.
+    pub fn handle_frame(&mut self, now: Millis, gen: Generation, frame: Result<Frame, Violation>) {
+        let outcome = match self.phase {
+            _ if self.session.is_none() => return,
+            Phase::Connecting {
+                gen: g,
+                greeting: true,
+                ..
+            } if g == gen => match (frame, self.session.as_mut()) {
+                (Ok(Frame::Welcome { ack, resumed }), Some(session)) => session
+                    .on_welcome(ack, resumed)
+                    .map(|welcomed| self.welcomed(now, gen, welcomed)),
+                _ => Err(Violation::Malformed),
+            },
+            Phase::Open { gen: g, .. } if g == gen => {
+                self.traffic(now);
+                frame.and_then(|frame| self.on_frame(now, gen, frame))
+            }
+            // The closing handshake: messages and acks still count; violations no longer matter.
+            Phase::Closing { gen: g, .. } if g == gen => {
+                if let Ok(frame) = frame {
+                    let _ = self.on_frame(now, gen, frame);
+                }
+                Ok(())
+            }
+            _ => Ok(()),
+        };
+        if let Err(violation) = outcome {
+            self.violated(now, gen, violation);
+        }
+    }
+
+    /// Inbound traffic on the open socket: the connection is alive; the first traffic after a
+    /// ping completes a heartbeat round trip.
+    fn traffic(&mut self, now: Millis) {
+        if let Phase::Open { liveness, .. } = &mut self.phase {
+            if let Some(rtt) = liveness.on_traffic(now) {
+                self.stats.last_rtt = Some(rtt);
+                self.emit(Event::Heartbeat { rtt });
+            }
+        }
+    }
+
+    /// A frame on the open (or closing) socket `gen`.
+    fn on_frame(&mut self, now: Millis, gen: Generation, frame: Frame) -> Result<(), Violation> {
+        let Some(session) = self.session.as_mut() else {
+            return Ok(());
+        };
+        match frame {
+            Frame::Data { seq, ack } => {
+                let released = session.release(ack)?;
+                let deliver = session.on_data(now, seq)?;
+                self.released(released);
+                if deliver {
+                    self.emit(Event::Message);
+                }
+            }
+            Frame::Ack { ack } => {
+                let released = session.release(ack)?;
+                self.released(released);
+            }
+            Frame::Ping => self.outputs.push_back(Output::SendPong { gen }),
+            Frame::Pong => {}
+            Frame::Welcome { .. } => return Err(Violation::Malformed),
+        }
+        Ok(())
+    }
+
+    fn released(&mut self, released: Vec<InFlight>) {
+        for message in released {
+            self.outputs.push_back(Output::Release { id: message.id });
+        }
+    }
+
+    /// The welcome arrived on `gen`: open, after telling the user about a lost session.
+    fn welcomed(&mut self, now: Millis, gen: Generation, welcomed: Welcomed) {
+        match welcomed {
+            Welcomed::Resumed(resend) => self.opened(now, gen, &resend),
+            Welcomed::Fresh { lost, unconfirmed } => {
+                for message in &unconfirmed {
+                    self.drop_message(message.id, DropReason::Unconfirmed);
+                }
+                if lost {
+                    self.emit(Event::SessionLost {
+                        unconfirmed: unconfirmed.len() as u32,
+                    });
+                }
+                self.opened(now, gen, &[]);
+            }
+        }
+    }
+
+    /// The server broke the protocol on `gen`: close with the violation's code and treat it as
+    /// a loss under the default policy.
+    fn violated(&mut self, now: Millis, gen: Generation, violation: Violation) {
+        let (code, reason) = (violation.close_code(), violation.reason());
+        self.close_socket(gen, code, reason);
+        self.emit(Event::Error);
+        let decision = policy::decide(code, reason, None, &self.config.reconnect);
+        self.lose(now, CloseInfo::new(code, reason, false), decision);
     }
 
     /// The socket `gen` reported an error (fired before its `Close`).
@@ -587,6 +824,7 @@ impl Machine {
             Phase::Closing { gen: g, .. } if g == gen => {
                 self.set_phase(now, Phase::Closed);
                 self.emit_close(CloseInfo::new(code, reason, was_clean));
+                self.finish_session();
             }
             Phase::Connecting { gen: g, .. } | Phase::Open { gen: g, .. } if g == gen => {
                 let decision = policy::decide(code, reason, verdict, &self.config.reconnect);
@@ -601,7 +839,7 @@ impl Machine {
     pub fn handle_timeout(&mut self, now: Millis) {
         match &mut self.phase {
             Phase::Waiting { retry_at: Some(at) } if *at <= now => self.start_attempt(now),
-            Phase::Connecting { gen, deadline } if *deadline <= now => {
+            Phase::Connecting { gen, deadline, .. } if *deadline <= now => {
                 let gen = *gen;
                 self.close_socket(gen, 1000, "connect timeout");
                 self.emit(Event::Error);
@@ -617,12 +855,16 @@ impl Machine {
                 self.close_socket(gen, code, "");
                 self.set_phase(now, Phase::Closed);
                 self.emit_close(CloseInfo::new(1006, "", false));
+                self.finish_session();
             }
             Phase::Open { gen, liveness, .. } => {
+                let gen = *gen;
+                if let Some(ack) = self.session.as_mut().and_then(|s| s.take_due_ack(now)) {
+                    self.outputs.push_back(Output::SendAck { gen, ack });
+                }
                 let Some(hb) = &self.config.heartbeat else {
                     return;
                 };
-                let gen = *gen;
                 match liveness.check(now, hb, self.hidden) {
                     Due::Nothing => {}
                     Due::SendPing => self.outputs.push_back(Output::SendHeartbeat { gen }),
@@ -751,27 +993,37 @@ impl Machine {
             Phase::Open { .. } | Phase::Waiting { .. } | Phase::Connecting { .. } => None,
         };
         let cfg = self.config.buffer;
-        if gen.is_none() && !self.outbox.fits(bytes, &cfg) {
-            match cfg.overflow {
-                Overflow::Throw => return Err(SendError::QuotaExceeded),
-                Overflow::DropOldest if Outbox::could_ever_fit(bytes, &cfg) => {
-                    while !self.outbox.fits(bytes, &cfg) {
-                        let Some(oldest) = self.outbox.pop_front() else {
-                            break;
-                        };
-                        self.drop_message(oldest.id, DropReason::Overflow);
-                    }
+        // With acknowledged delivery the caps also count the messages awaiting their ack, which
+        // the client must keep as surely as the queued ones; then they apply while OPEN too.
+        let (held, held_bytes) = self
+            .session
+            .as_ref()
+            .map_or((0, 0), |s| (s.window_len(), s.window_bytes()));
+        let fits = |outbox: &Outbox| outbox.fits(held, held_bytes, bytes, &cfg);
+        if (gen.is_none() || self.session.is_some()) && !fits(&self.outbox) {
+            if cfg.overflow == Overflow::Throw {
+                return Err(SendError::QuotaExceeded);
+            }
+            // Evicting is pointless when the message would not fit even in an empty queue.
+            if cfg.overflow == Overflow::DropOldest
+                && Outbox::could_ever_fit(held, held_bytes, bytes, &cfg)
+            {
+                while !fits(&self.outbox) {
+                    let Some(oldest) = self.outbox.pop_front() else {
+                        break;
+                    };
+                    self.drop_message(oldest.id, DropReason::Overflow);
                 }
-                Overflow::DropOldest | Overflow::DropNewest => {
-                    let id = self.next_msg_id();
-                    self.drop_message(id, DropReason::Overflow);
-                    return Ok(id);
-                }
+            }
+            if !fits(&self.outbox) {
+                let id = self.next_msg_id();
+                self.drop_message(id, DropReason::Overflow);
+                return Ok(id);
             }
         }
         let id = self.next_msg_id();
         match gen {
-            Some(gen) => self.outputs.push_back(Output::Transmit { gen, id }),
+            Some(gen) => self.transmit(gen, id, bytes),
             None => self.outbox.push(Queued {
                 id,
                 bytes,
@@ -827,6 +1079,9 @@ impl Machine {
             }
         }
         self.drop_queue(DropReason::Closed);
+        if matches!(self.phase, Phase::Closed) {
+            self.finish_session();
+        }
         Ok(())
     }
 
@@ -911,8 +1166,7 @@ impl Machine {
                 self.drop_message(queued.id, DropReason::Filtered);
             } else {
                 self.stats.replayed = self.stats.replayed.saturating_add(1);
-                self.outputs
-                    .push_back(Output::Transmit { gen, id: queued.id });
+                self.transmit(gen, queued.id, queued.bytes);
             }
         }
     }
@@ -936,7 +1190,14 @@ impl Machine {
         self.stats.attempts = self.stats.attempts.saturating_add(1);
         let deadline = now.saturating_add(self.config.reconnect.connect_timeout);
         let gen = self.gen;
-        self.set_phase(now, Phase::Connecting { gen, deadline });
+        self.set_phase(
+            now,
+            Phase::Connecting {
+                gen,
+                deadline,
+                greeting: false,
+            },
+        );
         self.outputs.push_back(Output::Connect { gen });
     }
 
@@ -1006,6 +1267,7 @@ impl Machine {
         self.emit_close(close);
         self.emit(Event::GiveUp);
         self.drop_queue(DropReason::GaveUp);
+        self.finish_session();
     }
 
     /// pagehide/freeze: close without making it terminal; no attempt until unsuspended.
@@ -1109,6 +1371,29 @@ impl Machine {
     fn drop_message(&mut self, id: MsgId, reason: DropReason) {
         self.stats.dropped = self.stats.dropped.saturating_add(1);
         self.emit(Event::Drop { id, reason });
+    }
+
+    /// A terminal close ends the acknowledged-delivery session: what the server never
+    /// acknowledged is reported, and `reconnect()` starts a new session.
+    fn finish_session(&mut self) {
+        let Some(session) = self.session.as_mut() else {
+            return;
+        };
+        for message in session.restart() {
+            self.drop_message(message.id, DropReason::Unconfirmed);
+        }
+    }
+
+    /// Hands the message `id` to the open socket `gen`: as is, or numbered in an envelope.
+    fn transmit(&mut self, gen: Generation, id: MsgId, bytes: u64) {
+        let output = match self.session.as_mut() {
+            Some(session) => {
+                let (seq, ack) = session.number(id, bytes);
+                Output::TransmitAcked { gen, id, seq, ack }
+            }
+            None => Output::Transmit { gen, id },
+        };
+        self.outputs.push_back(output);
     }
 
     fn drop_queue(&mut self, reason: DropReason) {

@@ -29,15 +29,27 @@ impl Outbox {
         self.bytes
     }
 
-    /// Whether a message of `bytes` fits beside what is queued.
-    pub(crate) fn fits(&self, bytes: u64, cfg: &BufferConfig) -> bool {
-        self.queue.len() < cfg.max_messages as usize
-            && self.bytes.saturating_add(bytes) <= cfg.max_bytes
+    /// Whether a message of `bytes` fits beside what is queued and `held` other messages of
+    /// `held_bytes` (acknowledged delivery's unacknowledged window; zero otherwise).
+    pub(crate) fn fits(
+        &self,
+        held: usize,
+        held_bytes: u64,
+        bytes: u64,
+        cfg: &BufferConfig,
+    ) -> bool {
+        self.queue.len().saturating_add(held) < cfg.max_messages as usize
+            && self.bytes.saturating_add(held_bytes).saturating_add(bytes) <= cfg.max_bytes
     }
 
-    /// Whether a message of `bytes` fits in an empty queue.
-    pub(crate) fn could_ever_fit(bytes: u64, cfg: &BufferConfig) -> bool {
-        cfg.max_messages > 0 && bytes <= cfg.max_bytes
+    /// Whether a message of `bytes` would fit with the queue empty (beside `held`, as above).
+    pub(crate) fn could_ever_fit(
+        held: usize,
+        held_bytes: u64,
+        bytes: u64,
+        cfg: &BufferConfig,
+    ) -> bool {
+        Outbox::default().fits(held, held_bytes, bytes, cfg)
     }
 
     pub(crate) fn push(&mut self, queued: Queued) {

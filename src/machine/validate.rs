@@ -6,7 +6,10 @@
 //! `None` means "absent": the default applies. Errors carry static strings so that the wasm build
 //! needs no formatting machinery; [`OptionError::message`] joins them.
 
-use super::{BufferConfig, CloseError, HeartbeatConfig, Jitter, Millis, Overflow, ReconnectConfig};
+use super::{
+    AckedConfig, BufferConfig, CloseError, HeartbeatConfig, Jitter, Millis, Overflow,
+    ReconnectConfig,
+};
 
 /// An option out of range: becomes a `TypeError` whose message names the option and the range.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -156,6 +159,25 @@ pub fn heartbeat_options(raw: &HeartbeatOptions) -> Result<HeartbeatConfig, Opti
         interval: millis(raw.interval, d.interval, "heartbeat.interval", true)?,
         timeout: millis(raw.timeout, d.timeout, "heartbeat.timeout", true)?,
     })
+}
+
+/// Validates `delivery` (`'plain'` or `'acked'`; a non-string: pass `""`) and `ackInterval`
+/// (> 0; only used in acked mode). `None` is plain delivery.
+pub fn delivery_options(
+    delivery: Option<&str>,
+    ack_interval: Option<f64>,
+) -> Result<Option<AckedConfig>, OptionError> {
+    let ack_interval = millis(
+        ack_interval,
+        AckedConfig::default().ack_interval,
+        "ackInterval",
+        true,
+    )?;
+    match delivery {
+        None | Some("plain") => Ok(None),
+        Some("acked") => Ok(Some(AckedConfig { ack_interval })),
+        Some(_) => err("delivery", "'plain' or 'acked'"),
+    }
 }
 
 /// The raw `buffer` object; `None` for an absent field. `buffer.replay` is a boolean or a JS

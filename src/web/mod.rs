@@ -8,13 +8,14 @@
 //! time, in the core's order, after the step that caused them is fully drained: a handler that
 //! calls back in never sees a later event before the other listeners of the current one ran.
 
+mod acked;
 mod env;
 mod error;
 mod options;
 mod socket;
 mod timer;
 
-use crate::machine::validate;
+use crate::machine::{validate, wire};
 use crate::machine::{
     ConnectionState, Event, Generation, Machine, Millis, MsgId, Output, ReadyState, Verdict,
 };
@@ -51,7 +52,12 @@ struct Inner {
     attempts_since_open: u32,
     /// The last close, for the providers' `ctx.lastClose`.
     last_close: JsValue,
-    /// Payloads of the messages the core knows by id, until it transmits or drops them.
+    /// `delivery: 'acked'`: payloads travel in envelopes and sockets always receive array buffers.
+    acked: bool,
+    /// The acked session's id and key, made when the core starts a session.
+    tokens: Option<acked::SessionTokens>,
+    /// Payloads of the messages the core knows by id, until it transmits (plain), releases
+    /// (acked) or drops them.
     payloads: HashMap<MsgId, JsValue>,
     /// The data of the message being handled, dispatched when the core emits `Event::Message`.
     inbound: Option<JsValue>,
@@ -111,7 +117,8 @@ impl WebDriver {
         };
         check_protocols(&protocols)?;
         let (config, hooks) = options::read(&options)?;
-        let (heartbeat, network, page_lifecycle) = (
+        let (acked, heartbeat, network, page_lifecycle) = (
+            config.acked.is_some(),
             config.heartbeat.is_some(),
             config.network,
             config.page_lifecycle,
@@ -138,6 +145,8 @@ impl WebDriver {
             extensions: String::new(),
             attempts_since_open: 0,
             last_close: JsValue::NULL,
+            acked,
+            tokens: None,
             payloads: HashMap::new(),
             inbound: None,
             timer: DeadlineTimer::default(),
@@ -210,7 +219,8 @@ impl WebDriver {
         let ws = {
             let mut inner = self.inner.borrow_mut();
             inner.binary_type = binary_type;
-            live_ws(&inner)
+            // Acked sockets keep receiving array buffers; payloads become Blobs when unwrapped.
+            live_ws(&inner).filter(|_| !inner.acked)
         };
         // The socket may be a user's WebSocket subclass: no borrow is held while it runs.
         if let Some(ws) = ws {
@@ -218,12 +228,14 @@ impl WebDriver {
         }
     }
 
-    /// `bufferedAmount`: the live socket's plus the bytes waiting in the queue.
+    /// `bufferedAmount`: the live socket's plus the bytes waiting in the queue; with acked
+    /// delivery, the queue plus every byte not yet acknowledged (which includes the socket's).
     #[wasm_bindgen(getter, js_name = bufferedAmount)]
     pub fn buffered_amount(&self) -> f64 {
         let (ws, queued) = {
             let inner = self.inner.borrow();
-            (live_ws(&inner), inner.machine.queued_bytes())
+            let ws = live_ws(&inner).filter(|_| !inner.acked);
+            (ws, inner.machine.queued_bytes())
         };
         let socket = ws.map_or(0, |ws| ws.buffered_amount());
         f64::from(socket) + queued as f64
@@ -234,7 +246,7 @@ impl WebDriver {
     pub fn stats(&self) -> Object {
         let stats = self.inner.borrow().machine.stats(env::now());
         let object = Object::new();
-        let fields: [(&str, JsValue); 8] = [
+        let fields: [(&str, JsValue); 11] = [
             ("attempts", stats.attempts.into()),
             ("reconnects", stats.reconnects.into()),
             ("downtimeMs", (stats.downtime_ms as f64).into()),
@@ -248,12 +260,22 @@ impl WebDriver {
             ("queuedBytes", (stats.queued_bytes as f64).into()),
             ("dropped", stats.dropped.into()),
             ("replayed", stats.replayed.into()),
+            ("unacked", stats.unacked.into()),
+            ("unackedBytes", (stats.unacked_bytes as f64).into()),
+            ("resent", stats.resent.into()),
         ];
         for (key, value) in fields {
             // Setting a data property on a fresh plain object cannot fail.
             let _ = Reflect::set(&object, &JsValue::from_str(key), &value);
         }
         object
+    }
+
+    /// Whether `delivery` is `'acked'`: the JS class then snapshots binary payloads on every
+    /// `send()`, since they may be resent after a reconnect.
+    #[wasm_bindgen(getter)]
+    pub fn acked(&self) -> bool {
+        self.inner.borrow().acked
     }
 
     /// `send(data)`; `bytes` is the payload's size as the JS class measured it.
@@ -484,6 +506,24 @@ fn perform(rc: &Rc<RefCell<Inner>>, output: Output) {
                 let _ = socket::send(&ws, &payload);
             }
         }
+        Output::TransmitAcked { gen, id, seq, ack } => {
+            let (ws, payload) = {
+                let inner = rc.borrow();
+                (ws_of(&inner, gen), inner.payloads.get(&id).cloned())
+            };
+            if let (Some(ws), Some(payload)) = (ws, payload) {
+                let _ = socket::send(&ws, &acked::envelope(&payload, seq, ack));
+            }
+        }
+        Output::Release { id } => {
+            rc.borrow_mut().payloads.remove(&id);
+        }
+        Output::SendHello { gen, session, ack } => {
+            let hello = acked::hello(&mut rc.borrow_mut().tokens, session, ack);
+            send_control(rc, gen, &hello);
+        }
+        Output::SendAck { gen, ack } => send_control(rc, gen, &wire::ack_frame(ack)),
+        Output::SendPong { gen } => send_control(rc, gen, wire::PONG),
         Output::SendHeartbeat { gen } => send_heartbeat(rc, gen),
         Output::CloseSocket {
             gen,
@@ -589,7 +629,11 @@ fn open_socket(rc: &Rc<RefCell<Inner>>, gen: Generation) {
                 let _ = ws.close();
                 return;
             }
-            ws.set_binary_type(binary_type);
+            ws.set_binary_type(if rc.borrow().acked {
+                BinaryType::Arraybuffer
+            } else {
+                binary_type
+            });
             let weak = Rc::downgrade(rc);
             let socket = Socket::attach(gen, ws, move |gen, event| on_socket(&weak, gen, event));
             let previous = rc.borrow_mut().socket.replace(socket);
@@ -614,7 +658,18 @@ fn attempt_failed(rc: &Rc<RefCell<Inner>>, gen: Generation) {
     pump(rc);
 }
 
+/// Sends a frame of the acked protocol (hello, ack, ping, pong) on `gen` if it is open.
+fn send_control(rc: &Rc<RefCell<Inner>>, gen: Generation, frame: &str) {
+    let ws = ws_of(&rc.borrow(), gen);
+    if let Some(ws) = ws.filter(|ws| ws.ready_state() == WebSocket::OPEN) {
+        let _ = socket::send(&ws, &JsValue::from_str(frame));
+    }
+}
+
 fn send_heartbeat(rc: &Rc<RefCell<Inner>>, gen: Generation) {
+    if rc.borrow().acked {
+        return send_control(rc, gen, wire::PING);
+    }
     let message = rc.borrow().hooks.heartbeat_message.clone();
     let message = match message.dyn_ref::<Function>() {
         Some(make) => match make.call0(&JsValue::UNDEFINED) {
@@ -697,6 +752,12 @@ fn on_socket(weak: &Weak<RefCell<Inner>>, gen: Generation, event: SocketEvent) {
                 inner.protocol = protocol;
                 inner.extensions = extensions;
             }
+        }
+        SocketEvent::Message(data) if rc.borrow().acked => {
+            let mut inner = rc.borrow_mut();
+            let (frame, payload) = acked::open(&data, inner.binary_type == BinaryType::Blob);
+            inner.inbound = payload;
+            inner.machine.handle_frame(env::now(), gen, frame);
         }
         SocketEvent::Message(data) => {
             let is_pong = is_pong(&rc, &data);
@@ -857,6 +918,12 @@ fn convert(inner: &mut Inner, event: Event) -> (&'static str, JsValue, JsValue, 
             let data = inner.payloads.remove(&id).unwrap_or(JsValue::UNDEFINED);
             ("drop", data, JsValue::from_str(reason.as_str()), undefined)
         }
+        Event::SessionLost { unconfirmed } => (
+            "sessionlost",
+            JsValue::from(unconfirmed),
+            undefined.clone(),
+            undefined,
+        ),
         Event::Heartbeat { rtt } => (
             "heartbeat",
             JsValue::from(rtt as f64),

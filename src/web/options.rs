@@ -171,6 +171,18 @@ pub(crate) fn read(options: &JsValue) -> Result<(Config, Hooks), JsValue> {
             })?,
     };
 
+    let delivery = get(options, "delivery")?;
+    let delivery_name = delivery.as_string();
+    let acked = validate::delivery_options(
+        if delivery.is_undefined() {
+            None
+        } else {
+            Some(delivery_name.as_deref().unwrap_or(""))
+        },
+        number(options, "ackInterval")?,
+    )
+    .map_err(option_error)?;
+
     let config = Config {
         reconnect: reconnect_config,
         heartbeat: heartbeat_config,
@@ -178,6 +190,7 @@ pub(crate) fn read(options: &JsValue) -> Result<(Config, Hooks), JsValue> {
         network: boolean(options, "network", true)?,
         page_lifecycle: boolean(options, "pageLifecycle", true)?,
         start_closed: boolean(options, "startClosed", false)?,
+        acked,
     };
     let hooks = Hooks {
         should_reconnect,

@@ -1,0 +1,141 @@
+//! Acknowledged delivery in the browser: envelopes around the user's payloads (PROTOCOL.md).
+//!
+//! The core numbers and acknowledges; this module only wraps and unwraps. Payloads stay JS
+//! values: a text envelope is a string concatenation, a binary one is assembled in a fresh JS
+//! buffer, and only the few bytes of a header are copied into linear memory to be parsed.
+
+use crate::machine::wire::{self, Frame, Violation, MAX_CLIENT_HEADER};
+use js_sys::{Array, ArrayBuffer, JsString, Math, Reflect, Uint8Array};
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::Blob;
+
+/// The id and secret key of the current session, made anew whenever the core starts a session.
+pub(crate) struct SessionTokens {
+    number: u32,
+    sid: String,
+    key: String,
+}
+
+/// The hello frame of session `number` (making its tokens if it is a new session).
+pub(crate) fn hello(tokens: &mut Option<SessionTokens>, number: u32, ack: u64) -> String {
+    let current = match tokens {
+        Some(t) if t.number == number => t,
+        _ => tokens.insert(SessionTokens {
+            number,
+            sid: random_token(),
+            key: random_token(),
+        }),
+    };
+    wire::hello_frame(&current.sid, &current.key, ack)
+}
+
+/// The payload in a data envelope: a string for a string, else a `Uint8Array` (or a `Blob` for a
+/// `Blob`), which the socket sends as one binary frame.
+pub(crate) fn envelope(payload: &JsValue, seq: u64, ack: u64) -> JsValue {
+    if let Some(text) = payload.dyn_ref::<JsString>() {
+        let mut header = String::new();
+        wire::text_header(seq, ack, &mut header);
+        return JsString::from(header).concat(text).into();
+    }
+    let (header, len) = wire::binary_header(seq, ack);
+    let header = Uint8Array::from(&header[..len]);
+    if let Some(blob) = payload.dyn_ref::<Blob>() {
+        let parts = Array::of2(&header, blob);
+        if let Ok(enveloped) = Blob::new_with_u8_array_sequence(&parts) {
+            return enveloped.into();
+        }
+    }
+    let body = bytes_of(payload).unwrap_or_else(|| Uint8Array::new_with_length(0));
+    let frame = Uint8Array::new_with_length(header.length() + body.length());
+    frame.set(&header, 0);
+    frame.set(&body, header.length());
+    frame.into()
+}
+
+/// An inbound frame (a string, or an `ArrayBuffer`: acked sockets always receive array
+/// buffers) split into its parsed header and, for data, the payload the user receives (a `Blob`
+/// when `as_blob`).
+pub(crate) fn open(data: &JsValue, as_blob: bool) -> (Result<Frame, Violation>, Option<JsValue>) {
+    if let Some(text) = data.dyn_ref::<JsString>() {
+        let len = text.length();
+        let head = text.slice(0, len.min(MAX_CLIENT_HEADER as u32));
+        let head = JsValue::from(head).as_string().unwrap_or_default();
+        return match wire::parse_text(&head, len as usize <= MAX_CLIENT_HEADER) {
+            Ok((frame @ Frame::Data { .. }, at)) => {
+                (Ok(frame), Some(text.slice(at as u32, len).into()))
+            }
+            Ok((frame, _)) => (Ok(frame), None),
+            Err(violation) => (Err(violation), None),
+        };
+    }
+    let Some(buffer) = data.dyn_ref::<ArrayBuffer>() else {
+        return (Err(Violation::Malformed), None);
+    };
+    let len = buffer.byte_length();
+    let head = Uint8Array::new_with_byte_offset_and_length(buffer, 0, len.min(17)).to_vec();
+    match wire::parse_binary(&head) {
+        Ok((frame, at)) => {
+            let body = buffer.slice(at as u32);
+            let payload = if as_blob {
+                Blob::new_with_u8_array_sequence(&Array::of1(&body))
+                    .map_or_else(|_| body.clone().into(), JsValue::from)
+            } else {
+                body.into()
+            };
+            (Ok(frame), Some(payload))
+        }
+        Err(violation) => (Err(violation), None),
+    }
+}
+
+/// The bytes of an `ArrayBuffer` or a view (typed array, `DataView`), without copying.
+fn bytes_of(payload: &JsValue) -> Option<Uint8Array> {
+    if let Some(buffer) = payload.dyn_ref::<ArrayBuffer>() {
+        return Some(Uint8Array::new(buffer));
+    }
+    if !ArrayBuffer::is_view(payload) {
+        return None;
+    }
+    let field = |name: &str| Reflect::get(payload, &JsValue::from_str(name)).ok();
+    let buffer = field("buffer")?;
+    let offset = field("byteOffset")?.as_f64()? as u32;
+    let len = field("byteLength")?.as_f64()? as u32;
+    Some(Uint8Array::new_with_byte_offset_and_length(
+        &buffer, offset, len,
+    ))
+}
+
+/// 16 random bytes from `crypto.getRandomValues`, as 22 URL-safe base64 characters. The key must
+/// be unguessable: it is what stops another client from taking the session over. `Math.random`
+/// fills in only where there is no `crypto` at all (no browser lacks it).
+fn random_token() -> String {
+    let bytes = Uint8Array::new_with_length(16);
+    let filled = Reflect::get(&js_sys::global(), &JsValue::from_str("crypto"))
+        .and_then(|crypto| {
+            let fill = Reflect::get(&crypto, &JsValue::from_str("getRandomValues"))?;
+            fill.dyn_into::<js_sys::Function>()?.call1(&crypto, &bytes)
+        })
+        .is_ok();
+    let mut raw = bytes.to_vec();
+    if !filled {
+        for byte in &mut raw {
+            *byte = (Math::random() * 256.0) as u8;
+        }
+    }
+    base64url(&raw)
+}
+
+fn base64url(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |acc, (i, &b)| acc | u32::from(b) << (16 - 8 * i));
+        for i in 0..=chunk.len() {
+            out.push(char::from(ALPHABET[(n >> (18 - 6 * i) & 63) as usize]));
+        }
+    }
+    out
+}
