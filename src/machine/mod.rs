@@ -309,6 +309,8 @@ pub enum Output {
         gen: Generation,
         /// Which session; starts at 1 and grows after every terminal close.
         session: u32,
+        /// The epoch of the last welcome, 0 before the first.
+        epoch: u64,
         /// The last server sequence number received.
         ack: u64,
     },
@@ -621,9 +623,14 @@ impl Machine {
         }
         if let Some(session) = &self.session {
             *greeting = true;
-            let (session, ack) = (session.number, session.received());
-            self.outputs
-                .push_back(Output::SendHello { gen, session, ack });
+            let (epoch, ack) = (session.epoch, session.received());
+            let session = session.number;
+            self.outputs.push_back(Output::SendHello {
+                gen,
+                session,
+                epoch,
+                ack,
+            });
             return;
         }
         self.opened(now, gen, &[]);
@@ -691,8 +698,15 @@ impl Machine {
                 greeting: true,
                 ..
             } if g == gen => match (frame, self.session.as_mut()) {
-                (Ok(Frame::Welcome { ack, resumed }), Some(session)) => session
-                    .on_welcome(ack, resumed)
+                (
+                    Ok(Frame::Welcome {
+                        ack,
+                        resumed,
+                        epoch,
+                    }),
+                    Some(session),
+                ) => session
+                    .on_welcome(ack, resumed, epoch)
                     .map(|welcomed| self.welcomed(now, gen, welcomed)),
                 _ => Err(Violation::Malformed),
             },
@@ -759,7 +773,10 @@ impl Machine {
     /// The welcome arrived on `gen`: open, after telling the user about a lost session.
     fn welcomed(&mut self, now: Millis, gen: Generation, welcomed: Welcomed) {
         match welcomed {
-            Welcomed::Resumed(resend) => self.opened(now, gen, &resend),
+            Welcomed::Resumed { released, resend } => {
+                self.released(released);
+                self.opened(now, gen, &resend);
+            }
             Welcomed::Fresh { lost, unconfirmed } => {
                 for message in &unconfirmed {
                     self.drop_message(message.id, DropReason::Unconfirmed);

@@ -25,8 +25,12 @@ pub(crate) const ACK_EVERY: u64 = 256;
 
 /// What a welcome meant for the window.
 pub(crate) enum Welcomed {
-    /// The server continued the session: resend these, in order.
-    Resumed(Vec<InFlight>),
+    /// The server continued the session: `released` are acknowledged by the welcome, `resend`
+    /// must go again, in order.
+    Resumed {
+        released: Vec<InFlight>,
+        resend: Vec<InFlight>,
+    },
     /// The server started a new session. `lost` is true when there was one to continue: the
     /// messages of `unconfirmed` were sent but may never have arrived, and messages the server
     /// had sent and not yet resent are gone.
@@ -44,6 +48,8 @@ pub(crate) struct Session {
     ack_interval: Millis,
     /// A welcome arrived at least once: the server holds state for this session.
     established: bool,
+    /// The epoch of the last welcome (0 before the first), named in the next hello.
+    pub(crate) epoch: u64,
     next_seq: u64,
     window: VecDeque<InFlight>,
     window_bytes: u64,
@@ -60,6 +66,7 @@ impl Session {
             number: 1,
             ack_interval,
             established: false,
+            epoch: 0,
             next_seq: 1,
             window: VecDeque::new(),
             window_bytes: 0,
@@ -115,7 +122,16 @@ impl Session {
     }
 
     /// The server's welcome. `ack` is the last of our messages it has.
-    pub(crate) fn on_welcome(&mut self, ack: u64, resumed: bool) -> Result<Welcomed, Violation> {
+    pub(crate) fn on_welcome(
+        &mut self,
+        ack: u64,
+        resumed: bool,
+        epoch: u64,
+    ) -> Result<Welcomed, Violation> {
+        if resumed && epoch != self.epoch {
+            // The server may resume only the incarnation we named.
+            return Err(Violation::Malformed);
+        }
         if !resumed {
             let lost = self.established;
             let unconfirmed = self.window.drain(..).collect();
@@ -123,6 +139,7 @@ impl Session {
             *self = Session::new(self.ack_interval);
             self.number = number;
             self.established = true;
+            self.epoch = epoch;
             return Ok(Welcomed::Fresh { lost, unconfirmed });
         }
         // A resumed session may not have fewer of our messages than it acknowledged before: those
@@ -131,12 +148,15 @@ impl Session {
         if ack.saturating_add(1) < oldest_kept {
             return Err(Violation::SeqOutOfRange);
         }
-        self.release(ack)?;
+        let released = self.release(ack)?;
         self.established = true;
         // The ack in the hello told the server what we have; nothing is owed until new data.
         self.ack_sent = self.received;
         self.ack_due = None;
-        Ok(Welcomed::Resumed(self.window.iter().copied().collect()))
+        Ok(Welcomed::Resumed {
+            released,
+            resend: self.window.iter().copied().collect(),
+        })
     }
 
     /// A cumulative ack from the server: releases what it covers. Returns the released messages.

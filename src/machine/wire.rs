@@ -12,10 +12,10 @@ pub const VERSION: u64 = 1;
 /// The largest sequence number or ack (`Number.MAX_SAFE_INTEGER`, so a JS peer counts exactly).
 pub const MAX_SEQ: u64 = (1 << 53) - 1;
 
-/// The longest header a server may send to a client: `w1,<ack>,resumed` or `d<seq>,<ack>;` with
-/// both numbers at 16 digits. A text frame whose first this many characters hold no complete
+/// The longest header a server may send to a client: `w1,<ack>,resumed,<epoch>` with both numbers
+/// at 16 digits is 52 characters. A text frame whose first this many characters hold no complete
 /// header is malformed.
-pub const MAX_CLIENT_HEADER: usize = 48;
+pub const MAX_CLIENT_HEADER: usize = 64;
 
 /// The first byte of a binary data frame (`d`, as in text).
 pub const BINARY_DATA: u8 = b'd';
@@ -42,6 +42,11 @@ pub enum Frame {
         /// `true` when the server continued the session the client named; `false` when it
         /// started a new one (it did not know or no longer kept that session).
         resumed: bool,
+        /// The incarnation of the session's state on the server (random, never 0). The client
+        /// names it in its next hello; the server resumes only the incarnation named, so state
+        /// the server made for a hello whose welcome was lost is never mistaken for the state the
+        /// client knows.
+        epoch: u64,
     },
     /// A protocol-level ping; the answer is [`Frame::Pong`].
     Ping,
@@ -118,12 +123,23 @@ pub fn parse_text(head: &str, complete: bool) -> Result<(Frame, usize), Violatio
                 return Err(Violation::Version);
             }
             let (ack, rest) = number(rest.strip_prefix(b",").ok_or(Violation::Malformed)?)?;
-            let resumed = match rest {
-                b",resumed" => true,
-                b",new" => false,
-                _ => return Err(Violation::Malformed),
+            let (resumed, rest) = if let Some(rest) = rest.strip_prefix(b",resumed,") {
+                (true, rest)
+            } else if let Some(rest) = rest.strip_prefix(b",new,") {
+                (false, rest)
+            } else {
+                return Err(Violation::Malformed);
             };
-            Frame::Welcome { ack, resumed }
+            let (epoch, rest) = number(rest)?;
+            end(rest)?;
+            if epoch == 0 {
+                return Err(Violation::Malformed);
+            }
+            Frame::Welcome {
+                ack,
+                resumed,
+                epoch,
+            }
         }
         b'p' if rest.is_empty() => Frame::Ping,
         b'q' if rest.is_empty() => Frame::Pong,
@@ -169,15 +185,18 @@ pub fn ack_frame(ack: u64) -> String {
     out
 }
 
-/// The client's hello: `h<version>,<sid>,<key>,<ack>`. `sid` and `key` are the session's id and
-/// secret (22 URL-safe base64 characters each, from `crypto.getRandomValues`).
-pub fn hello_frame(sid: &str, key: &str, ack: u64) -> String {
+/// The client's hello: `h<version>,<sid>,<key>,<epoch>,<ack>`. `sid` and `key` are the
+/// session's id and secret (22 URL-safe base64 characters each, from `crypto.getRandomValues`);
+/// `epoch` is that of the last welcome (0 before the first).
+pub fn hello_frame(sid: &str, key: &str, epoch: u64, ack: u64) -> String {
     let mut out = String::from("h");
     push_decimal(&mut out, VERSION);
     out.push(',');
     out.push_str(sid);
     out.push(',');
     out.push_str(key);
+    out.push(',');
+    push_decimal(&mut out, epoch);
     out.push(',');
     push_decimal(&mut out, ack);
     out
@@ -312,17 +331,19 @@ mod tests {
             ("a0", Frame::Ack { ack: 0 }),
             ("a42", Frame::Ack { ack: 42 }),
             (
-                "w1,0,new",
+                "w1,0,new,5",
                 Frame::Welcome {
                     ack: 0,
                     resumed: false,
+                    epoch: 5,
                 },
             ),
             (
-                "w1,17,resumed",
+                "w1,9007199254740991,resumed,9007199254740991",
                 Frame::Welcome {
-                    ack: 17,
+                    ack: MAX_SEQ,
                     resumed: true,
+                    epoch: MAX_SEQ,
                 },
             ),
             ("p", Frame::Ping),
@@ -332,7 +353,7 @@ mod tests {
             assert_eq!(parse_text(text, true), Ok((frame, text.len())), "{text}");
         }
         assert_eq!(ack_frame(9), "a9");
-        assert_eq!(hello_frame("s", "k", 12), "h1,s,k,12");
+        assert_eq!(hello_frame("s", "k", 3, 12), "h1,s,k,3,12");
     }
 
     #[test]
@@ -349,8 +370,11 @@ mod tests {
             ("d99999999999999999999,0;", Violation::SeqOutOfRange),
             ("a", Violation::Malformed),
             ("a1x", Violation::Malformed),
-            ("w2,0,new", Violation::Version),
-            ("w1,0,maybe", Violation::Malformed),
+            ("w2,0,new,1", Violation::Version),
+            ("w1,0,maybe,1", Violation::Malformed),
+            ("w1,0,new", Violation::Malformed),
+            ("w1,0,new,0", Violation::Malformed),
+            ("w1,0,new,1,", Violation::Malformed),
             ("w1,0", Violation::Malformed),
             ("pp", Violation::Malformed),
             ("h1,s,k,0", Violation::Malformed),

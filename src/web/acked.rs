@@ -17,7 +17,12 @@ pub(crate) struct SessionTokens {
 }
 
 /// The hello frame of session `number` (making its tokens if it is a new session).
-pub(crate) fn hello(tokens: &mut Option<SessionTokens>, number: u32, ack: u64) -> String {
+pub(crate) fn hello(
+    tokens: &mut Option<SessionTokens>,
+    number: u32,
+    epoch: u64,
+    ack: u64,
+) -> String {
     let current = match tokens {
         Some(t) if t.number == number => t,
         _ => tokens.insert(SessionTokens {
@@ -26,7 +31,7 @@ pub(crate) fn hello(tokens: &mut Option<SessionTokens>, number: u32, ack: u64) -
             key: random_token(),
         }),
     };
-    wire::hello_frame(&current.sid, &current.key, ack)
+    wire::hello_frame(&current.sid, &current.key, epoch, ack)
 }
 
 /// The payload in a data envelope: a string for a string, else a `Uint8Array` (or a `Blob` for a

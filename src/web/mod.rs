@@ -518,8 +518,13 @@ fn perform(rc: &Rc<RefCell<Inner>>, output: Output) {
         Output::Release { id } => {
             rc.borrow_mut().payloads.remove(&id);
         }
-        Output::SendHello { gen, session, ack } => {
-            let hello = acked::hello(&mut rc.borrow_mut().tokens, session, ack);
+        Output::SendHello {
+            gen,
+            session,
+            epoch,
+            ack,
+        } => {
+            let hello = acked::hello(&mut rc.borrow_mut().tokens, session, epoch, ack);
             send_control(rc, gen, &hello);
         }
         Output::SendAck { gen, ack } => send_control(rc, gen, &wire::ack_frame(ack)),
