@@ -46,7 +46,7 @@ export class ReconnectingEvent extends Event {
 export class DropEvent extends Event {
   /**
    * @param {unknown} data
-   * @param {'closed' | 'overflow' | 'expired' | 'filtered' | 'giveup'} reason
+   * @param {'closed' | 'overflow' | 'expired' | 'filtered' | 'giveup' | 'unconfirmed'} reason
    */
   constructor(data, reason) {
     super('drop');
@@ -61,6 +61,19 @@ export class HeartbeatEvent extends Event {
   constructor(rtt) {
     super('heartbeat');
     this.rtt = rtt;
+  }
+}
+
+/**
+ * Acknowledged delivery: the server started a new session instead of resuming ours (PROTOCOL.md).
+ * Messages it had not yet delivered are lost; ours that it had not acknowledged were reported just
+ * before with `drop` events (reason `'unconfirmed'`).
+ */
+export class SessionLostEvent extends Event {
+  /** @param {number} unconfirmed how many of our messages may not have arrived */
+  constructor(unconfirmed) {
+    super('sessionlost');
+    this.unconfirmed = unconfirmed;
   }
 }
 
@@ -253,7 +266,8 @@ export class ResilientWebSocket extends EventTarget {
 
   /**
    * @returns {{ attempts: number, reconnects: number, downtimeMs: number, lastRtt: number | null,
-   *   queued: number, queuedBytes: number, dropped: number, replayed: number }}
+   *   queued: number, queuedBytes: number, dropped: number, replayed: number, unacked: number,
+   *   unackedBytes: number, resent: number }}
    */
   get stats() {
     return this.#driver.stats;
@@ -270,7 +284,8 @@ export class ResilientWebSocket extends EventTarget {
       // The native send() stringifies anything else (numbers, objects) as a USVString.
       payload = `${payload}`;
       size = utf8Length(/** @type {string} */ (payload));
-    } else if (this.#driver.readyState === 0) {
+    } else if (this.#driver.readyState === 0 || this.#driver.acked) {
+      // Queued, or (acked delivery) kept until acknowledged and perhaps resent.
       payload = snapshot(payload);
     }
     this.#driver.send(payload, size);
@@ -337,6 +352,9 @@ export class ResilientWebSocket extends EventTarget {
         break;
       case 'heartbeat':
         event = new HeartbeatEvent(a);
+        break;
+      case 'sessionlost':
+        event = new SessionLostEvent(a);
         break;
       default:
         event = new Event(kind);

@@ -9,6 +9,7 @@
 //   chaos.silenceAll();              // stop reading and answering, keep TCP open (half-open)
 //   await chaos.stop(); await chaos.start();   // down and up again on the same port
 //   chaos.answerPings = false;       // stop answering the application-level 'ping' with 'pong'
+//   startChaosServer({ onConnection(ws, { client }) {} })   // an application behind it gets each socket
 //
 // It records everything a fault test asserts on, with times from `now()` (milliseconds on the wall
 // clock with sub-millisecond resolution, comparable with the page's `performance.timeOrigin +
@@ -53,6 +54,7 @@ export async function startChaosServer({
   echo = false,
   ping = 'ping',
   pong = 'pong',
+  onConnection: application = null,
 } = {}) {
   const wss = new WebSocketServer({ noServer: true, clientTracking: false });
   const waiters = new Set();
@@ -157,14 +159,17 @@ export async function startChaosServer({
 
     /**
      * The half-open case: the server stops reading (the socket is paused, so the kernel buffers
-     * what the client sends and ws never sees it), stops answering and sending, and keeps TCP open.
-     * Only a client heartbeat can tell.
+     * what the client sends and ws never sees it), stops answering and sending (the socket is
+     * corked: whatever an application behind `onConnection` still writes stays in the buffer),
+     * and keeps TCP open. Only a client heartbeat can tell.
      */
     silenceAll(client) {
       for (const record of chaos.open(client)) {
         record.silent = true;
         record.silencedAt = now();
-        live.get(record.id).socket.pause();
+        const { socket } = live.get(record.id);
+        socket.pause();
+        socket.cork();
       }
       changed();
     },
@@ -387,6 +392,8 @@ export async function startChaosServer({
       changed();
     });
     ws.on('error', () => {});
+    // An application behind the chaos server (the acked-delivery adapter) gets the socket too.
+    application?.(ws, { client, connection: record.id });
     changed();
   }
 
