@@ -2,8 +2,8 @@
 // numbered stream the whole time, then a delivery summary. Not part of the test command (the name
 // is not *.test.js, so `node --test e2e/**/*.test.js` does not pick it up).
 //
-//   node e2e/soak.js --minutes 10 [--seed 12345] [--clients 2]
-//   npm run soak -- --minutes 10
+//   node e2e/soak.js --minutes 10 [--seed 12345] [--clients 2] [--acked]
+//   npm run soak -- --minutes 10 [--acked]
 //
 // It builds nothing: `pkg/` must exist (`bash scripts/build.sh`, or `bash scripts/test.sh`, which
 // builds it), and so must node_modules and /usr/bin/chromium (`bash scripts/bootstrap.sh`).
@@ -18,13 +18,19 @@
 // Exit status: 0 when nothing was duplicated, nothing was "lost otherwise", nothing arrived out of
 // order and every recovery finished within its bound; 1 otherwise; 2 on an internal error or the
 // global watchdog; 130 on SIGINT (after a summary of what ran). "Lost in flight" (handed to a socket
-// that died without a close frame) is reported, not failed: acknowledged delivery is another issue.
+// that died without a close frame) is reported, not failed: only acknowledgements can prevent it.
+//
+// With --acked (issue 6) the clients use `delivery: 'acked'` and the chaos server has the AckedServer
+// adapter behind it (e2e/acked/stack.js), whose application also sends each client a numbered stream.
+// Server restarts keep the sessions (the adapter lives in this process). Exit status 0 then requires
+// both streams complete: zero lost (in flight included) and zero duplicated, in both directions.
 import { parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from './support/browser.js';
 import { startChaosServer } from './support/chaos-server.js';
 import { analyzeDelivery, call, openFaultPage, sleep } from './support/fault-harness.js';
 import { startStaticServer } from './support/servers.js';
+import { startAckedStack, upTo } from './acked/stack.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -32,6 +38,7 @@ const { values: args } = parseArgs({
     seed: { type: 'string' },
     clients: { type: 'string', default: '2' },
     period: { type: 'string', default: '25' }, // ms between two numbered messages, per client
+    acked: { type: 'boolean', default: false },
   },
 });
 const minutes = Number(args.minutes);
@@ -39,7 +46,7 @@ const clientCount = Number.parseInt(args.clients, 10);
 const periodMs = Number(args.period);
 const seed = args.seed !== undefined ? Number.parseInt(args.seed, 10) >>> 0 : (Math.random() * 2 ** 32) >>> 0;
 if (!(minutes > 0) || !(clientCount >= 1) || !(periodMs >= 1) || Number.isNaN(seed)) {
-  console.error('usage: node e2e/soak.js [--minutes N (> 0)] [--seed U32] [--clients N (>= 1)] [--period MS]');
+  console.error('usage: node e2e/soak.js [--minutes N (> 0)] [--seed U32] [--clients N (>= 1)] [--period MS] [--acked]');
   process.exit(2);
 }
 
@@ -72,8 +79,11 @@ const elapsed = () => `${((Date.now() - started) / 1000).toFixed(0)} s`;
 const faults = {};
 const recoveryFailures = [];
 let interrupted = false;
+const acked = args.acked;
 let http;
 let chaos;
+/** With --acked: the chaos server with the adapter and its application behind it. */
+let stack;
 let browser;
 let page;
 let errors = [];
@@ -109,10 +119,11 @@ process.on('SIGINT', () => {
 
 /** Light per-client state (no full record: that grows with every message). */
 function pageState() {
-  return page.evaluate((names) => names.map((name) => {
-    const c = window.faults.clients.get(name);
-    return { name, readyState: c.ws.readyState, state: c.ws.connectionState, sent: c.log.sent.length, stats: c.ws.stats };
-  }), names);
+  return page.evaluate(([names, acked]) => names.map((name) => {
+    const c = acked ? window.acked.clients.get(name) : window.faults.clients.get(name);
+    const sent = acked ? c.sent : c.log.sent.length;
+    return { name, readyState: c.ws.readyState, state: c.ws.connectionState, sent, stats: c.ws.stats };
+  }), [names, acked]);
 }
 
 /** Every client OPEN in the page with exactly one open connection on the server (bounded). */
@@ -204,7 +215,12 @@ function printSummary(results, finalStates) {
 async function main() {
   console.log(`soak: seed ${seed}, ${minutes} min, ${clientCount} client(s); replay the schedule with --seed ${seed}`);
   http = await startStaticServer();
-  chaos = await startChaosServer();
+  if (acked) {
+    stack = await startAckedStack({ periodMs });
+    chaos = stack.chaos;
+  } else {
+    chaos = await startChaosServer();
+  }
   // As launchChromium() in support/browser.js, but SIGINT is ours: Playwright's own handler would
   // kill the browser under the drain and the summary.
   browser = await chromium.launch({
@@ -215,11 +231,20 @@ async function main() {
     handleSIGINT: false,
   });
   ({ page, errors } = await openFaultPage(null, browser, http.url));
-  await page.evaluate(([names, urls, heartbeat, reconnect]) => {
-    names.forEach((name, i) => window.faults.createClient(name, urls[i], { heartbeat, reconnect }));
-  }, [names, names.map((n) => chaos.urlFor(n)), HEARTBEAT, RECONNECT]);
+  if (acked) await page.evaluate(() => import('/e2e/acked/page-client.js'));
+  await page.evaluate(([names, urls, heartbeat, reconnect, acked]) => {
+    const create = acked ? window.acked.createClient : window.faults.createClient;
+    names.forEach((name, i) => create(name, urls[i], { heartbeat, reconnect }));
+  }, [names, names.map((n) => chaos.urlFor(n)), HEARTBEAT, RECONNECT, acked]);
   if (!(await waitRecovered('start', 10_000))) throw new Error('the clients never opened');
-  for (const name of names) await call(page, name, 'startSending', periodMs);
+  for (const name of names) {
+    if (acked) {
+      await page.evaluate(([name, ms]) => window.acked.startSending(name, ms), [name, periodMs]);
+      stack.sending(name, true);
+    } else {
+      await call(page, name, 'startSending', periodMs);
+    }
+  }
 
   const end = Date.now() + minutes * 60_000;
   let nextProgress = Date.now() + PROGRESS_EVERY_MS;
@@ -234,7 +259,9 @@ async function main() {
       nextProgress += PROGRESS_EVERY_MS;
       const states = await pageState();
       const sent = states.reduce((a, s) => a + s.sent, 0);
-      const received = chaos.messages().filter((m) => m.data?.startsWith?.('m:')).length;
+      const received = acked
+        ? names.reduce((a, n) => a + stack.client(n).received.length, 0)
+        : chaos.messages().filter((m) => m.data?.startsWith?.('m:')).length;
       const reconnects = states.reduce((a, s) => a + s.stats.reconnects, 0);
       const injected = Object.entries(faults).filter(([k]) => k !== 'codes').reduce((a, [, v]) => a + v, 0);
       console.log(`soak: [${elapsed()}] sent ${sent}, received ${received}, faults ${injected}, reconnects ${reconnects}, recovery timeouts ${recoveryFailures.length}`);
@@ -242,11 +269,19 @@ async function main() {
   }
 
   // Stop sending, let the queues drain, and wait (bounded) for the last message of each client.
-  for (const name of names) await call(page, name, 'stopSending');
+  for (const name of names) {
+    if (acked) {
+      await page.evaluate((name) => window.acked.stopSending(name), name);
+      stack.sending(name, false);
+    } else {
+      await call(page, name, 'stopSending');
+    }
+  }
   await context().setOffline(false);
   chaos.accept();
   if (!chaos.running) await chaos.start();
   await waitRecovered('drain', DRAIN_TIMEOUT_MS);
+  if (acked) return finishAcked();
   const drainDeadline = Date.now() + DRAIN_TIMEOUT_MS;
   while (Date.now() < drainDeadline) {
     const states = await pageState();
@@ -274,6 +309,73 @@ async function main() {
 }
 
 const context = () => page.context();
+
+/** Counts one direction of an acked stream: `received` against 1..sent. */
+function countStream(sent, received) {
+  const seen = new Set();
+  let duplicated = 0;
+  let outOfOrder = 0;
+  received.forEach((n, i) => {
+    if (seen.has(n)) duplicated += 1;
+    else if (i > 0 && n < received[i - 1]) outOfOrder += 1;
+    seen.add(n);
+  });
+  const lost = upTo(sent).filter((n) => !seen.has(n)).length;
+  return { sent, delivered: seen.size, duplicated, outOfOrder, lost };
+}
+
+/** --acked: wait (bounded) until both streams of every client are through, then judge them. */
+async function finishAcked() {
+  const snapshot = (name) => page.evaluate((name) => window.acked.snapshot(name), name);
+  const complete = async (name) => {
+    const log = await snapshot(name);
+    const server = stack.client(name);
+    return log.stats.unacked === 0 && log.stats.queued === 0 && (server.session?.unacked ?? 0) === 0 &&
+      server.received.length >= log.sent && log.received.length >= server.sent;
+  };
+  const drainDeadline = Date.now() + DRAIN_TIMEOUT_MS;
+  while (Date.now() < drainDeadline) {
+    const done = await Promise.all(names.map(complete));
+    if (done.every(Boolean)) break;
+    await sleep(100);
+  }
+  const finalStates = await pageState();
+  const rows = [];
+  for (const name of names) {
+    const log = await snapshot(name);
+    const server = stack.client(name);
+    rows.push({
+      name,
+      up: countStream(log.sent, server.received),
+      down: countStream(server.sent, log.received),
+      drops: log.drops.length,
+      sessionsLost: log.sessionsLost,
+      resent: log.stats.resent,
+      sessions: server.sessions,
+    });
+  }
+  const line = (label, value) => console.log(`  ${label.padEnd(26)} ${value}`);
+  const sum = (f) => rows.reduce((acc, r) => acc + f(r), 0);
+  const stream = (key) => `sent ${sum((r) => r[key].sent)}, delivered ${sum((r) => r[key].delivered)}, ` +
+    `duplicated ${sum((r) => r[key].duplicated)}, out of order ${sum((r) => r[key].outOfOrder)}, lost ${sum((r) => r[key].lost)}`;
+  console.log(`\nsoak summary, acked delivery (seed ${seed}, ${elapsed()} wall, ${clientCount} client(s), a message every ${periodMs} ms each way${interrupted ? ', INTERRUPTED' : ''})`);
+  line('client → server', stream('up'));
+  line('server → client', stream('down'));
+  line('resent by the clients', sum((r) => r.resent));
+  line('drops, sessions lost', `${sum((r) => r.drops)}, ${sum((r) => r.sessionsLost)}`);
+  line('server sessions', `${sum((r) => r.sessions)} for ${clientCount} client(s); protocol violations ${stack.violations.length}`);
+  line('faults injected', Object.entries(faults).filter(([k]) => k !== 'codes').map(([k, v]) => `${k} ${v}`).join(', ') || 'none');
+  if (faults.codes) line('  close codes', Object.entries(faults.codes).map(([k, v]) => `${k}×${v}`).join(' '));
+  line('reconnects (ws.stats)', finalStates.map((s) => `${s.name} ${s.stats.reconnects}`).join('; '));
+  line('recovery timeouts', recoveryFailures.length);
+  const pageErrors = errors.filter((e) => !/^console\.error: WebSocket connection to '[^']*' failed/.test(e));
+  line('page errors', `${pageErrors.length}${pageErrors.length ? `: ${[...new Set(pageErrors)].slice(0, 5).join(' | ')}` : ''}`);
+  for (const f of recoveryFailures) console.log(`  recovery timeout after ${f.kind} at ${f.at}: ${f.detail}`);
+  const failed = rows.some((r) => ['up', 'down'].some((k) => r[k].duplicated || r[k].outOfOrder || r[k].lost) ||
+    r.drops || r.sessionsLost) || stack.violations.length > 0 || recoveryFailures.length > 0 || pageErrors.length > 0;
+  console.log(`${failed ? 'soak: FAIL' : 'soak: PASS (zero lost, zero duplicated, both directions)'}${interrupted ? ' (interrupted: a partial run)' : ''}`);
+  return interrupted ? 130 : failed ? 1 : 0;
+}
 
 main()
   .then(async (code) => {
