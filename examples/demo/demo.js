@@ -53,6 +53,7 @@ window.demoOptions = OPTIONS;
 // ---------------------------------------------------------------------------------------------
 // The log
 
+const FAILURES = ['send() threw', 'fault failed'];
 // The log follows new entries unless it has been scrolled up to read older ones.
 let followLog = true;
 byId('log').addEventListener('scroll', ({ target: log }) => {
@@ -61,7 +62,7 @@ byId('log').addEventListener('scroll', ({ target: log }) => {
 
 function appendLog(entry) {
   const item = document.createElement('li');
-  item.className = entry.failed || entry.event === 'fault failed' ? 'failed' : entry.event.replace(/\W.*/, '');
+  item.className = FAILURES.includes(entry.event) ? 'failed' : entry.event.replace(/\W.*/, '');
   const cells = [
     ['t', `+${(entry.t / 1000).toFixed(3)} s`],
     ['event', entry.event],
@@ -86,7 +87,7 @@ function appendLog(entry) {
 /**
  * @typedef {{ t: number, event: string, detail: string, state: string, readyState: number,
  *   queued: number, bufferedAmount: number, attempt?: number, delay?: number, rtt?: number,
- *   code?: number, data?: string, queuedBySend?: boolean, fault?: object, failed?: boolean }} Entry
+ *   code?: number, to?: string, data?: string, queuedBySend?: boolean, fault?: object, failed?: boolean }} Entry
  */
 /** @type {Entry[]} */
 const timeline = [];
@@ -119,7 +120,7 @@ function sampleQueue(t = elapsed(), queued = ws.stats.queued) {
 const show = (data) => (typeof data === 'string' ? JSON.stringify(data) : `(${data.constructor.name})`);
 
 record('new ResilientWebSocket', { detail: wsUrl });
-ws.addEventListener('statechange', (e) => record('statechange', { detail: `${e.from} → ${e.to}` }));
+ws.addEventListener('statechange', (e) => record('statechange', { detail: `${e.from} → ${e.to}`, to: e.to }));
 ws.addEventListener('open', () => record('open'));
 ws.addEventListener('message', (e) => record('message', { detail: show(e.data), data: e.data }));
 ws.addEventListener('error', () => record('error'));
@@ -246,7 +247,7 @@ function intervals(now) {
   for (const entry of timeline) {
     if (entry.event !== 'statechange') continue;
     states.push({ ...current, to: entry.t });
-    current = { state: entry.state, from: entry.t };
+    current = { state: entry.to, from: entry.t };
   }
   states.push({ ...current, to: now });
 
@@ -308,7 +309,7 @@ function renderTimeline() {
     parts.push(`<text class="fault-label" x="${x0 + 4}" y="${y + h / 2 + 4}">${escape(fault.label)}</text>`);
   }
 
-  // Closes and retries: labels that would overlap the previous one in their row are left out.
+  // A row of labels (closes, retries, RTTs): a label that would overlap the previous one is left out.
   const labelRow = () => {
     let freeFrom = -Infinity;
     return (at, text) => {

@@ -105,7 +105,7 @@ function printTimeline(timeline) {
     ['readyState', 12, (e) => `${e.readyState} ${READY_STATES[e.readyState]}`],
     ['attempt/delay', 13, (e) => (e.attempt === undefined ? '' : `#${e.attempt} ${e.delay} ms`)],
     ['rtt', 6, (e) => (e.rtt === undefined ? '' : `${e.rtt} ms`)],
-    ['queued', 6, (e) => String(e.queued)],
+    ['queued (bytes)', 14, (e) => `${e.queued} (${e.bufferedAmount} B)`],
   ];
   const cell = (text, width) => (text.length > width ? `${text.slice(0, width - 1)}…` : text.padEnd(width));
   const row = (cells) => `  ${cells.map((text, i) => cell(text, columns[i][1])).join(' │ ')}`.trimEnd();
