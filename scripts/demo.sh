@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # README command 1: installs what is missing, builds pkg/, then serves the demo page with a local
-# WebSocket echo server. With --headless, drives the page in headless Chromium, prints the timeline
-# of what happened and exits 0 only if it went as expected.
+# WebSocket server whose faults the page's buttons trigger (examples/demo/server.js). With
+# --headless, plays a scripted fault scenario in headless Chromium, prints the page's timeline as a
+# table, saves a screenshot (examples/demo/output/, or --out DIR) and exits 0 only if every check held.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

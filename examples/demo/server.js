@@ -1,34 +1,40 @@
-// Serves the demo: the repository over HTTP (so the page can import /js/index.js and /pkg/) and a
-// WebSocket echo server, both on free ports on 127.0.0.1. Without arguments it prints the page's URL
-// and runs until Ctrl-C; with --headless it drives the page itself and exits 0 only if all went as
-// expected. scripts/demo.sh builds pkg/ first.
-import { startEchoServer, startStaticServer } from '../../e2e/support/servers.js';
+// README command 1 (scripts/demo.sh runs it after the build): starts the demo's servers (see
+// fault-server.js). Without arguments it prints the page's URL and serves until Ctrl-C. With
+// --headless it runs the scripted fault scenario in headless Chromium (see headless.js) and exits 0
+// only if everything it checks held; --out DIR says where the screenshot goes.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { startDemoServers } from './fault-server.js';
 
-const args = process.argv.slice(2);
-const unknown = args.filter((arg) => arg !== '--headless');
-if (unknown.length > 0) {
-  console.error(`demo: unknown argument(s) ${unknown.join(' ')}; usage: demo [--headless]`);
+const USAGE = 'usage: node examples/demo/server.js [--headless [--out DIR]]';
+let options;
+try {
+  ({ values: options } = parseArgs({
+    options: { headless: { type: 'boolean', default: false }, out: { type: 'string' } },
+  }));
+} catch (error) {
+  console.error(`demo: ${error.message}\n${USAGE}`);
   process.exit(2);
 }
 
-const http = await startStaticServer();
-const echo = await startEchoServer();
-const stop = () => Promise.all([http.stop(), echo.stop()]);
-const pageUrl = `${http.url}/examples/demo/?ws=${echo.url}`;
-console.log(`demo: static server on ${http.url}, echo server on ${echo.url}`);
+const servers = await startDemoServers();
+console.log(`demo: static server on ${servers.http.url}, WebSocket server on ${servers.chaos.url}, ` +
+  `control API on ${servers.controlUrl}`);
 
-if (args.includes('--headless')) {
+if (options.headless) {
   const { runHeadless } = await import('./headless.js');
-  const ok = await runHeadless(pageUrl, echo);
-  await stop();
+  const outDir = path.resolve(options.out ?? fileURLToPath(new URL('output/', import.meta.url)));
+  const ok = await runHeadless(servers, outDir);
+  await servers.stop();
   process.exitCode = ok ? 0 : 1;
 } else {
-  console.log(`demo: open ${pageUrl}`);
+  console.log(`demo: open ${servers.pageUrl}`);
   console.log('demo: press Ctrl-C to stop the servers');
   for (const signal of ['SIGINT', 'SIGTERM']) {
     process.once(signal, async () => {
       console.log(`\ndemo: ${signal}, stopping the servers`);
-      await stop();
+      await servers.stop();
       process.exit(0);
     });
   }

@@ -1,0 +1,48 @@
+// README command 1 works: the demo's headless mode (what `bash scripts/demo.sh --headless` runs after
+// the build) plays its fault scenario in Chromium, prints the page's timeline as a table, saves a
+// screenshot and exits 0. The checks of the scenario itself live in examples/demo/headless.js; this
+// test holds it to its exit status and its output.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { REPO_ROOT } from './support/servers.js';
+
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+test('the headless demo plays its fault scenario, prints the timeline, saves a screenshot and exits 0', { timeout: 90_000 }, async (t) => {
+  const out = await mkdtemp(path.join(tmpdir(), 'rws-demo-'));
+  t.after(() => rm(out, { recursive: true, force: true }));
+  const child = spawn(process.execPath, ['examples/demo/server.js', '--headless', '--out', out], {
+    cwd: REPO_ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk) => (output += chunk));
+  child.stderr.on('data', (chunk) => (output += chunk));
+  const [code] = await once(child, 'exit');
+  const verdict = output.split('\n').find((line) => /^demo: (OK|FAILED)/.test(line));
+  if (verdict) t.diagnostic(verdict);
+
+  assert.equal(code, 0, `the demo exited ${code}:\n${output}`);
+  const lines = output.split('\n');
+  const header = lines.findIndex((line) => /^\s+t=\+ms\s+│ event\s+│ detail\s+│ connectionState\s+│ readyState/.test(line));
+  assert.ok(header >= 0, `no timeline table in the output:\n${output}`);
+  const rows = lines.slice(header + 2).filter((line) => /^\s+\+\d+\s+│/.test(line));
+  const events = rows.map((row) => row.split('│')[1].trim());
+  for (const event of ['open', 'fault', 'close', 'reconnecting', 'heartbeat', 'send', 'message']) {
+    assert.ok(events.includes(event), `the timeline has no ${event} row:\n${output}`);
+  }
+  assert.match(output, /^demo: OK in [\d.]+ s: each of 4 faults was followed by a reconnect/m);
+
+  const screenshot = path.join(out, 'demo-screenshot.png');
+  assert.match(output, new RegExp(`screenshot saved to ${screenshot.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+  const image = await readFile(screenshot);
+  assert.deepEqual(image.subarray(0, 8), PNG_SIGNATURE, 'the screenshot is a PNG');
+  // The PNG's IHDR: width and height, big-endian, at bytes 16 and 20; the page is 1280 px wide.
+  assert.equal(image.readUInt32BE(16), 1280);
+  assert.ok(image.readUInt32BE(20) >= 900, 'the screenshot shows the whole page');
+});
