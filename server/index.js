@@ -314,6 +314,8 @@ export class Session extends EventEmitter {
   #end(reason, code, closeReason = REASONS[code] ?? '') {
     if (this.ended) return;
     this.ended = true;
+    /** How it ended, for a connection still to be refused (closed in the `session` listener). */
+    this.endedWith = { code: code ?? 1000, reason: closeReason };
     if (this.expiry) clearTimeout(this.expiry);
     this.#clearAck();
     this.server.sessions.delete(this.id);
@@ -354,6 +356,9 @@ export class AckedServer extends EventEmitter {
     }
     /** @type {Map<string, Session>} */
     this.sessions = new Map();
+    /** Connections that have not sent their hello yet. */
+    this.greeting = new Set();
+    this.closed = false;
     if (wss) wss.on('connection', (ws) => this.accept(ws));
   }
 
@@ -362,8 +367,13 @@ export class AckedServer extends EventEmitter {
    * @param {import('ws').WebSocket} ws
    */
   accept(ws) {
+    if (this.closed) {
+      ws.close(1001, 'server shutting down');
+      return;
+    }
     /** @type {Session | null} */
     let session = null;
+    this.greeting.add(ws);
     const hello = setTimeout(() => fail(new Violation(CloseCode.NO_HELLO)), this.options.helloTimeout);
     const fail = (violation) => {
       if (!(violation instanceof Violation)) throw violation;
@@ -382,6 +392,7 @@ export class AckedServer extends EventEmitter {
         if (session === null) {
           if (frame.kind !== 'hello') throw new Violation(CloseCode.MALFORMED);
           clearTimeout(hello);
+          this.greeting.delete(ws);
           session = this.#greet(ws, frame);
           return;
         }
@@ -407,6 +418,7 @@ export class AckedServer extends EventEmitter {
     });
     ws.on('close', () => {
       clearTimeout(hello);
+      this.greeting.delete(ws);
       session?.detach(ws);
     });
     ws.on('error', () => {});
@@ -440,12 +452,20 @@ export class AckedServer extends EventEmitter {
     session = new Session(this, sid, key);
     this.sessions.set(sid, session);
     this.emit('session', session);
+    if (session.ended) {
+      // The application refused the session in its listener: so is the connection.
+      ws.close(session.endedWith.code, session.endedWith.reason);
+      return null;
+    }
     session.attach(ws, false);
     return session;
   }
 
-  /** Ends every session and stops accepting. Connections are closed with 1001. */
+  /** Ends every session and stops accepting: every connection is closed with 1001. */
   close() {
+    this.closed = true;
+    for (const ws of this.greeting) ws.close(1001, 'server shutting down');
+    this.greeting.clear();
     for (const session of [...this.sessions.values()]) session.close(1001, 'server shutting down');
   }
 }

@@ -381,9 +381,14 @@ fn a_hostile_server_is_closed_with_the_documented_code() {
 
 #[test]
 fn before_the_welcome_only_a_welcome_of_our_epoch_is_accepted() {
-    for (what, frame) in [
-        ("data before the welcome", data(1, 0)),
-        ("resuming an epoch we never saw", welcome(0, true, 99)),
+    for (what, frame, code) in [
+        ("data before the welcome", data(1, 0), 4500),
+        ("resuming an epoch we never saw", welcome(0, true, 99), 4500),
+        (
+            "a welcome of another version",
+            wire::parse_text("w2,0,new,1", true).map(|f| f.0),
+            4505,
+        ),
     ] {
         let mut sim = Sim {
             m: Machine::new(acked(), 1, 0),
@@ -394,7 +399,7 @@ fn before_the_welcome_only_a_welcome_of_our_epoch_is_accepted() {
         sim.m.handle_frame(1, g(1), frame);
         let out = sim.drain();
         assert!(
-            matches!(out[0], Output::CloseSocket { code: 4500, .. }),
+            matches!(out[0], Output::CloseSocket { code: c, .. } if c == code),
             "{what}: {out:?}"
         );
     }

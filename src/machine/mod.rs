@@ -708,6 +708,7 @@ impl Machine {
                 ) => session
                     .on_welcome(ack, resumed, epoch)
                     .map(|welcomed| self.welcomed(now, gen, welcomed)),
+                (Err(violation), _) => Err(violation),
                 _ => Err(Violation::Malformed),
             },
             Phase::Open { gen: g, .. } if g == gen => {
@@ -792,7 +793,8 @@ impl Machine {
     }
 
     /// The server broke the protocol on `gen`: close with the violation's code and treat it as
-    /// a loss under the default policy.
+    /// a loss under the default policy (terminal: 4500–4999). Like every close the core initiates,
+    /// it does not ask `shouldReconnect`, which judges closes the server sends.
     fn violated(&mut self, now: Millis, gen: Generation, violation: Violation) {
         let (code, reason) = (violation.close_code(), violation.reason());
         self.close_socket(gen, code, reason);

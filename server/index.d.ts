@@ -1,0 +1,196 @@
+// Types of resilient-websocket/server (server/index.js): the Node `ws` adapter of acknowledged
+// delivery. The protocol itself is PROTOCOL.md. Needs @types/node and, for the `ws` types it
+// takes and holds, @types/ws.
+import { EventEmitter } from 'node:events';
+import type { WebSocket, WebSocketServer } from 'ws';
+
+/** The protocol version this adapter speaks (the `1` of `h1,…` and `w1,…`). */
+export declare const PROTOCOL_VERSION: 1;
+
+/** The close codes of PROTOCOL.md, "Errors". */
+export declare const CloseCode: Readonly<{
+  /** A frame larger than `maxMessageBytes`. */
+  TOO_BIG: 1009;
+  /** No hello within `helloTimeout` of the connection. */
+  NO_HELLO: 4408;
+  /** The session was taken over by a newer connection of the same client. */
+  TAKEN_OVER: 4409;
+  /** The session exceeded `maxQueueMessages` or `maxQueueBytes` and was discarded. */
+  OVERFLOW: 4413;
+  /** Not a frame of the protocol, or a frame at the wrong moment (data before the hello, a second hello). */
+  MALFORMED: 4500;
+  /** A sequence number that skips ahead (a gap), is 0, or is above 2^53−1. */
+  SEQ_OUT_OF_RANGE: 4501;
+  /** An ack for a message that was never sent. */
+  ACK_UNSENT: 4502;
+  /** The session id belongs to another client (wrong key). */
+  NOT_YOURS: 4503;
+  /** A hello of a protocol version other than {@link PROTOCOL_VERSION}. */
+  VERSION: 4505;
+}>;
+
+/** One of the {@link CloseCode} values. */
+export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
+
+/** The codes a client that broke the protocol is closed with (the `violation` event). */
+export type ViolationCode = Exclude<CloseCode, 4409 | 4413>;
+
+export interface AckedServerOptions {
+  /** How long a session whose connection is gone is kept for the client to resume it, in ms. Default 120,000. */
+  sessionTtl?: number;
+  /** The most messages a session keeps sent and not yet acknowledged. Default 10,000. */
+  maxQueueMessages?: number;
+  /** The most bytes of payload a session keeps sent and not yet acknowledged. Default 16 MiB. */
+  maxQueueBytes?: number;
+  /** How long a new connection may take to send its hello, in ms (then 4408). Default 10,000. */
+  helloTimeout?: number;
+  /** The longest a received message waits for its ack, in ms. Default 100. */
+  ackInterval?: number;
+  /** The largest frame a client may send, envelope included, in bytes (then 1009). Default 1 MiB. */
+  maxMessageBytes?: number;
+}
+
+/** What a client sent, as {@link parseClientFrame} reads it. */
+export type ClientFrame =
+  | { kind: 'hello'; version: number; sid: string; key: string; epoch: number; ack: number }
+  | { kind: 'data'; seq: number; ack: number; payload: string; isBinary: false }
+  | { kind: 'data'; seq: number; ack: number; payload: Buffer; isBinary: true }
+  | { kind: 'ack'; ack: number }
+  | { kind: 'ping' }
+  | { kind: 'pong' };
+
+/**
+ * Parses one client frame (a text frame's bytes with `isBinary` false). Throws an `Error` whose
+ * `code` is the {@link ViolationCode} to close with when the frame is not one of the protocol's.
+ */
+export declare function parseClientFrame(data: Buffer, isBinary: boolean): ClientFrame;
+
+/** Why a session ended: its ttl ran out, it exceeded its bounds, or `session.close()` (or `server.close()`). */
+export type SessionEndReason = 'expired' | 'overflow' | 'closed';
+
+/** The arguments of a `message` event: text as a string, binary as a Buffer. */
+export type SessionMessage = [data: string, isBinary: false] | [data: Buffer, isBinary: true];
+
+/** What a session's `connect` event tells. */
+export interface SessionConnectInfo {
+  /** `true` when the client resumed this incarnation; `false` when it started it (its first welcome). */
+  resumed: boolean;
+}
+
+/**
+ * One client's session: two numbered message streams that outlive connections. Made by the
+ * {@link AckedServer} (see its `session` event), never by the application.
+ */
+export declare class Session extends EventEmitter {
+  private constructor(server: AckedServer, id: string, key: string);
+  /** The adapter that holds the session. */
+  readonly server: AckedServer;
+  /** The session id the client chose. */
+  readonly id: string;
+  /** The incarnation of the session's state (PROTOCOL.md, "Model"), random in 1..2^53−1. */
+  readonly epoch: number;
+  /** The sequence number of the last client message delivered to the application. */
+  readonly received: number;
+  /** The sequence number of the last message sent to the client. */
+  readonly lastSeq: number;
+  /** Whether a client connection holds the session now. */
+  readonly connected: boolean;
+  /** Messages sent and not yet acknowledged by the client. */
+  readonly unacked: number;
+  /** Whether the session ended (`end` fired); it then takes no more messages. */
+  readonly ended: boolean;
+  /** The connection that holds the session now, if any. */
+  readonly socket: WebSocket | null;
+
+  /**
+   * Sends a message to the client: now if it is connected, else when it comes back. Returns false
+   * when the session has ended, or when the message would exceed the session's bounds (the server
+   * then fires `overflow`, closes the connection with 4413 and discards the session).
+   */
+  send(data: string | Buffer | ArrayBuffer | ArrayBufferView): boolean;
+  /** Ends the session for good: its connection (if any) is closed with `code`, its state dropped. */
+  close(code?: number, reason?: string): void;
+
+  /** A message from the client, delivered once and in order. */
+  on(event: 'message', listener: (...message: SessionMessage) => void): this;
+  /** A connection took the session (after its hello). */
+  on(event: 'connect', listener: (info: SessionConnectInfo) => void): this;
+  /** The connection that held the session is gone; the session waits `sessionTtl` for the client. */
+  on(event: 'disconnect', listener: () => void): this;
+  /** The session ended for good. */
+  on(event: 'end', listener: (reason: SessionEndReason) => void): this;
+
+  once(event: 'message', listener: (...message: SessionMessage) => void): this;
+  once(event: 'connect', listener: (info: SessionConnectInfo) => void): this;
+  once(event: 'disconnect', listener: () => void): this;
+  once(event: 'end', listener: (reason: SessionEndReason) => void): this;
+
+  off(event: 'message', listener: (...message: SessionMessage) => void): this;
+  off(event: 'connect', listener: (info: SessionConnectInfo) => void): this;
+  off(event: 'disconnect', listener: () => void): this;
+  off(event: 'end', listener: (reason: SessionEndReason) => void): this;
+}
+
+/** What the `overflow` event tells: the session's queue when the send that did not fit came. */
+export interface OverflowInfo {
+  /** Messages sent and not yet acknowledged. */
+  messages: number;
+  /** Their payload bytes. */
+  bytes: number;
+  /** `maxQueueMessages`. */
+  limitMessages: number;
+  /** `maxQueueBytes`. */
+  limitBytes: number;
+}
+
+/** What the `expired` event tells. */
+export interface ExpiredInfo {
+  /** Messages the client never acknowledged, now gone with the session. */
+  unacked: number;
+}
+
+/** What the `violation` event tells: a client broke the protocol and was closed with `code`. */
+export interface ViolationInfo {
+  code: ViolationCode;
+  /** The close reason sent with the code. */
+  reason: string;
+  /** The session the connection held, or null (before or instead of a hello). */
+  session: Session | null;
+}
+
+/**
+ * The adapter: give it a `ws` WebSocketServer (or `null`, and hand it connections with
+ * `accept()`); the application gets plain messages and a `send()` per session.
+ */
+export declare class AckedServer extends EventEmitter {
+  /** Throws a TypeError when an option is not a number > 0. */
+  constructor(wss: WebSocketServer | null, options?: AckedServerOptions);
+  /** The options in effect, defaults included. */
+  readonly options: Readonly<Required<AckedServerOptions>>;
+  /** The sessions kept now, by session id. */
+  readonly sessions: ReadonlyMap<string, Session>;
+
+  /** Takes over one client connection (from a WebSocketServer's `connection` event). */
+  accept(ws: WebSocket): void;
+  /** Ends every session; their connections are closed with 1001. */
+  close(): void;
+
+  /** A new session, or a new incarnation of one the server had lost (the client is told with `sessionlost`). */
+  on(event: 'session', listener: (session: Session) => void): this;
+  /** A `send()` would have exceeded the session's bounds: the session is discarded. */
+  on(event: 'overflow', listener: (session: Session, info: OverflowInfo) => void): this;
+  /** A session whose client stayed away for `sessionTtl` was forgotten. */
+  on(event: 'expired', listener: (session: Session, info: ExpiredInfo) => void): this;
+  /** A client broke the protocol and was closed. */
+  on(event: 'violation', listener: (violation: ViolationInfo) => void): this;
+
+  once(event: 'session', listener: (session: Session) => void): this;
+  once(event: 'overflow', listener: (session: Session, info: OverflowInfo) => void): this;
+  once(event: 'expired', listener: (session: Session, info: ExpiredInfo) => void): this;
+  once(event: 'violation', listener: (violation: ViolationInfo) => void): this;
+
+  off(event: 'session', listener: (session: Session) => void): this;
+  off(event: 'overflow', listener: (session: Session, info: OverflowInfo) => void): this;
+  off(event: 'expired', listener: (session: Session, info: ExpiredInfo) => void): this;
+  off(event: 'violation', listener: (violation: ViolationInfo) => void): this;
+}
