@@ -36,7 +36,7 @@ export function useResilientWebSocket(url, options = {}) {
   const create = () => {
     if (disposed) return;
     const { protocols, ...socketOptions } = options;
-    // A getter doubles as the provider: it is called (with the attempt's context) before each attempt.
+    // The provider reads the URL's current value before each attempt.
     const ws = new ResilientWebSocket(() => toValue(url), protocols, socketOptions);
     const sync = () => {
       readyState.value = ws.readyState;

@@ -33,7 +33,7 @@ before(async () => {
   }
   // npm install is mostly waiting on the cache and the disk: the three run side by side.
   await Promise.all(['script-tag', 'react', 'vue'].map(async (name) => installed.set(name, await installExample(name, tarball))));
-});
+}, { timeout: 600_000 }); // with an empty npm cache, the installs download Vite, React and Vue
 
 /** `vite build` in an installed example; returns the dist directory. */
 async function viteBuild(name, env = {}) {
@@ -193,6 +193,7 @@ test('react example (vite build, StrictMode): one socket through the double moun
   assert.equal(chaos.connections.length, 1, `one connection for the double mount; ${chaos.describe()}`);
 
   await chatThroughRestart(page, chaos, 'react');
+  assert.equal(await page.locator('#last').textContent(), 'react while the server was down', "the hook's lastMessage");
 
   // Unmounting the chat closes its socket for good (1000 from the client); mounting it again opens one.
   await page.click('#toggle');

@@ -16,7 +16,7 @@ test('every entry imports in Node; renders on the server open no socket', { time
     `react@${await exampleVersion('react', 'react')}`,
     `react-dom@${await exampleVersion('react', 'react-dom')}`,
     `vue@${await exampleVersion('vue', 'vue')}`,
-  ]);
+  ], 'the server-side rendering check');
   await copyFile(new URL('./ssr-check.js', import.meta.url), path.join(dir, 'ssr-check.js'));
   const check = async (mode, nodeFlags = []) =>
     JSON.parse((await sh(process.execPath, [...nodeFlags, 'ssr-check.js', ...(mode ? [mode] : [])], { cwd: dir })).stdout);

@@ -61,13 +61,13 @@ export async function packTarball() {
  * `npm install` in `dir` of the tarball and `specs` (plus what dir's package.json lists), from the
  * npm cache where it can (the registry only for what the cache lacks).
  */
-export async function npmInstall(dir, tarball, specs = []) {
+export async function npmInstall(dir, tarball, specs = [], label = path.basename(dir)) {
   const started = Date.now();
   await sh('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', tarball, ...specs], {
     cwd: dir,
     timeoutMs: 300_000,
   });
-  progress(`npm install in ${path.basename(dir)}: ${[path.basename(tarball), ...specs].join(' ')} (${Date.now() - started} ms)`);
+  progress(`npm install for ${label}: ${[path.basename(tarball), ...specs].join(' ')} (${Date.now() - started} ms)`);
 }
 
 /**
@@ -80,7 +80,7 @@ export async function installExample(name, tarball) {
     recursive: true,
     filter: (source) => !/[/\\](node_modules|dist)$/.test(source),
   });
-  await npmInstall(dir, tarball);
+  await npmInstall(dir, tarball, [], `examples/${name}`);
   return dir;
 }
 

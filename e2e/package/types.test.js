@@ -14,7 +14,7 @@ test('tsc --noEmit: typed usage of every entry compiles, wrong option types do n
   const tarball = await packTarball();
   const dir = await makeTempDir('types');
   await writeFile(path.join(dir, 'package.json'), JSON.stringify({ name: 'types-check', private: true, type: 'module' }));
-  await npmInstall(dir, tarball, [`vue@${await exampleVersion('vue', 'vue')}`]);
+  await npmInstall(dir, tarball, [`vue@${await exampleVersion('vue', 'vue')}`], 'the typings check');
   await cp(new URL('./types/', import.meta.url), path.join(dir, 'src'), { recursive: true });
   await writeFile(
     path.join(dir, 'tsconfig.json'),

@@ -5,18 +5,26 @@ import { useResilientWebSocket } from 'resilient-websocket/react';
 const url = new URLSearchParams(location.search).get('url') || 'wss://echo.websocket.org/';
 
 function Chat() {
-  const { connectionState, readyState, lastMessage, send } = useResilientWebSocket(url);
+  const { socket, connectionState, readyState, lastMessage, send } = useResilientWebSocket(url);
   const [messages, setMessages] = useState([]);
   const [text, setText] = useState('hello');
 
+  // Every message, in a list (`lastMessage` from the hook holds only the latest one). `socket` is
+  // null until the hook's effect has created it.
   useEffect(() => {
-    if (lastMessage) setMessages((list) => [...list, lastMessage.data]);
-  }, [lastMessage]);
+    if (!socket) return undefined;
+    const onMessage = (event) => setMessages((list) => [...list, event.data]);
+    socket.addEventListener('message', onMessage);
+    return () => socket.removeEventListener('message', onMessage);
+  }, [socket]);
 
   return (
     <section>
       <p>
         State: <output id="state">{connectionState}</output> (readyState {readyState})
+      </p>
+      <p>
+        Last message: <output id="last">{lastMessage?.data}</output>
       </p>
       <form
         onSubmit={(event) => {
