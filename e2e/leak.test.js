@@ -72,7 +72,7 @@ test('1,000 forced reconnect cycles leak neither wasm memory nor JS heap', { tim
   const setUp = await page.evaluate(
     async ({ url, queuedEvery }) => {
       const { default: init } = await import('/pkg/resilient_websocket.js');
-      // The module is initialised already (js/index.js awaits it); init() returns its exports.
+      // The module is initialised already (js/index.js does it at import); init() returns its exports.
       const { ResilientWebSocket } = await import('/js/index.js');
       const wasm = await init();
       if (!(wasm.memory instanceof WebAssembly.Memory)) throw new Error('no wasm.memory export');

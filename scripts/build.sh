@@ -32,3 +32,8 @@ mv "$wasm.opt" "$wasm"
 opt_size=$(stat -c %s "$wasm")
 gzip_size=$(gzip -9 -c "$wasm" | wc -c)
 say "$wasm: $raw_size bytes before wasm-opt, $opt_size bytes after, $gzip_size bytes gzipped"
+
+# The npm entries (see scripts/package-entries.js): the default entry's inlined wasm and the IIFE
+# bundle go to dist/, which is generated like pkg/.
+say "package entries (node scripts/package-entries.js)"
+node scripts/package-entries.js

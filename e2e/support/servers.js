@@ -36,7 +36,7 @@ async function statOrNull(file) {
   }
 }
 
-async function serveFile(req, res, cacheControl) {
+async function serveFile(req, res, root, cacheControl) {
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.writeHead(405, { Allow: 'GET, HEAD' }).end();
     return;
@@ -49,8 +49,8 @@ async function serveFile(req, res, cacheControl) {
     res.writeHead(400).end();
     return;
   }
-  let file = path.join(REPO_ROOT, pathname);
-  if (!file.startsWith(REPO_ROOT)) {
+  let file = path.join(root, pathname);
+  if (!file.startsWith(root)) {
     res.writeHead(403).end();
     return;
   }
@@ -78,15 +78,17 @@ async function serveFile(req, res, cacheControl) {
 }
 
 /**
- * A static HTTP server over the repository root, so pages can import /js/index.js and /pkg/.
+ * A static HTTP server over the repository root, so pages can import /js/index.js and /pkg/, or
+ * over another directory (`root`, e.g. a built example app).
  * `no-store` by default, so that a rebuilt pkg/ is what the next page load gets. The bfcache test
  * passes `no-cache` (revalidate on every load): Chromium keeps no page served with `no-store` in the
  * back/forward cache (MainResourceHasCacheControlNoStore, and WebSocketUsedWithCCNS once the page
  * used a WebSocket).
  */
-export async function startStaticServer({ cacheControl = 'no-store' } = {}) {
+export async function startStaticServer({ root = REPO_ROOT, cacheControl = 'no-store' } = {}) {
+  const base = path.join(path.resolve(root), path.sep);
   const server = createServer((req, res) => {
-    serveFile(req, res, cacheControl).catch((error) => {
+    serveFile(req, res, base, cacheControl).catch((error) => {
       res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' }).end(`${error}\n`);
     });
   });

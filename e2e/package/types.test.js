@@ -1,0 +1,53 @@
+// The typings as an app gets them: the packed tarball (and Vue, whose types the composable's
+// refer to) installed in a temporary project, and `tsc --noEmit` (TypeScript from this repository's
+// devDependencies) over the files in types/: usage.ts must compile, every `@ts-expect-error` line
+// in rejected.ts must be an error, and global.ts sees the IIFE's global.
+import { cp, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { test } from 'node:test';
+import { REPO_ROOT } from '../support/servers.js';
+import { exampleVersion, makeTempDir, npmInstall, packTarball, progress, sh } from './support.js';
+
+const tsc = path.join(REPO_ROOT, 'node_modules/typescript/bin/tsc');
+
+test('tsc --noEmit: typed usage of every entry compiles, wrong option types do not', { timeout: 180_000 }, async () => {
+  const tarball = await packTarball();
+  const dir = await makeTempDir('types');
+  await writeFile(path.join(dir, 'package.json'), JSON.stringify({ name: 'types-check', private: true, type: 'module' }));
+  await npmInstall(dir, tarball, [`vue@${await exampleVersion('vue', 'vue')}`], 'the typings check');
+  await cp(new URL('./types/', import.meta.url), path.join(dir, 'src'), { recursive: true });
+  await writeFile(
+    path.join(dir, 'tsconfig.json'),
+    JSON.stringify({
+      compilerOptions: {
+        strict: true,
+        noEmit: true,
+        target: 'es2022',
+        lib: ['es2022', 'dom'],
+        module: 'esnext',
+        moduleResolution: 'bundler',
+        // The package's own .d.ts files are checked too, not only their use.
+        skipLibCheck: false,
+        types: [],
+      },
+      include: ['src'],
+    }),
+  );
+  const started = Date.now();
+  // sh() fails with tsc's report (file, line, message) when there is any error.
+  await sh(process.execPath, [tsc, '-p', dir, '--pretty', 'false'], { cwd: dir });
+  progress(`tsc --noEmit over ${dir}/src: no error (${Date.now() - started} ms)`);
+});
+
+test("tsc --checkJs: the class and the entries agree with their own JSDoc types", { timeout: 120_000 }, async () => {
+  // The React and Vue bindings are left out: their frameworks' types are not installed here (the
+  // test above checks their .d.ts against Vue's types and their use).
+  const files = ['class.js', 'index.js', 'slim.js', 'global.js'].map((file) => path.join('js', file));
+  await sh(
+    process.execPath,
+    [tsc, '--noEmit', '--allowJs', '--checkJs', '--strict', '--target', 'es2022', '--lib', 'esnext,dom',
+      '--module', 'esnext', '--moduleResolution', 'bundler', '--types', '', '--pretty', 'false', ...files],
+    { cwd: REPO_ROOT },
+  );
+  progress(`tsc --checkJs over ${files.join(' ')}: no error`);
+});

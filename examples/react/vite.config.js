@@ -1,0 +1,5 @@
+import react from '@vitejs/plugin-react';
+import { defineConfig } from 'vite';
+
+// Nothing for resilient-websocket: its default entry has the wasm inlined.
+export default defineConfig({ plugins: [react()] });

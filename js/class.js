@@ -1,0 +1,520 @@
+// @ts-check
+/**
+ * `ResilientWebSocket`: a drop-in replacement for the browser's `WebSocket` whose connection logic
+ * runs in WebAssembly. This class is deliberately thin: it owns the wasm driver, forwards the
+ * getters, implements the `on*` attributes as HTML defines them, calls the URL and protocols
+ * providers, and turns the driver's callbacks into real `Event`, `MessageEvent` and `CloseEvent`
+ * objects on a real `EventTarget`.
+ *
+ * Every entry point (`index.js` with the wasm inlined, `slim.js` with the `.wasm` fetched, the IIFE
+ * bundle, the React and Vue bindings) shares this one module. It never loads the wasm itself: the
+ * entry initialises the wasm-bindgen glue in its own way and hands over the driver class with
+ * `useDriver`. Importing it needs nothing Node lacks (`Event`, `EventTarget`), so server-side
+ * rendering can import it.
+ */
+
+/** @typedef {typeof import('../pkg/resilient_websocket.js').WebDriver} WebDriverClass */
+
+/** The wasm driver class, once an entry has initialised the module. @type {WebDriverClass | undefined} */
+let WebDriver;
+
+/** Why the default entry could not initialise the module, if it could not. @type {{ error: unknown } | null} */
+let initFailure = null;
+
+/**
+ * Hands over the driver class of the initialised wasm module: from now on instances can be built.
+ * @param {WebDriverClass} driverClass
+ */
+export function useDriver(driverClass) {
+  WebDriver = driverClass;
+}
+
+/**
+ * Records why the wasm module could not be initialised here, for every constructor call to report.
+ * @param {unknown} error
+ */
+export function driverFailed(error) {
+  initFailure = { error };
+}
+
+/** What constructing throws while there is no driver. */
+function driverUnavailable() {
+  if (initFailure) {
+    return new Error(`ResilientWebSocket: the WebAssembly module could not be initialised here (${initFailure.error})`, {
+      cause: initFailure.error,
+    });
+  }
+  // Only the slim entry can get here: the default entry initialises at import.
+  return new Error("ResilientWebSocket: call init() from 'resilient-websocket/slim' and await it before constructing");
+}
+
+/** @typedef {string | ArrayBufferLike | Blob | ArrayBufferView} WebSocketPayload */
+/** @typedef {{ code: number, reason: string, wasClean: boolean }} LastClose */
+/** @typedef {{ attempt: number, lastClose: LastClose | null }} ProviderContext */
+/** @typedef {string | URL | ((ctx: ProviderContext) => string | URL | Promise<string | URL>)} UrlOption */
+/** @typedef {string | string[] | ((ctx: ProviderContext) => string | string[] | Promise<string | string[]>)} ProtocolsOption */
+
+/** `connectionState` changed. */
+export class StateChangeEvent extends Event {
+  /**
+   * @param {string} from
+   * @param {string} to
+   */
+  constructor(from, to) {
+    super('statechange');
+    this.from = from;
+    this.to = to;
+  }
+}
+
+/** An automatic reconnect attempt was scheduled. */
+export class ReconnectingEvent extends Event {
+  /**
+   * @param {number} attempt
+   * @param {number} delay
+   */
+  constructor(attempt, delay) {
+    super('reconnecting');
+    this.attempt = attempt;
+    this.delay = delay;
+  }
+}
+
+/** A queued message was dropped instead of sent. */
+export class DropEvent extends Event {
+  /**
+   * @param {unknown} data
+   * @param {'closed' | 'overflow' | 'expired' | 'filtered' | 'giveup' | 'unconfirmed'} reason
+   */
+  constructor(data, reason) {
+    super('drop');
+    this.data = data;
+    this.reason = reason;
+  }
+}
+
+/** A heartbeat round trip completed. */
+export class HeartbeatEvent extends Event {
+  /** @param {number} rtt */
+  constructor(rtt) {
+    super('heartbeat');
+    this.rtt = rtt;
+  }
+}
+
+/**
+ * Acknowledged delivery: the server started a new session instead of resuming ours (PROTOCOL.md).
+ * Messages it had not yet delivered are lost; ours that it had not acknowledged were reported just
+ * before with `drop` events (reason `'unconfirmed'`).
+ */
+export class SessionLostEvent extends Event {
+  /** @param {number} unconfirmed how many of our messages may not have arrived */
+  constructor(unconfirmed) {
+    super('sessionlost');
+    this.unconfirmed = unconfirmed;
+  }
+}
+
+/**
+ * Instances that are not terminally closed. A native `WebSocket` with listeners stays alive while
+ * connected even if the page keeps no reference to it; this set gives the same guarantee here.
+ * @type {Set<ResilientWebSocket>}
+ */
+const live = new Set();
+
+/**
+ * The UTF-8 size of a string, counted without encoding it (what `bufferedAmount` reports).
+ * @param {string} text
+ */
+function utf8Length(text) {
+  let bytes = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit < 0x80) continue;
+    const next = text.charCodeAt(i + 1);
+    if (unit < 0x800) {
+      bytes += 1;
+    } else if (unit >= 0xd800 && unit <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
+      // A surrogate pair: 2 UTF-16 units become 4 UTF-8 bytes.
+      bytes += 2;
+      i++;
+    } else {
+      // 3 bytes: the rest of the BMP, and lone surrogates, which are sent as U+FFFD.
+      bytes += 2;
+    }
+  }
+  return bytes;
+}
+
+/**
+ * The byte size of a payload, or `undefined` for a type the native `send()` would stringify.
+ * @param {unknown} data
+ */
+function payloadSize(data) {
+  if (typeof data === 'string') return utf8Length(data);
+  if (data instanceof ArrayBuffer) return data.byteLength;
+  if (ArrayBuffer.isView(data)) return data.byteLength;
+  if (typeof Blob !== 'undefined' && data instanceof Blob) return data.size;
+  return undefined;
+}
+
+/**
+ * A copy of binary data that `send()` queues: the native `send()` takes its snapshot of the bytes
+ * at the call, so changing (or transferring) the buffer afterwards must not change what is sent.
+ * Strings and Blobs are immutable and kept as they are; a view keeps its type.
+ * @param {unknown} data
+ */
+function snapshot(data) {
+  if (data instanceof ArrayBuffer) return data.slice(0);
+  if (ArrayBuffer.isView(data)) {
+    const bytes = data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength);
+    if (data instanceof DataView) return new DataView(bytes);
+    try {
+      return new /** @type {any} */ (data.constructor)(bytes);
+    } catch {
+      return new Uint8Array(bytes);
+    }
+  }
+  return data;
+}
+
+/**
+ * The WebIDL conversion of `(DOMString or sequence<DOMString>)`: iterables are lists, anything
+ * else is one string.
+ * @param {unknown} protocols
+ * @returns {string[]}
+ */
+function protocolList(protocols) {
+  if (protocols === undefined) return [];
+  if (typeof protocols === 'object' && protocols !== null && Symbol.iterator in protocols) {
+    return Array.from(/** @type {Iterable<unknown>} */ (protocols), String);
+  }
+  return [String(protocols)];
+}
+
+/**
+ * The WebIDL conversions of `close(optional [Clamp] unsigned short code, optional USVString reason)`
+ * up to the clamping, which the driver does: a number (`'1000'` is 1000, a Symbol or a BigInt
+ * throws a TypeError) and a string.
+ * @param {unknown} code
+ * @param {unknown} reason
+ * @returns {[number | undefined, string | undefined]}
+ */
+function closeArguments(code, reason) {
+  return [code === undefined ? undefined : +(/** @type {any} */ (code)), reason === undefined ? undefined : `${reason}`];
+}
+
+/** @param {unknown} value */
+function isThenable(value) {
+  return (
+    (typeof value === 'object' || typeof value === 'function') &&
+    value !== null &&
+    typeof (/** @type {{ then?: unknown }} */ (value).then) === 'function'
+  );
+}
+
+/**
+ * Reports an exception thrown by user code (a hook or provider) the way the browser reports one
+ * thrown by an event handler: to `window.onerror` and the console, without stopping anything.
+ * @param {unknown} error
+ */
+function reportError(error) {
+  if (typeof globalThis.reportError === 'function') globalThis.reportError(error);
+  else console.error(error);
+}
+
+export class ResilientWebSocket extends EventTarget {
+  /** @type {InstanceType<WebDriverClass>} */
+  #driver;
+  /** @type {((ctx: ProviderContext) => unknown) | undefined} */
+  #urlProvider;
+  /** @type {((ctx: ProviderContext) => unknown) | undefined} */
+  #protocolsProvider;
+  /** @type {((event: string, detail: unknown) => void) | undefined} */
+  #log;
+  /** The origin of `url`, computed once per open for every `MessageEvent`. */
+  #origin = '';
+  /** @type {Map<string, Function | null>} the current value of each `on*` attribute */
+  #handlers = new Map();
+  /** @type {Map<string, EventListener>} the listener each `on*` attribute installed */
+  #handlerListeners = new Map();
+
+  /**
+   * @param {UrlOption} url
+   * @param {ProtocolsOption} [protocols]
+   * @param {object} [options] see the README for every option and its default
+   */
+  constructor(url, protocols, options) {
+    if (arguments.length === 0) {
+      throw new TypeError("Failed to construct 'ResilientWebSocket': 1 argument required, but only 0 present.");
+    }
+    if (!WebDriver) throw driverUnavailable();
+    super();
+    if (typeof url === 'function') this.#urlProvider = url;
+    if (typeof protocols === 'function') this.#protocolsProvider = protocols;
+    const debug = /** @type {{ debug?: unknown } | undefined} */ (options)?.debug;
+    if (typeof debug === 'function') this.#log = /** @type {any} */ (debug);
+    else if (debug) this.#log = (event, detail) => console.debug('[ResilientWebSocket]', event, detail);
+    this.#driver = new WebDriver(
+      this.#urlProvider ? undefined : String(url),
+      this.#protocolsProvider ? [] : protocolList(protocols),
+      Boolean(this.#urlProvider || this.#protocolsProvider),
+      options,
+      (/** @type {string} */ kind, /** @type {any} */ a, /** @type {any} */ b, /** @type {any} */ c) =>
+        this.#onDriver(kind, a, b, c),
+    );
+    this.#driver.start();
+    this.#trackLiveness();
+  }
+
+  get url() {
+    return this.#driver.url;
+  }
+
+  /** @returns {0 | 1 | 2 | 3} */
+  get readyState() {
+    return /** @type {0 | 1 | 2 | 3} */ (this.#driver.readyState);
+  }
+
+  /** @returns {'connecting' | 'open' | 'reconnecting' | 'offline' | 'closing' | 'closed'} */
+  get connectionState() {
+    return /** @type {any} */ (this.#driver.connectionState);
+  }
+
+  get bufferedAmount() {
+    return this.#driver.bufferedAmount;
+  }
+
+  get protocol() {
+    return this.#driver.protocol;
+  }
+
+  get extensions() {
+    return this.#driver.extensions;
+  }
+
+  /** @returns {BinaryType} */
+  get binaryType() {
+    return this.#driver.binaryType;
+  }
+
+  /** @param {BinaryType} value */
+  set binaryType(value) {
+    this.#driver.binaryType = value;
+  }
+
+  /**
+   * @returns {{ attempts: number, reconnects: number, downtimeMs: number, lastRtt: number | null,
+   *   queued: number, queuedBytes: number, dropped: number, replayed: number, unacked: number,
+   *   unackedBytes: number, resent: number }}
+   */
+  get stats() {
+    return /** @type {any} */ (this.#driver.stats);
+  }
+
+  /** @param {WebSocketPayload} data */
+  send(data) {
+    if (arguments.length === 0) {
+      throw new TypeError("Failed to execute 'send' on 'ResilientWebSocket': 1 argument required, but only 0 present.");
+    }
+    let payload = /** @type {unknown} */ (data);
+    let size = payloadSize(payload);
+    if (size === undefined) {
+      // The native send() stringifies anything else (numbers, objects) as a USVString.
+      payload = `${payload}`;
+      size = utf8Length(/** @type {string} */ (payload));
+    } else if (this.#driver.readyState === 0 || this.#driver.acked) {
+      // Queued, or (acked delivery) kept until acknowledged and perhaps resent.
+      payload = snapshot(payload);
+    }
+    this.#driver.send(payload, size);
+  }
+
+  /**
+   * Closes for good: no reconnect follows.
+   * @param {number} [code]
+   * @param {string} [reason]
+   */
+  close(code, reason) {
+    this.#driver.close(...closeArguments(code, reason));
+    this.#trackLiveness();
+  }
+
+  /**
+   * Drops the current socket, if any, and connects again at once with the backoff reset; also
+   * reopens after a terminal close or `startClosed`.
+   * @param {number} [code]
+   * @param {string} [reason]
+   */
+  reconnect(code, reason) {
+    this.#driver.reconnect(...closeArguments(code, reason));
+    this.#trackLiveness();
+  }
+
+  #trackLiveness() {
+    if (this.#driver.readyState === 3) live.delete(this);
+    else live.add(this);
+  }
+
+  /**
+   * Everything the driver reports: events for the user, provider requests, hook errors.
+   * @param {string} kind
+   * @param {any} a
+   * @param {any} b
+   * @param {any} c
+   */
+  #onDriver(kind, a, b, c) {
+    let event;
+    switch (kind) {
+      case 'provide':
+        return this.#provide(a, { attempt: b, lastClose: c });
+      case 'hookerror':
+        return reportError(a);
+      case 'open':
+        this.#origin = new URL(this.url).origin;
+        event = new Event('open');
+        break;
+      case 'message':
+        event = new MessageEvent('message', { data: a, origin: this.#origin });
+        break;
+      case 'close':
+        event = new CloseEvent('close', { code: a, reason: b, wasClean: c });
+        break;
+      case 'statechange':
+        event = new StateChangeEvent(a, b);
+        break;
+      case 'reconnecting':
+        event = new ReconnectingEvent(a, b);
+        break;
+      case 'drop':
+        event = new DropEvent(a, b);
+        break;
+      case 'heartbeat':
+        event = new HeartbeatEvent(a);
+        break;
+      case 'sessionlost':
+        event = new SessionLostEvent(a);
+        break;
+      default:
+        event = new Event(kind);
+    }
+    if (this.#log) {
+      // A logger is user code too: if it throws, report it and dispatch the event all the same.
+      try {
+        this.#log(kind, event);
+      } catch (error) {
+        reportError(error);
+      }
+    }
+    this.dispatchEvent(event);
+    // Only a state change can end or restore liveness; checking on every event would put a call
+    // into wasm on the path of every message.
+    if (kind === 'statechange') this.#trackLiveness();
+  }
+
+  /**
+   * Calls the URL and protocols providers for attempt `gen` and hands their answers to the driver,
+   * which ignores them if the attempt was abandoned meanwhile.
+   * @param {number} gen
+   * @param {ProviderContext} ctx
+   */
+  #provide(gen, ctx) {
+    const driver = this.#driver;
+    /** @param {unknown} url @param {unknown} protocols */
+    const open = (url, protocols) =>
+      driver.open(gen, url === undefined ? undefined : String(url), protocols === undefined ? undefined : protocolList(protocols));
+    /** @param {unknown} error */
+    const fail = (error) => driver.fail(gen, error);
+    let url, protocols;
+    try {
+      url = this.#urlProvider?.(ctx);
+      protocols = this.#protocolsProvider?.(ctx);
+    } catch (error) {
+      return fail(error);
+    }
+    if (isThenable(url) || isThenable(protocols)) {
+      Promise.all([url, protocols]).then(([u, p]) => open(u, p), fail);
+    } else {
+      open(url, protocols);
+    }
+  }
+
+  /**
+   * HTML event-handler attribute semantics: the first assignment installs one listener (in
+   * registration order), reassignment keeps its position, `null` removes it.
+   * @param {string} type
+   * @param {unknown} handler
+   */
+  #setHandler(type, handler) {
+    if (typeof handler !== 'function') {
+      const listener = this.#handlerListeners.get(type);
+      if (listener) this.removeEventListener(type, listener);
+      this.#handlerListeners.delete(type);
+      this.#handlers.set(type, null);
+      return;
+    }
+    this.#handlers.set(type, handler);
+    if (!this.#handlerListeners.has(type)) {
+      /** @type {EventListener} */
+      const listener = (event) => this.#handlers.get(type)?.call(this, event);
+      this.#handlerListeners.set(type, listener);
+      this.addEventListener(type, listener);
+    }
+  }
+
+  /** @returns {((this: ResilientWebSocket, ev: Event) => any) | null} */
+  get onopen() {
+    return /** @type {any} */ (this.#handlers.get('open') ?? null);
+  }
+  set onopen(handler) {
+    this.#setHandler('open', handler);
+  }
+  /** @returns {((this: ResilientWebSocket, ev: MessageEvent) => any) | null} */
+  get onmessage() {
+    return /** @type {any} */ (this.#handlers.get('message') ?? null);
+  }
+  set onmessage(handler) {
+    this.#setHandler('message', handler);
+  }
+  /** @returns {((this: ResilientWebSocket, ev: Event) => any) | null} */
+  get onerror() {
+    return /** @type {any} */ (this.#handlers.get('error') ?? null);
+  }
+  set onerror(handler) {
+    this.#setHandler('error', handler);
+  }
+  /** @returns {((this: ResilientWebSocket, ev: CloseEvent) => any) | null} */
+  get onclose() {
+    return /** @type {any} */ (this.#handlers.get('close') ?? null);
+  }
+  set onclose(handler) {
+    this.#setHandler('close', handler);
+  }
+}
+
+// As on the native WebSocket: read-only, enumerable constants on the class and its prototype.
+for (const target of [ResilientWebSocket, ResilientWebSocket.prototype]) {
+  Object.defineProperties(target, {
+    CONNECTING: { value: 0, enumerable: true },
+    OPEN: { value: 1, enumerable: true },
+    CLOSING: { value: 2, enumerable: true },
+    CLOSED: { value: 3, enumerable: true },
+  });
+}
+// WebIDL attributes and operations are enumerable (class members are not by default), `length`
+// counts the required arguments only, and the class has its own toStringTag, so that reflection
+// (`for…in`, `Object.prototype.toString`) sees what it sees on a native WebSocket.
+for (const name of Object.getOwnPropertyNames(ResilientWebSocket.prototype)) {
+  if (name === 'constructor') continue;
+  const descriptor = /** @type {PropertyDescriptor} */ (Object.getOwnPropertyDescriptor(ResilientWebSocket.prototype, name));
+  if (descriptor.configurable) Object.defineProperty(ResilientWebSocket.prototype, name, { enumerable: true });
+}
+Object.defineProperty(ResilientWebSocket, 'length', { value: 1 });
+Object.defineProperty(ResilientWebSocket.prototype.close, 'length', { value: 0 });
+Object.defineProperty(ResilientWebSocket.prototype.reconnect, 'length', { value: 0 });
+Object.defineProperty(ResilientWebSocket.prototype, Symbol.toStringTag, {
+  value: 'ResilientWebSocket',
+  configurable: true,
+});
+
+export default ResilientWebSocket;
