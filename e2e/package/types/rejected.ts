@@ -5,6 +5,10 @@ import { useResilientWebSocket as useReact } from 'resilient-websocket/react';
 import { useResilientWebSocket as useVue } from 'resilient-websocket/vue';
 
 const wrong: ResilientWebSocketOptions[] = [
+  // @ts-expect-error delivery is 'plain' or 'acked'
+  { delivery: 'exactly-once' },
+  // @ts-expect-error ackInterval is a number of ms
+  { ackInterval: '100' },
   // @ts-expect-error minDelay is a number of ms
   { reconnect: { minDelay: '1000' } },
   // @ts-expect-error maxDelay is a number of ms

@@ -55,6 +55,10 @@ ws.addEventListener('statechange', (e) => {
   console.log(e.from, to);
 });
 ws.addEventListener('reconnecting', (e) => console.log(e.attempt + e.delay));
+// Acknowledged delivery.
+const acked = new ResilientWebSocket('wss://example.com/live', [], { delivery: 'acked', ackInterval: 50 });
+acked.addEventListener('sessionlost', (e) => console.log(e.unconfirmed.toFixed(0)));
+console.log(acked.stats.unacked + acked.stats.unackedBytes + acked.stats.resent);
 ws.addEventListener('heartbeat', (e) => console.log(e.rtt.toFixed(1)));
 ws.addEventListener('close', (e) => console.log(e.code, e.reason, e.wasClean));
 ws.addEventListener('message', (e) => console.log(e.data, e.origin));
