@@ -6,6 +6,9 @@
 //! `None` means "absent": the default applies. Errors carry static strings so that the wasm build
 //! needs no formatting machinery; [`OptionError::message`] joins them.
 
+use alloc::string::String;
+
+use super::float;
 use super::{BufferConfig, CloseError, HeartbeatConfig, Jitter, Millis, Overflow, ReconnectConfig};
 
 /// An option out of range: becomes a `TypeError` whose message names the option and the range.
@@ -45,7 +48,7 @@ fn millis(
     if !ok {
         return err(option, if positive { POSITIVE } else { DURATION });
     }
-    Ok(x.ceil() as Millis)
+    Ok(float::ceil(x) as Millis)
 }
 
 /// An integer >= 0, or `Infinity` (returned as `None`).
@@ -53,7 +56,7 @@ fn count(raw: f64, option: &'static str) -> Result<Option<u64>, OptionError> {
     if raw == f64::INFINITY {
         return Ok(None);
     }
-    if !(raw >= 0.0 && raw.is_finite() && raw.fract() == 0.0) {
+    if !(raw >= 0.0 && raw.is_finite() && float::trunc(raw) == raw) {
         return err(option, COUNT);
     }
     Ok(Some(raw as u64))
@@ -197,7 +200,7 @@ pub fn buffer_options(raw: &BufferOptions<'_>) -> Result<BufferConfig, OptionErr
         Some(x) if !(x.is_finite() && x >= 0.0) => {
             return err("buffer.ttl", "a finite number >= 0 or Infinity")
         }
-        Some(x) => Some(x.ceil() as Millis),
+        Some(x) => Some(float::ceil(x) as Millis),
         None => d.ttl,
     };
     Ok(BufferConfig {
@@ -308,7 +311,7 @@ pub fn clamp_u16(x: f64) -> u16 {
         return 0;
     }
     let x = x.clamp(0.0, 65535.0);
-    let floor = x.floor();
+    let floor = float::floor(x);
     let rounded = match x - floor {
         d if d > 0.5 => floor + 1.0,
         d if d < 0.5 => floor,

@@ -2,6 +2,8 @@
 //! and the network and page-lifecycle events.
 
 use crate::machine::Millis;
+use alloc::string::String;
+use alloc::vec::Vec;
 use js_sys::Reflect;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::prelude::*;

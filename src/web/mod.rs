@@ -11,20 +11,25 @@
 mod env;
 mod error;
 mod options;
+mod payloads;
 mod socket;
 mod timer;
 
-use crate::machine::validate;
+use crate::machine::{float, validate};
 use crate::machine::{
     ConnectionState, Event, Generation, Machine, Millis, MsgId, Output, ReadyState, Verdict,
 };
+use alloc::borrow::ToOwned;
+use alloc::collections::VecDeque;
+use alloc::rc::{Rc, Weak};
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::cell::RefCell;
 use env::{PageEvent, PageListeners};
 use js_sys::{Array, Function, Object, Reflect};
 use options::Hooks;
+use payloads::Payloads;
 use socket::{Socket, SocketEvent};
-use std::cell::RefCell;
-use std::collections::{HashMap, VecDeque};
-use std::rc::{Rc, Weak};
 use timer::DeadlineTimer;
 use wasm_bindgen::prelude::*;
 use web_sys::{BinaryType, WebSocket};
@@ -51,8 +56,7 @@ struct Inner {
     attempts_since_open: u32,
     /// The last close, for the providers' `ctx.lastClose`.
     last_close: JsValue,
-    /// Payloads of the messages the core knows by id, until it transmits or drops them.
-    payloads: HashMap<MsgId, JsValue>,
+    payloads: Payloads,
     /// The data of the message being handled, dispatched when the core emits `Event::Message`.
     inbound: Option<JsValue>,
     timer: DeadlineTimer,
@@ -138,7 +142,7 @@ impl WebDriver {
             extensions: String::new(),
             attempts_since_open: 0,
             last_close: JsValue::NULL,
-            payloads: HashMap::new(),
+            payloads: Payloads::default(),
             inbound: None,
             timer: DeadlineTimer::default(),
             heartbeat,
@@ -394,7 +398,7 @@ fn close_code(code: &JsValue) -> Option<u16> {
 /// goes out before the replay), and the events it causes queue up behind the one being
 /// dispatched, as the browser queues a native socket's events.
 fn pump(rc: &Rc<RefCell<Inner>>) {
-    let nested = std::mem::replace(&mut rc.borrow_mut().pumping, true);
+    let nested = core::mem::replace(&mut rc.borrow_mut().pumping, true);
     drain(rc);
     if nested {
         return;
@@ -476,7 +480,7 @@ fn perform(rc: &Rc<RefCell<Inner>>, output: Output) {
         Output::Transmit { gen, id } => {
             let (ws, payload) = {
                 let mut inner = rc.borrow_mut();
-                let payload = inner.payloads.remove(&id);
+                let payload = inner.payloads.remove(id);
                 (ws_of(&inner, gen), payload)
             };
             if let (Some(ws), Some(payload)) = (ws, payload) {
@@ -662,7 +666,7 @@ fn replay(rc: &Rc<RefCell<Inner>>, gen: Generation) {
             let ids = inner.machine.replay_candidates(env::now(), gen);
             ids.into_iter()
                 .map(|id| {
-                    let data = inner.payloads.get(&id).cloned();
+                    let data = inner.payloads.get(id).cloned();
                     (id, data.unwrap_or(JsValue::UNDEFINED))
                 })
                 .collect()
@@ -788,7 +792,7 @@ fn should_reconnect(
         .and_then(|d| d.as_f64())
         .filter(|d| d.is_finite() && *d >= 0.0);
     Some(delay.map_or(Verdict::Default, |d| {
-        Verdict::ReconnectAfter(d.ceil() as Millis)
+        Verdict::ReconnectAfter(float::ceil(d) as Millis)
     }))
 }
 
@@ -854,7 +858,7 @@ fn convert(inner: &mut Inner, event: Event) -> (&'static str, JsValue, JsValue, 
         ),
         Event::GiveUp => ("giveup", undefined.clone(), undefined.clone(), undefined),
         Event::Drop { id, reason } => {
-            let data = inner.payloads.remove(&id).unwrap_or(JsValue::UNDEFINED);
+            let data = inner.payloads.remove(id).unwrap_or(JsValue::UNDEFINED);
             ("drop", data, JsValue::from_str(reason.as_str()), undefined)
         }
         Event::Heartbeat { rtt } => (
