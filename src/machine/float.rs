@@ -91,7 +91,11 @@ mod tests {
         for base in [1.0_f64, 1.000001, 1.6, 2.0, 3.3, 10.0, 1e10] {
             for n in (0..70).chain([1000, 65_535, i32::MAX as u32]) {
                 let expected = base.powi(n as i32);
-                assert_eq!(super::powi(base, n).to_bits(), expected.to_bits(), "{base}^{n}");
+                assert_eq!(
+                    super::powi(base, n).to_bits(),
+                    expected.to_bits(),
+                    "{base}^{n}"
+                );
             }
         }
     }

@@ -79,7 +79,7 @@ pub(crate) fn decide(
 /// reasons are at most 123 bytes and serde_json would cost more than the whole core.
 pub fn retry_after_ms(reason: &str) -> Option<Millis> {
     const KEY: &[u8] = b"\"retryAfterMs\"";
-    let text = trim_json(reason).as_bytes();
+    let text = trim_json(reason.as_bytes());
     if text.first() != Some(&b'{') || text.last() != Some(&b'}') {
         return None;
     }
@@ -124,6 +124,9 @@ fn trim_json_start(text: &[u8]) -> &[u8] {
     &text[skip..]
 }
 
-fn trim_json(text: &str) -> &str {
-    text.trim_matches(|c: char| c.is_ascii() && is_json_space(c as u8))
+/// Bytewise: JSON whitespace is ASCII, and no byte of a multi-byte UTF-8 character is.
+fn trim_json(text: &[u8]) -> &[u8] {
+    let text = trim_json_start(text);
+    let keep = text.len() - text.iter().rev().take_while(|&&b| is_json_space(b)).count();
+    &text[..keep]
 }

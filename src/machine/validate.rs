@@ -23,7 +23,11 @@ pub struct OptionError {
 impl OptionError {
     /// `"reconnect.minDelay must be a finite number >= 0"`.
     pub fn message(&self) -> String {
-        [self.option, " must be ", self.expected].concat()
+        // push_str rather than `concat`, whose generic code is large in wasm.
+        let mut message = String::from(self.option);
+        message.push_str(" must be ");
+        message.push_str(self.expected);
+        message
     }
 }
 
@@ -234,8 +238,12 @@ impl UrlError {
 /// Checks an absolute href, already parsed and resolved by the browser's `URL` against the
 /// document base, and maps `http:` to `ws:` and `https:` to `wss:` as the native constructor does.
 pub fn url(href: &str) -> Result<String, UrlError> {
-    let colon = href.find(':').ok_or(UrlError::Scheme)?;
-    let (scheme, rest) = href.split_at(colon);
+    // Bytewise, and without a slicing that could panic: `str::find` and `contains` bring a large
+    // memchr into the wasm binary, and a str slicing panic its formatting machinery.
+    let colon = href.bytes().position(|b| b == b':');
+    let Some((scheme, rest)) = colon.and_then(|colon| href.split_at_checked(colon)) else {
+        return Err(UrlError::Scheme);
+    };
     let scheme = if scheme.eq_ignore_ascii_case("ws") || scheme.eq_ignore_ascii_case("http") {
         "ws"
     } else if scheme.eq_ignore_ascii_case("wss") || scheme.eq_ignore_ascii_case("https") {
@@ -245,10 +253,12 @@ pub fn url(href: &str) -> Result<String, UrlError> {
     };
     // The URL parser percent-encodes '#' everywhere but in the fragment delimiter, so any '#'
     // in a parsed href starts a fragment.
-    if rest.contains('#') {
+    if rest.bytes().any(|b| b == b'#') {
         return Err(UrlError::Fragment);
     }
-    Ok([scheme, rest].concat())
+    let mut url = String::from(scheme);
+    url.push_str(rest);
+    Ok(url)
 }
 
 /// Why a protocol list was refused; both are a `SyntaxError` in JS.

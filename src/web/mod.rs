@@ -10,6 +10,7 @@
 
 mod env;
 mod error;
+mod js;
 mod options;
 mod payloads;
 mod socket;
@@ -19,7 +20,6 @@ use crate::machine::{float, validate};
 use crate::machine::{
     ConnectionState, Event, Generation, Machine, Millis, MsgId, Output, ReadyState, Verdict,
 };
-use alloc::borrow::ToOwned;
 use alloc::collections::VecDeque;
 use alloc::rc::{Rc, Weak};
 use alloc::string::String;
@@ -32,7 +32,7 @@ use payloads::Payloads;
 use socket::{Socket, SocketEvent};
 use timer::DeadlineTimer;
 use wasm_bindgen::prelude::*;
-use web_sys::{BinaryType, WebSocket};
+use web_sys::WebSocket;
 
 /// Everything the driver owns. Socket closures, listeners and the timer hold only a `Weak` to it,
 /// so dropping the driver frees it all: there is no reference cycle to leak.
@@ -40,18 +40,21 @@ struct Inner {
     machine: Machine,
     hooks: Hooks,
     emit: Function,
-    /// The URL of the current or last attempt (fixed unless a provider supplies one per attempt).
-    url: String,
+    /// The URL of the current or last attempt (fixed unless a provider supplies one per attempt),
+    /// a JS string.
+    url: JsValue,
     protocols: Array,
     /// The JS class calls the URL or protocols provider before each attempt.
     has_provider: bool,
     /// The attempt whose socket is being set up (its provider may still be pending).
     pending: Option<Generation>,
     socket: Option<Socket>,
-    binary_type: BinaryType,
-    /// `protocol` and `extensions` of the last socket that opened; kept after it is gone.
-    protocol: String,
-    extensions: String,
+    /// `'blob'` or `'arraybuffer'`.
+    binary_type: JsValue,
+    /// `protocol` and `extensions` of the last socket that opened (JS strings); kept after it is
+    /// gone.
+    protocol: JsValue,
+    extensions: JsValue,
     /// Attempts since the last open, for the providers' `ctx.attempt`.
     attempts_since_open: u32,
     /// The last close, for the providers' `ctx.lastClose`.
@@ -111,7 +114,7 @@ impl WebDriver {
     ) -> Result<WebDriver, JsValue> {
         let url = match url {
             Some(url) => resolve_url(&url)?,
-            None => String::new(),
+            None => JsValue::from_str(""),
         };
         check_protocols(&protocols)?;
         let (config, hooks) = options::read(&options)?;
@@ -137,9 +140,9 @@ impl WebDriver {
             has_provider,
             pending: None,
             socket: None,
-            binary_type: BinaryType::Blob,
-            protocol: String::new(),
-            extensions: String::new(),
+            binary_type: JsValue::from_str("blob"),
+            protocol: JsValue::from_str(""),
+            extensions: JsValue::from_str(""),
             attempts_since_open: 0,
             last_close: JsValue::NULL,
             payloads: Payloads::default(),
@@ -169,56 +172,49 @@ impl WebDriver {
     }
 
     /// `connectionState`.
-    #[wasm_bindgen(getter, js_name = connectionState)]
-    pub fn connection_state(&self) -> String {
-        self.inner
-            .borrow()
-            .machine
-            .connection_state()
-            .as_str()
-            .to_owned()
+    #[wasm_bindgen(getter, js_name = connectionState, unchecked_return_type = "string")]
+    pub fn connection_state(&self) -> JsValue {
+        JsValue::from_str(self.inner.borrow().machine.connection_state().as_str())
     }
 
     /// `url`.
-    #[wasm_bindgen(getter)]
-    pub fn url(&self) -> String {
+    #[wasm_bindgen(getter, unchecked_return_type = "string")]
+    pub fn url(&self) -> JsValue {
         self.inner.borrow().url.clone()
     }
 
     /// `protocol` of the last socket that opened.
-    #[wasm_bindgen(getter)]
-    pub fn protocol(&self) -> String {
+    #[wasm_bindgen(getter, unchecked_return_type = "string")]
+    pub fn protocol(&self) -> JsValue {
         self.inner.borrow().protocol.clone()
     }
 
     /// `extensions` of the last socket that opened.
-    #[wasm_bindgen(getter)]
-    pub fn extensions(&self) -> String {
+    #[wasm_bindgen(getter, unchecked_return_type = "string")]
+    pub fn extensions(&self) -> JsValue {
         self.inner.borrow().extensions.clone()
     }
 
     /// `binaryType`, applied to every socket, including those of later reconnects.
-    #[wasm_bindgen(getter, js_name = binaryType)]
-    pub fn binary_type(&self) -> BinaryType {
-        self.inner.borrow().binary_type
+    #[wasm_bindgen(getter, js_name = binaryType, unchecked_return_type = "'blob' | 'arraybuffer'")]
+    pub fn binary_type(&self) -> JsValue {
+        self.inner.borrow().binary_type.clone()
     }
 
     /// Sets `binaryType`. Other values are ignored, as by the native attribute.
     #[wasm_bindgen(setter, js_name = binaryType)]
     pub fn set_binary_type(&self, value: JsValue) {
-        let binary_type = match value.as_string().as_deref() {
-            Some("blob") => BinaryType::Blob,
-            Some("arraybuffer") => BinaryType::Arraybuffer,
-            _ => return,
-        };
+        if !matches!(value.as_string().as_deref(), Some("blob" | "arraybuffer")) {
+            return;
+        }
         let ws = {
             let mut inner = self.inner.borrow_mut();
-            inner.binary_type = binary_type;
+            inner.binary_type = value.clone();
             live_ws(&inner)
         };
         // The socket may be a user's WebSocket subclass: no borrow is held while it runs.
         if let Some(ws) = ws {
-            ws.set_binary_type(binary_type);
+            js::set(&ws, "binaryType", &value);
         }
     }
 
@@ -254,8 +250,7 @@ impl WebDriver {
             ("replayed", stats.replayed.into()),
         ];
         for (key, value) in fields {
-            // Setting a data property on a fresh plain object cannot fail.
-            let _ = Reflect::set(&object, &JsValue::from_str(key), &value);
+            js::set(&object, key, &value);
         }
         object
     }
@@ -361,13 +356,16 @@ fn live_ws(inner: &Inner) -> Option<WebSocket> {
 
 /// Resolves `url` against the document base with the browser's own URL parser, then applies the
 /// native constructor's rules (scheme mapping, no fragment).
-fn resolve_url(url: &str) -> Result<String, JsValue> {
+fn resolve_url(url: &str) -> Result<JsValue, JsValue> {
     let parsed = match env::base_url() {
         Some(base) => web_sys::Url::new_with_base(url, &base),
         None => web_sys::Url::new(url),
     }
     .map_err(|_| error::dom_exception("The URL is invalid.", "SyntaxError"))?;
-    validate::url(&parsed.href()).map_err(error::url_error)
+    match validate::url(&parsed.href()) {
+        Ok(url) => Ok(JsValue::from_str(&url)),
+        Err(error) => Err(error::url_error(error)),
+    }
 }
 
 fn check_protocols(protocols: &Array) -> Result<(), JsValue> {
@@ -576,7 +574,7 @@ fn provide(rc: &Rc<RefCell<Inner>>, gen: Generation, attempt: u32) {
 fn open_socket(rc: &Rc<RefCell<Inner>>, gen: Generation) {
     let (constructor, args, previous) = {
         let mut inner = rc.borrow_mut();
-        let args = Array::of2(&JsValue::from_str(&inner.url), &inner.protocols);
+        let args = Array::of2(&inner.url, &inner.protocols);
         (inner.hooks.constructor.clone(), args, inner.socket.take())
     };
     // Drop the previous socket (detaching its handlers) before the new one exists.
@@ -586,14 +584,14 @@ fn open_socket(rc: &Rc<RefCell<Inner>>, gen: Generation) {
             let ws: WebSocket = ws.unchecked_into();
             let (wanted, binary_type) = {
                 let inner = rc.borrow();
-                (inner.pending == Some(gen), inner.binary_type)
+                (inner.pending == Some(gen), inner.binary_type.clone())
             };
             if !wanted {
                 // A user constructor re-entered and abandoned this attempt meanwhile.
                 let _ = ws.close();
                 return;
             }
-            ws.set_binary_type(binary_type);
+            js::set(&ws, "binaryType", &binary_type);
             let weak = Rc::downgrade(rc);
             let socket = Socket::attach(gen, ws, move |gen, event| on_socket(&weak, gen, event));
             let previous = rc.borrow_mut().socket.replace(socket);
@@ -691,7 +689,7 @@ fn on_socket(weak: &Weak<RefCell<Inner>>, gen: Generation, event: SocketEvent) {
         SocketEvent::Open => {
             // Read with no borrow held: the socket may be a user's WebSocket subclass.
             let ws = ws_of(&rc.borrow(), gen);
-            let opened = ws.map(|ws| (ws.protocol(), ws.extensions()));
+            let opened = ws.map(|ws| (js::field(&ws, "protocol"), js::field(&ws, "extensions")));
             let mut inner = rc.borrow_mut();
             inner.pending = None;
             inner.attempts_since_open = 0;
@@ -787,7 +785,7 @@ fn should_reconnect(
             Verdict::Stop
         });
     }
-    let delay = Reflect::get(&answer, &JsValue::from_str("delay"))
+    let delay = js::get(&answer, "delay")
         .ok()
         .and_then(|d| d.as_f64())
         .filter(|d| d.is_finite() && *d >= 0.0);
@@ -834,7 +832,7 @@ fn convert(inner: &mut Inner, event: Event) -> (&'static str, JsValue, JsValue, 
                 ("wasClean", JsValue::from(was_clean)),
             ] {
                 // Setting a data property on a fresh plain object cannot fail.
-                let _ = Reflect::set(&close, &JsValue::from_str(key), &value);
+                js::set(&close, key, &value);
             }
             inner.last_close = close.into();
             (
@@ -872,8 +870,7 @@ fn convert(inner: &mut Inner, event: Event) -> (&'static str, JsValue, JsValue, 
 
 fn emit(rc: &Rc<RefCell<Inner>>, kind: &str, a: JsValue, b: JsValue, c: JsValue) {
     let emit = rc.borrow().emit.clone();
-    let args = Array::of4(&JsValue::from_str(kind), &a, &b, &c);
     // The JS class dispatches with EventTarget, which reports a throwing handler itself and does
     // not rethrow; an error here would be a bug in the class, and must not abort the driver.
-    let _ = emit.apply(&JsValue::NULL, &args);
+    let _ = js::call_emit(&emit, kind, &a, &b, &c);
 }

@@ -1,8 +1,8 @@
 //! The driver's one deadline timer.
 
+use super::js::Handler;
 use crate::machine::Millis;
 use js_sys::Function;
-use wasm_bindgen::closure::Closure;
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen]
@@ -18,7 +18,7 @@ extern "C" {
 struct Timeout {
     handle: JsValue,
     /// Called at most once by the browser; kept alive until the timeout is cleared or replaced.
-    _handler: Closure<dyn FnMut()>,
+    _handler: Handler,
 }
 
 impl Drop for Timeout {
@@ -35,12 +35,12 @@ pub(crate) struct DeadlineTimer {
 
 impl DeadlineTimer {
     /// Arms for `deadline` (or disarms on `None`) unless already armed for exactly that deadline.
-    /// `fire` runs once when the timer expires; dropping the previous `Timeout` cancels it.
+    /// `fire` runs when the timer expires; dropping the previous `Timeout` cancels it.
     pub(crate) fn set(
         &mut self,
         deadline: Option<Millis>,
         now: Millis,
-        fire: impl FnOnce() + 'static,
+        mut fire: impl FnMut() + 'static,
     ) {
         match deadline {
             None => self.armed = None,
@@ -53,7 +53,7 @@ impl DeadlineTimer {
                 // setTimeout takes a signed 32-bit delay and fires at once when it is larger;
                 // anything further away than ~24.8 days is re-armed when this fires.
                 let wait = at.saturating_sub(now).min(i32::MAX as Millis) as i32;
-                let handler = Closure::once(fire);
+                let handler = Handler::new(move |_| fire());
                 let handle = set_timeout(handler.as_ref().unchecked_ref(), wait);
                 self.armed = Some((
                     at,
