@@ -70,7 +70,11 @@ extern crate alloc;
 extern crate std as _;
 
 pub mod machine;
-#[cfg(all(feature = "own-runtime", target_arch = "wasm32"))]
+// The shipped module's allocator and panic handler; the allocator is also unit-tested natively.
+#[cfg(any(
+    all(feature = "own-runtime", target_arch = "wasm32"),
+    all(test, not(target_arch = "wasm32"))
+))]
 mod runtime;
 mod web;
 

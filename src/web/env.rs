@@ -3,7 +3,6 @@
 
 use super::js::{field, global, Handler};
 use crate::machine::Millis;
-use alloc::string::String;
 use alloc::vec::Vec;
 use wasm_bindgen::prelude::*;
 use web_sys::EventTarget;
@@ -30,10 +29,17 @@ pub(crate) fn seed() -> u64 {
 
 /// What relative URLs resolve against: the document's base URL in a page, the script's location in
 /// a worker, nothing elsewhere (Node), where only absolute URLs are accepted.
-pub(crate) fn base_url() -> Option<String> {
-    field(&global("document"), "baseURI")
-        .as_string()
-        .or_else(|| field(&global("location"), "href").as_string())
+pub(crate) fn base_url() -> JsValue {
+    let base = field(&global("document"), "baseURI");
+    if base.is_string() {
+        return base;
+    }
+    let href = field(&global("location"), "href");
+    if href.is_string() {
+        href
+    } else {
+        JsValue::UNDEFINED
+    }
 }
 
 /// `navigator.onLine`; true where there is no navigator to ask.

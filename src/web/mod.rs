@@ -357,21 +357,22 @@ fn live_ws(inner: &Inner) -> Option<WebSocket> {
 /// Resolves `url` against the document base with the browser's own URL parser, then applies the
 /// native constructor's rules (scheme mapping, no fragment).
 fn resolve_url(url: &str) -> Result<JsValue, JsValue> {
-    let parsed = match env::base_url() {
-        Some(base) => web_sys::Url::new_with_base(url, &base),
-        None => web_sys::Url::new(url),
-    }
-    .map_err(|_| error::dom_exception("The URL is invalid.", "SyntaxError"))?;
-    match validate::url(&parsed.href()) {
+    let Some(href) = js::parse_url(url, &env::base_url()) else {
+        return Err(error::dom_exception("The URL is invalid.", "SyntaxError"));
+    };
+    match validate::url(&href) {
         Ok(url) => Ok(JsValue::from_str(&url)),
         Err(error) => Err(error::url_error(error)),
     }
 }
 
 fn check_protocols(protocols: &Array) -> Result<(), JsValue> {
-    let names: Vec<String> = protocols.iter().filter_map(|p| p.as_string()).collect();
-    if names.len() != protocols.length() as usize {
-        return Err(error::protocol_error(validate::ProtocolError::Invalid));
+    let mut names = Vec::new();
+    for i in 0..protocols.length() {
+        match protocols.get(i).as_string() {
+            Some(name) => names.push(name),
+            None => return Err(error::protocol_error(validate::ProtocolError::Invalid)),
+        }
     }
     let names: Vec<&str> = names.iter().map(String::as_str).collect();
     validate::protocols(&names).map_err(error::protocol_error)
