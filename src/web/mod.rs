@@ -18,7 +18,7 @@ mod timer;
 
 use crate::machine::{float, validate};
 use crate::machine::{
-    ConnectionState, Event, Generation, Machine, Millis, MsgId, Output, ReadyState, Verdict,
+    ConnectionState, Event, Generation, Machine, Millis, Output, ReadyState, Verdict,
 };
 use alloc::collections::VecDeque;
 use alloc::rc::{Rc, Weak};
@@ -303,27 +303,24 @@ impl WebDriver {
         if self.inner.borrow().pending != Some(gen) {
             return;
         }
-        let checked = url.as_deref().map(resolve_url).transpose().and_then(|url| {
-            if let Some(protocols) = &protocols {
-                check_protocols(protocols)?;
-            }
-            Ok(url)
-        });
-        match checked {
-            Ok(url) => {
-                {
-                    let mut inner = self.inner.borrow_mut();
-                    if let Some(url) = url {
-                        inner.url = url;
-                    }
-                    if let Some(protocols) = protocols {
-                        inner.protocols = protocols;
-                    }
-                }
-                open_socket(&self.inner, gen);
-            }
-            Err(error) => self.fail(gen.0, error),
+        let url = match url.as_deref().map(resolve_url) {
+            Some(Err(error)) => return self.fail(gen.0, error),
+            Some(Ok(url)) => Some(url),
+            None => None,
+        };
+        if let Some(Err(error)) = protocols.as_ref().map(check_protocols) {
+            return self.fail(gen.0, error);
         }
+        {
+            let mut inner = self.inner.borrow_mut();
+            if let Some(url) = url {
+                inner.url = url;
+            }
+            if let Some(protocols) = protocols {
+                inner.protocols = protocols;
+            }
+        }
+        open_socket(&self.inner, gen);
     }
 
     /// Attempt `gen` failed before a socket existed (a provider threw or rejected): reported
@@ -660,16 +657,14 @@ fn replay(rc: &Rc<RefCell<Inner>>, gen: Generation) {
     let filter = rc.borrow().hooks.replay_filter.clone();
     let mut rejected = Vec::new();
     if let Some(filter) = filter {
-        let candidates: Vec<(MsgId, JsValue)> = {
+        let mut candidates = Vec::new();
+        {
             let mut inner = rc.borrow_mut();
-            let ids = inner.machine.replay_candidates(env::now(), gen);
-            ids.into_iter()
-                .map(|id| {
-                    let data = inner.payloads.get(id).cloned();
-                    (id, data.unwrap_or(JsValue::UNDEFINED))
-                })
-                .collect()
-        };
+            for id in inner.machine.replay_candidates(env::now(), gen) {
+                let data = inner.payloads.get(id).cloned();
+                candidates.push((id, data.unwrap_or(JsValue::UNDEFINED)));
+            }
+        }
         for (id, data) in candidates {
             match filter.call1(&JsValue::UNDEFINED, &data) {
                 Ok(keep) if keep.is_truthy() => {}
@@ -810,62 +805,50 @@ fn report(rc: &Rc<RefCell<Inner>>, error: JsValue) {
 /// One core event as the arguments of `emit`, taken when the core emits it: the payload of a
 /// message or a drop, and the last close (for the providers' `ctx`), are those of that moment.
 fn convert(inner: &mut Inner, event: Event) -> (&'static str, JsValue, JsValue, JsValue) {
-    let undefined = JsValue::UNDEFINED;
+    const NONE: JsValue = JsValue::UNDEFINED;
     match event {
-        Event::Open { .. } => {
-            // `protocol` and `extensions` were read from the socket when it opened.
-            ("open", undefined.clone(), undefined.clone(), undefined)
-        }
+        // `protocol` and `extensions` were read from the socket when it opened.
+        Event::Open { .. } => ("open", NONE, NONE, NONE),
         Event::Message => {
-            let data = inner.inbound.take().unwrap_or(JsValue::UNDEFINED);
-            ("message", data, undefined.clone(), undefined)
+            let data = inner.inbound.take().unwrap_or(NONE);
+            ("message", data, NONE, NONE)
         }
-        Event::Error => ("error", undefined.clone(), undefined.clone(), undefined),
+        Event::Error => ("error", NONE, NONE, NONE),
         Event::Close {
             code,
             reason,
             was_clean,
         } => {
-            let close = Object::new();
-            for (key, value) in [
-                ("code", JsValue::from(code)),
-                ("reason", JsValue::from_str(&reason)),
-                ("wasClean", JsValue::from(was_clean)),
-            ] {
-                // Setting a data property on a fresh plain object cannot fail.
-                js::set(&close, key, &value);
-            }
-            inner.last_close = close.into();
-            (
-                "close",
+            let (code, reason, was_clean) = (
                 JsValue::from(code),
-                JsValue::from(reason),
-                JsValue::from(was_clean),
-            )
+                JsValue::from_str(&reason),
+                JsValue::from_bool(was_clean),
+            );
+            let close = Object::new();
+            js::set(&close, "code", &code);
+            js::set(&close, "reason", &reason);
+            js::set(&close, "wasClean", &was_clean);
+            inner.last_close = close.into();
+            ("close", code, reason, was_clean)
         }
         Event::StateChange { from, to } => (
             "statechange",
             JsValue::from_str(from.as_str()),
             JsValue::from_str(to.as_str()),
-            undefined,
+            NONE,
         ),
         Event::Reconnecting { attempt, delay } => (
             "reconnecting",
             JsValue::from(attempt),
-            JsValue::from(delay as f64),
-            undefined,
+            JsValue::from_f64(delay as f64),
+            NONE,
         ),
-        Event::GiveUp => ("giveup", undefined.clone(), undefined.clone(), undefined),
+        Event::GiveUp => ("giveup", NONE, NONE, NONE),
         Event::Drop { id, reason } => {
-            let data = inner.payloads.remove(id).unwrap_or(JsValue::UNDEFINED);
-            ("drop", data, JsValue::from_str(reason.as_str()), undefined)
+            let data = inner.payloads.remove(id).unwrap_or(NONE);
+            ("drop", data, JsValue::from_str(reason.as_str()), NONE)
         }
-        Event::Heartbeat { rtt } => (
-            "heartbeat",
-            JsValue::from(rtt as f64),
-            undefined.clone(),
-            undefined,
-        ),
+        Event::Heartbeat { rtt } => ("heartbeat", JsValue::from_f64(rtt as f64), NONE, NONE),
     }
 }
 
