@@ -204,7 +204,8 @@ impl WebDriver {
     /// Sets `binaryType`. Other values are ignored, as by the native attribute.
     #[wasm_bindgen(setter, js_name = binaryType)]
     pub fn set_binary_type(&self, value: JsValue) {
-        if !matches!(value.as_string().as_deref(), Some("blob" | "arraybuffer")) {
+        // Compared in JS: no copy of the string into wasm memory.
+        if !(value == "blob" || value == "arraybuffer") {
             return;
         }
         let ws = {
@@ -234,23 +235,19 @@ impl WebDriver {
     pub fn stats(&self) -> Object {
         let stats = self.inner.borrow().machine.stats(env::now());
         let object = Object::new();
-        let fields: [(&str, JsValue); 8] = [
-            ("attempts", stats.attempts.into()),
-            ("reconnects", stats.reconnects.into()),
-            ("downtimeMs", (stats.downtime_ms as f64).into()),
-            (
-                "lastRtt",
-                stats
-                    .last_rtt
-                    .map_or(JsValue::NULL, |rtt| (rtt as f64).into()),
-            ),
-            ("queued", stats.queued.into()),
-            ("queuedBytes", (stats.queued_bytes as f64).into()),
-            ("dropped", stats.dropped.into()),
-            ("replayed", stats.replayed.into()),
+        // Numbers, and null for a round trip not measured yet.
+        let counters: [(&str, Option<f64>); 8] = [
+            ("attempts", Some(stats.attempts.into())),
+            ("reconnects", Some(stats.reconnects.into())),
+            ("downtimeMs", Some(stats.downtime_ms as f64)),
+            ("lastRtt", stats.last_rtt.map(|rtt| rtt as f64)),
+            ("queued", Some(stats.queued.into())),
+            ("queuedBytes", Some(stats.queued_bytes as f64)),
+            ("dropped", Some(stats.dropped.into())),
+            ("replayed", Some(stats.replayed.into())),
         ];
-        for (key, value) in fields {
-            js::set(&object, key, &value);
+        for (key, value) in counters {
+            js::set(&object, key, &value.map_or(JsValue::NULL, JsValue::from_f64));
         }
         object
     }
