@@ -292,8 +292,9 @@ pub fn protocols(list: &[&str]) -> Result<(), ProtocolError> {
         if protocol.is_empty() || !protocol.bytes().all(is_token_char) {
             return Err(ProtocolError::Invalid);
         }
-        if list[..i]
+        if list
             .iter()
+            .take(i)
             .any(|seen| seen.eq_ignore_ascii_case(protocol))
         {
             return Err(ProtocolError::Duplicate);

@@ -53,10 +53,13 @@ impl Heap {
         let Some(class) = class_of(layout) else {
             return ptr::null_mut();
         };
-        let head = self.free[class as usize];
+        let Some(list) = self.free.get_mut(class as usize) else {
+            return ptr::null_mut();
+        };
+        let head = *list;
         if head != 0 {
             // SAFETY: a listed block is free memory of the heap, and starts with its link.
-            self.free[class as usize] = unsafe { (head as *const usize).read() };
+            *list = unsafe { (head as *const usize).read() };
             return head as *mut u8;
         }
         let size = 1usize << class;
@@ -105,8 +108,8 @@ impl Heap {
     /// aligned blocks it holds.
     unsafe fn release(&mut self, mut from: usize, to: usize) {
         while from < to {
-            let aligned = from.trailing_zeros().min(usize::BITS - 1);
-            let fitting = (to - from).ilog2();
+            let aligned = from.trailing_zeros();
+            let fitting = (to - from).checked_ilog2().unwrap_or(0);
             let class = aligned.min(fitting);
             // SAFETY: unused heap memory, at least 8 bytes, aligned to its size.
             unsafe { self.push(class, from) };
@@ -115,9 +118,11 @@ impl Heap {
     }
 
     unsafe fn push(&mut self, class: u32, block: usize) {
-        // SAFETY: the caller hands over a free block of this class.
-        unsafe { (block as *mut usize).write(self.free[class as usize]) };
-        self.free[class as usize] = block;
+        if let Some(list) = self.free.get_mut(class as usize) {
+            // SAFETY: the caller hands over a free block of this class.
+            unsafe { (block as *mut usize).write(*list) };
+            *list = block;
+        }
     }
 }
 

@@ -33,9 +33,13 @@ extern "C" {
     fn new(url: &str, base: &JsValue) -> Result<Url, JsValue>;
     #[wasm_bindgen(method, getter)]
     fn href(this: &Url) -> String;
-    /// Every environment the module runs in (windows, workers, Node) has `globalThis`.
-    #[wasm_bindgen(thread_local_v2, js_name = globalThis)]
-    static GLOBAL_THIS: JsValue;
+    /// `globalThis`, which every environment the module runs in (windows, workers, Node) has.
+    #[wasm_bindgen(js_name = globalThis)]
+    type Global;
+    /// The global object, read afresh on each call as `globalThis.globalThis` (an imported static
+    /// would be cached in a lazily initialised cell, whose machinery costs more than the call).
+    #[wasm_bindgen(static_method_of = Global, getter, js_name = globalThis)]
+    fn global_this() -> JsValue;
 }
 
 /// `obj[key]` when `obj` is an object or a function, else `undefined`. A getter that throws
@@ -56,7 +60,7 @@ pub(crate) fn field(obj: &JsValue, key: &str) -> JsValue {
 
 /// `globalThis[key]`, or `undefined`.
 pub(crate) fn global(key: &str) -> JsValue {
-    GLOBAL_THIS.with(|global| field(global, key))
+    field(&Global::global_this(), key)
 }
 
 /// Defines `obj[key] = value` on a plain object the driver created, where it cannot fail.

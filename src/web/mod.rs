@@ -24,7 +24,7 @@ use alloc::collections::VecDeque;
 use alloc::rc::{Rc, Weak};
 use alloc::string::String;
 use alloc::vec::Vec;
-use core::cell::RefCell;
+use core::cell::{Ref, RefCell, RefMut};
 use env::{PageEvent, PageListeners};
 use js_sys::{Array, Function, Object, Reflect};
 use options::Hooks;
@@ -77,6 +77,16 @@ struct Inner {
     /// fires right after it: so, as natively, `readyState` during `error` is already the state
     /// after the close (`CLOSED`, or `CONNECTING` when a reconnect follows).
     errored: Option<Generation>,
+}
+
+/// The driver's state, borrowed. Every borrow goes through these two: `RefCell::borrow` records its
+/// caller for the panic message, and in wasm that is a static per call site.
+fn state(rc: &RefCell<Inner>) -> Ref<'_, Inner> {
+    rc.borrow()
+}
+
+fn state_mut(rc: &RefCell<Inner>) -> RefMut<'_, Inner> {
+    rc.borrow_mut()
 }
 
 /// Work for user code that [`pump`] defers until the core is drained, so that user code never
@@ -168,37 +178,37 @@ impl WebDriver {
     /// `readyState`.
     #[wasm_bindgen(getter, js_name = readyState)]
     pub fn ready_state(&self) -> u8 {
-        self.inner.borrow().machine.ready_state() as u8
+        state(&self.inner).machine.ready_state() as u8
     }
 
     /// `connectionState`.
     #[wasm_bindgen(getter, js_name = connectionState, unchecked_return_type = "string")]
     pub fn connection_state(&self) -> JsValue {
-        JsValue::from_str(self.inner.borrow().machine.connection_state().as_str())
+        JsValue::from_str(state(&self.inner).machine.connection_state().as_str())
     }
 
     /// `url`.
     #[wasm_bindgen(getter, unchecked_return_type = "string")]
     pub fn url(&self) -> JsValue {
-        self.inner.borrow().url.clone()
+        state(&self.inner).url.clone()
     }
 
     /// `protocol` of the last socket that opened.
     #[wasm_bindgen(getter, unchecked_return_type = "string")]
     pub fn protocol(&self) -> JsValue {
-        self.inner.borrow().protocol.clone()
+        state(&self.inner).protocol.clone()
     }
 
     /// `extensions` of the last socket that opened.
     #[wasm_bindgen(getter, unchecked_return_type = "string")]
     pub fn extensions(&self) -> JsValue {
-        self.inner.borrow().extensions.clone()
+        state(&self.inner).extensions.clone()
     }
 
     /// `binaryType`, applied to every socket, including those of later reconnects.
     #[wasm_bindgen(getter, js_name = binaryType, unchecked_return_type = "'blob' | 'arraybuffer'")]
     pub fn binary_type(&self) -> JsValue {
-        self.inner.borrow().binary_type.clone()
+        state(&self.inner).binary_type.clone()
     }
 
     /// Sets `binaryType`. Other values are ignored, as by the native attribute.
@@ -209,7 +219,7 @@ impl WebDriver {
             return;
         }
         let ws = {
-            let mut inner = self.inner.borrow_mut();
+            let mut inner = state_mut(&self.inner);
             inner.binary_type = value.clone();
             live_ws(&inner)
         };
@@ -223,7 +233,7 @@ impl WebDriver {
     #[wasm_bindgen(getter, js_name = bufferedAmount)]
     pub fn buffered_amount(&self) -> f64 {
         let (ws, queued) = {
-            let inner = self.inner.borrow();
+            let inner = state(&self.inner);
             (live_ws(&inner), inner.machine.queued_bytes())
         };
         let socket = ws.map_or(0, |ws| ws.buffered_amount());
@@ -233,7 +243,7 @@ impl WebDriver {
     /// `stats`: a fresh plain object of counters.
     #[wasm_bindgen(getter)]
     pub fn stats(&self) -> Object {
-        let stats = self.inner.borrow().machine.stats(env::now());
+        let stats = state(&self.inner).machine.stats(env::now());
         let object = Object::new();
         // Numbers, and null for a round trip not measured yet.
         let counters: [(&str, Option<f64>); 8] = [
@@ -247,7 +257,11 @@ impl WebDriver {
             ("replayed", Some(stats.replayed.into())),
         ];
         for (key, value) in counters {
-            js::set(&object, key, &value.map_or(JsValue::NULL, JsValue::from_f64));
+            js::set(
+                &object,
+                key,
+                &value.map_or(JsValue::NULL, JsValue::from_f64),
+            );
         }
         object
     }
@@ -256,7 +270,7 @@ impl WebDriver {
     pub fn send(&self, data: JsValue, bytes: f64) -> Result<(), JsValue> {
         notice_peer_closing(&self.inner);
         let sent = {
-            let mut inner = self.inner.borrow_mut();
+            let mut inner = state_mut(&self.inner);
             let sent = inner.machine.send(env::now(), bytes as u64);
             if let Ok(id) = sent {
                 inner.payloads.insert(id, data);
@@ -270,9 +284,7 @@ impl WebDriver {
     /// `close(code, reason)`: terminal.
     pub fn close(&self, code: JsValue, reason: Option<String>) -> Result<(), JsValue> {
         let code = close_code(&code);
-        let closed = self
-            .inner
-            .borrow_mut()
+        let closed = state_mut(&self.inner)
             .machine
             .close(env::now(), code, reason.as_deref());
         pump(&self.inner);
@@ -283,8 +295,7 @@ impl WebDriver {
     pub fn reconnect(&self, code: JsValue, reason: Option<String>) -> Result<(), JsValue> {
         let code = close_code(&code);
         let reconnected =
-            self.inner
-                .borrow_mut()
+            state_mut(&self.inner)
                 .machine
                 .reconnect(env::now(), code, reason.as_deref());
         pump(&self.inner);
@@ -297,7 +308,7 @@ impl WebDriver {
     /// reported through the `hookerror` event.
     pub fn open(&self, gen: u32, url: Option<String>, protocols: Option<Array>) {
         let gen = Generation(gen);
-        if self.inner.borrow().pending != Some(gen) {
+        if state(&self.inner).pending != Some(gen) {
             return;
         }
         let url = match url.as_deref().map(resolve_url) {
@@ -309,7 +320,7 @@ impl WebDriver {
             return self.fail(gen.0, error);
         }
         {
-            let mut inner = self.inner.borrow_mut();
+            let mut inner = state_mut(&self.inner);
             if let Some(url) = url {
                 inner.url = url;
             }
@@ -324,7 +335,7 @@ impl WebDriver {
     /// through `hookerror`, then handled as a connection failure.
     pub fn fail(&self, gen: u32, error: JsValue) {
         let gen = Generation(gen);
-        if self.inner.borrow().pending != Some(gen) {
+        if state(&self.inner).pending != Some(gen) {
             return;
         }
         report(&self.inner, error);
@@ -391,13 +402,13 @@ fn close_code(code: &JsValue) -> Option<u16> {
 /// goes out before the replay), and the events it causes queue up behind the one being
 /// dispatched, as the browser queues a native socket's events.
 fn pump(rc: &Rc<RefCell<Inner>>) {
-    let nested = core::mem::replace(&mut rc.borrow_mut().pumping, true);
+    let nested = core::mem::replace(&mut state_mut(rc).pumping, true);
     drain(rc);
     if nested {
         return;
     }
     loop {
-        let next = rc.borrow_mut().deferred.pop_front();
+        let next = state_mut(rc).deferred.pop_front();
         match next {
             Some(Deferred::Emit(kind, a, b, c)) => emit(rc, kind, a, b, c),
             Some(Deferred::Replay(gen)) => replay(rc, gen),
@@ -406,7 +417,7 @@ fn pump(rc: &Rc<RefCell<Inner>>) {
         }
         drain(rc);
     }
-    rc.borrow_mut().pumping = false;
+    state_mut(rc).pumping = false;
 }
 
 /// Performs every output the core has, with no borrow held across user code (a provider or a
@@ -414,14 +425,14 @@ fn pump(rc: &Rc<RefCell<Inner>>) {
 /// registered exactly while the connection is not terminally closed.
 fn drain(rc: &Rc<RefCell<Inner>>) {
     loop {
-        let output = rc.borrow_mut().machine.poll_output();
+        let output = state_mut(rc).machine.poll_output();
         match output {
             Some(output) => perform(rc, output),
             None => break,
         }
     }
     let weak = Rc::downgrade(rc);
-    let mut inner = rc.borrow_mut();
+    let mut inner = state_mut(rc);
     let deadline = inner.machine.poll_timeout();
     let timer_weak = weak.clone();
     inner
@@ -441,7 +452,7 @@ fn drain(rc: &Rc<RefCell<Inner>>) {
 fn on_timer(weak: &Weak<RefCell<Inner>>) {
     if let Some(rc) = weak.upgrade() {
         {
-            let mut inner = rc.borrow_mut();
+            let mut inner = state_mut(&rc);
             inner.timer.fired();
             inner.machine.handle_timeout(env::now());
         }
@@ -453,7 +464,7 @@ fn on_page_event(weak: &Weak<RefCell<Inner>>, event: PageEvent) {
     let Some(rc) = weak.upgrade() else { return };
     {
         let now = env::now();
-        let machine = &mut rc.borrow_mut().machine;
+        let machine = &mut state_mut(&rc).machine;
         match event {
             PageEvent::Online => machine.handle_online(now),
             PageEvent::Offline => machine.handle_offline(now),
@@ -472,7 +483,7 @@ fn perform(rc: &Rc<RefCell<Inner>>, output: Output) {
         Output::Connect { gen } => connect(rc, gen),
         Output::Transmit { gen, id } => {
             let (ws, payload) = {
-                let mut inner = rc.borrow_mut();
+                let mut inner = state_mut(rc);
                 let payload = inner.payloads.remove(id);
                 (ws_of(&inner, gen), payload)
             };
@@ -489,7 +500,7 @@ fn perform(rc: &Rc<RefCell<Inner>>, output: Output) {
             detach,
         } => {
             let (ws, detached) = {
-                let inner = &mut *rc.borrow_mut();
+                let inner = &mut *state_mut(rc);
                 let ws = ws_of(inner, gen);
                 if inner.pending == Some(gen) {
                     // Abandoned while its provider was pending: a late answer must not open it.
@@ -517,9 +528,9 @@ fn perform(rc: &Rc<RefCell<Inner>>, output: Output) {
             }
             drop(detached);
         }
-        Output::Replay { gen } => rc.borrow_mut().deferred.push_back(Deferred::Replay(gen)),
+        Output::Replay { gen } => state_mut(rc).deferred.push_back(Deferred::Replay(gen)),
         Output::Emit(event) => {
-            let inner = &mut *rc.borrow_mut();
+            let inner = &mut *state_mut(rc);
             let (kind, a, b, c) = convert(inner, event);
             inner.deferred.push_back(Deferred::Emit(kind, a, b, c));
         }
@@ -532,7 +543,7 @@ fn perform(rc: &Rc<RefCell<Inner>>, output: Output) {
 /// close that caused this attempt has been converted, and `ctx.lastClose` is that close.
 fn connect(rc: &Rc<RefCell<Inner>>, gen: Generation) {
     let has_provider = {
-        let mut inner = rc.borrow_mut();
+        let mut inner = state_mut(rc);
         inner.pending = Some(gen);
         let attempt = inner.attempts_since_open;
         inner.attempts_since_open += 1;
@@ -549,7 +560,7 @@ fn connect(rc: &Rc<RefCell<Inner>>, gen: Generation) {
 /// Asks the JS class to call the providers for attempt `gen`, unless it was abandoned meanwhile.
 fn provide(rc: &Rc<RefCell<Inner>>, gen: Generation, attempt: u32) {
     let last_close = {
-        let inner = rc.borrow();
+        let inner = state(rc);
         if inner.pending != Some(gen) {
             return;
         }
@@ -568,7 +579,7 @@ fn provide(rc: &Rc<RefCell<Inner>>, gen: Generation, attempt: u32) {
 /// borrow held.
 fn open_socket(rc: &Rc<RefCell<Inner>>, gen: Generation) {
     let (constructor, args, previous) = {
-        let mut inner = rc.borrow_mut();
+        let mut inner = state_mut(rc);
         let args = Array::of2(&inner.url, &inner.protocols);
         (inner.hooks.constructor.clone(), args, inner.socket.take())
     };
@@ -578,7 +589,7 @@ fn open_socket(rc: &Rc<RefCell<Inner>>, gen: Generation) {
         Ok(ws) => {
             let ws: WebSocket = ws.unchecked_into();
             let (wanted, binary_type) = {
-                let inner = rc.borrow();
+                let inner = state(rc);
                 (inner.pending == Some(gen), inner.binary_type.clone())
             };
             if !wanted {
@@ -589,7 +600,7 @@ fn open_socket(rc: &Rc<RefCell<Inner>>, gen: Generation) {
             js::set(&ws, "binaryType", &binary_type);
             let weak = Rc::downgrade(rc);
             let socket = Socket::attach(gen, ws, move |gen, event| on_socket(&weak, gen, event));
-            let previous = rc.borrow_mut().socket.replace(socket);
+            let previous = state_mut(rc).socket.replace(socket);
             drop(previous);
         }
         Err(error) => {
@@ -604,7 +615,7 @@ fn open_socket(rc: &Rc<RefCell<Inner>>, gen: Generation) {
 fn attempt_failed(rc: &Rc<RefCell<Inner>>, gen: Generation) {
     let now = env::now();
     {
-        let mut inner = rc.borrow_mut();
+        let mut inner = state_mut(rc);
         inner.machine.handle_error(now, gen);
         inner.machine.handle_close(now, gen, 1006, "", false, None);
     }
@@ -612,7 +623,7 @@ fn attempt_failed(rc: &Rc<RefCell<Inner>>, gen: Generation) {
 }
 
 fn send_heartbeat(rc: &Rc<RefCell<Inner>>, gen: Generation) {
-    let message = rc.borrow().hooks.heartbeat_message.clone();
+    let message = state(rc).hooks.heartbeat_message.clone();
     let message = match message.dyn_ref::<Function>() {
         Some(make) => match make.call0(&JsValue::UNDEFINED) {
             Ok(message) => message,
@@ -620,7 +631,7 @@ fn send_heartbeat(rc: &Rc<RefCell<Inner>>, gen: Generation) {
         },
         None => message,
     };
-    let ws = ws_of(&rc.borrow(), gen);
+    let ws = ws_of(&state(rc), gen);
     // A socket the server is closing would discard the ping with a console warning; its close
     // event is on the way, and a dead close handshake is still caught by the pong deadline.
     if let Some(ws) = ws.filter(|ws| ws.ready_state() == WebSocket::OPEN) {
@@ -637,12 +648,12 @@ fn send_heartbeat(rc: &Rc<RefCell<Inner>>, gen: Generation) {
 /// with no borrow held (it may be a user's WebSocket subclass).
 fn notice_peer_closing(rc: &Rc<RefCell<Inner>>) {
     let live = {
-        let inner = rc.borrow();
+        let inner = state(rc);
         inner.socket.as_ref().map(|s| (s.ws.clone(), s.gen))
     };
     if let Some((ws, gen)) = live {
         if ws.ready_state() >= WebSocket::CLOSING {
-            rc.borrow_mut().machine.handle_peer_closing(env::now(), gen);
+            state_mut(rc).machine.handle_peer_closing(env::now(), gen);
         }
     }
 }
@@ -651,12 +662,12 @@ fn notice_peer_closing(rc: &Rc<RefCell<Inner>>) {
 /// held) about each candidate first.
 fn replay(rc: &Rc<RefCell<Inner>>, gen: Generation) {
     notice_peer_closing(rc);
-    let filter = rc.borrow().hooks.replay_filter.clone();
+    let filter = state(rc).hooks.replay_filter.clone();
     let mut rejected = Vec::new();
     if let Some(filter) = filter {
         let mut candidates = Vec::new();
         {
-            let mut inner = rc.borrow_mut();
+            let mut inner = state_mut(rc);
             for id in inner.machine.replay_candidates(env::now(), gen) {
                 let data = inner.payloads.get(id).cloned();
                 candidates.push((id, data.unwrap_or(JsValue::UNDEFINED)));
@@ -673,7 +684,7 @@ fn replay(rc: &Rc<RefCell<Inner>>, gen: Generation) {
             }
         }
     }
-    rc.borrow_mut().machine.replay(env::now(), gen, &rejected);
+    state_mut(rc).machine.replay(env::now(), gen, &rejected);
 }
 
 fn on_socket(weak: &Weak<RefCell<Inner>>, gen: Generation, event: SocketEvent) {
@@ -681,9 +692,9 @@ fn on_socket(weak: &Weak<RefCell<Inner>>, gen: Generation, event: SocketEvent) {
     match event {
         SocketEvent::Open => {
             // Read with no borrow held: the socket may be a user's WebSocket subclass.
-            let ws = ws_of(&rc.borrow(), gen);
+            let ws = ws_of(&state(&rc), gen);
             let opened = ws.map(|ws| (js::field(&ws, "protocol"), js::field(&ws, "extensions")));
-            let mut inner = rc.borrow_mut();
+            let mut inner = state_mut(&rc);
             inner.pending = None;
             inner.attempts_since_open = 0;
             inner.machine.handle_open(env::now(), gen);
@@ -695,17 +706,17 @@ fn on_socket(weak: &Weak<RefCell<Inner>>, gen: Generation, event: SocketEvent) {
         }
         SocketEvent::Message(data) => {
             let is_pong = is_pong(&rc, &data);
-            let mut inner = rc.borrow_mut();
+            let mut inner = state_mut(&rc);
             inner.inbound = Some(data);
             inner.machine.handle_message(env::now(), gen, is_pong);
         }
         SocketEvent::Error => {
-            rc.borrow_mut().errored = Some(gen);
+            state_mut(&rc).errored = Some(gen);
             return;
         }
         SocketEvent::Close(event) => {
             let verdict = should_reconnect(&rc, gen, &event);
-            let mut inner = rc.borrow_mut();
+            let mut inner = state_mut(&rc);
             if inner.pending == Some(gen) {
                 inner.pending = None;
             }
@@ -724,14 +735,14 @@ fn on_socket(weak: &Weak<RefCell<Inner>>, gen: Generation, event: SocketEvent) {
     }
     pump(&rc);
     // A pong, or a message the core ignored, was not dispatched: let go of its data.
-    rc.borrow_mut().inbound = None;
+    state_mut(&rc).inbound = None;
 }
 
 /// Whether an inbound message is the heartbeat's pong (never with heartbeat off or pongs exposed).
 /// A pong predicate is user code, so it runs before the core is borrowed.
 fn is_pong(rc: &Rc<RefCell<Inner>>, data: &JsValue) -> bool {
     let pong = {
-        let inner = rc.borrow();
+        let inner = state(rc);
         if inner.hooks.expose_pongs || !inner.heartbeat {
             return false;
         }
@@ -757,7 +768,7 @@ fn should_reconnect(
     event: &web_sys::CloseEvent,
 ) -> Option<Verdict> {
     let predicate = {
-        let inner = rc.borrow();
+        let inner = state(rc);
         let current = inner.socket.as_ref().is_some_and(|s| s.gen == gen);
         if !current || inner.machine.ready_state() == ReadyState::Closing {
             return None;
@@ -850,7 +861,7 @@ fn convert(inner: &mut Inner, event: Event) -> (&'static str, JsValue, JsValue, 
 }
 
 fn emit(rc: &Rc<RefCell<Inner>>, kind: &str, a: JsValue, b: JsValue, c: JsValue) {
-    let emit = rc.borrow().emit.clone();
+    let emit = state(rc).emit.clone();
     // The JS class dispatches with EventTarget, which reports a throwing handler itself and does
     // not rethrow; an error here would be a bug in the class, and must not abort the driver.
     let _ = js::call_emit(&emit, kind, &a, &b, &c);
