@@ -63,7 +63,9 @@ pub(crate) fn global(key: &str) -> JsValue {
     field(&Global::global_this(), key)
 }
 
-/// Defines `obj[key] = value` on a plain object the driver created, where it cannot fail.
+/// `obj[key] = value`, where it does not throw: on plain objects the driver made, and for a
+/// socket's handler and `binaryType` attributes (as with the typed setters, an exception from a
+/// user's `WebSocket` subclass would propagate).
 pub(crate) fn set(obj: &JsValue, key: &str, value: &JsValue) {
     reflect_set(obj, key, value);
 }
