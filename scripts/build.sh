@@ -28,19 +28,15 @@ wasm_opt=node_modules/.bin/wasm-opt
 features=$("$wasm_opt" --print-features "$wasm" -o /dev/null | sed 's/^--enable-//' | paste -sd, -)
 say "wasm-opt -Oz ($("$wasm_opt" --version); features from the module: $features; $(stat -c %s "$wasm") bytes before)"
 # Besides -Oz: a function with a single caller is inlined only up to 30 instructions (larger ones
-# stay apart, which costs some raw bytes but leaves gzip more repeats: about 2% less gzipped), and
-# --converge repeats the passes while the module still shrinks.
-"$wasm_opt" -Oz --one-caller-inline-max-function-size=30 --converge "$wasm" -o "$wasm.opt"
+# stay apart, which costs some raw bytes but leaves gzip more repeats: about 2% less gzipped);
+# --converge repeats the passes while the module still shrinks; and the producers and
+# target_features sections go, metadata that no engine reads.
+"$wasm_opt" -Oz --one-caller-inline-max-function-size=30 --converge \
+  --strip-producers --strip-target-features "$wasm" -o "$wasm.opt"
 mv "$wasm.opt" "$wasm"
-# Then, once: the import and export names become one or two letters (wasm-bindgen's end in hashes
-# that gzip cannot compress: about 5% of the gzipped module), with the mapping applied to the glue;
-# and the producers and target_features sections go, metadata that no engine reads.
-mapping=$(mktemp)
-trap 'rm -f "$mapping"' EXIT
-"$wasm_opt" --minify-imports-and-exports-and-modules --strip-producers --strip-target-features \
-  "$wasm" -o "$wasm.opt" >"$mapping"
-mv "$wasm.opt" "$wasm"
-node scripts/shorten-wasm-names.js "$mapping" "$wasm" pkg/resilient_websocket.js pkg/resilient_websocket_bg.wasm.d.ts
+# wasm-bindgen's import names end in hashes that gzip cannot compress (about 5% of the gzipped
+# module): shorten them, in the module and in the glue (see the script).
+node scripts/shorten-wasm-imports.js "$wasm" pkg/resilient_websocket.js
 
 # The last line, for the size budget: the shipped module, raw and gzip -9.
 say "size: $wasm $(stat -c %s "$wasm") bytes raw, $(gzip -9 -c "$wasm" | wc -c) bytes gzipped"
