@@ -60,8 +60,22 @@
 //! ```
 
 #![warn(missing_docs)]
+// `core` and `alloc` only, in every build: the shipped wasm module links no std (see `runtime`).
+#![no_std]
+
+extern crate alloc;
+// Without `own-runtime` (native builds, tests) std supplies the allocator and the panic handler. It
+// is linked under no name, so code cannot use a `std` path that the shipped module would lack.
+#[cfg(not(all(feature = "own-runtime", target_arch = "wasm32")))]
+extern crate std as _;
 
 pub mod machine;
+// The shipped module's allocator and panic handler; the allocator is also unit-tested natively.
+#[cfg(any(
+    all(feature = "own-runtime", target_arch = "wasm32"),
+    all(test, not(target_arch = "wasm32"))
+))]
+mod runtime;
 mod web;
 
 pub use web::WebDriver;

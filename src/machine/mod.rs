@@ -74,10 +74,14 @@
 //! - **Initial environment.** Right after [`Machine::new`], call [`Machine::handle_offline`] if
 //!   `navigator.onLine` is false and [`Machine::handle_visibility`] if the document is hidden.
 
-use std::collections::VecDeque;
+use alloc::borrow::ToOwned;
+use alloc::collections::VecDeque;
+use alloc::string::String;
+use alloc::vec::Vec;
 
 mod backoff;
 mod config;
+pub(crate) mod float;
 mod heartbeat;
 mod outbox;
 mod policy;

@@ -1,7 +1,7 @@
 //! The bounded FIFO of messages waiting for an open socket. Payloads never enter the core: the
 //! driver keeps them beside the ids.
 
-use std::collections::VecDeque;
+use alloc::collections::VecDeque;
 
 use super::{BufferConfig, Millis, MsgId};
 

@@ -79,22 +79,21 @@ pub(crate) fn decide(
 /// reasons are at most 123 bytes and serde_json would cost more than the whole core.
 pub fn retry_after_ms(reason: &str) -> Option<Millis> {
     const KEY: &[u8] = b"\"retryAfterMs\"";
-    let text = trim_json(reason).as_bytes();
+    let text = trim_json(reason.as_bytes());
     if text.first() != Some(&b'{') || text.last() != Some(&b'}') {
         return None;
     }
+    // Slice patterns and `get` rather than range indexing throughout: an index that could be out
+    // of range (it cannot) would bring the panic's message formatting into the wasm binary.
     let key_at = text.windows(KEY.len()).position(|window| window == KEY)?;
-    let rest = trim_json_start(&text[key_at + KEY.len()..]);
+    let rest = trim_json_start(text.get(key_at + KEY.len()..)?);
     let rest = trim_json_start(rest.strip_prefix(b":")?);
     let (ms, rest) = digits(rest)?;
     let (ms, rest) = match rest.strip_prefix(b".") {
         Some(fraction) => {
-            let len = fraction.iter().take_while(|b| b.is_ascii_digit()).count();
-            if len == 0 {
-                return None;
-            }
-            let round_up = fraction[..len].iter().any(|&b| b != b'0');
-            (ms.saturating_add(u64::from(round_up)), &fraction[len..])
+            // Any non-zero digit makes the fraction non-zero, and saturation keeps it so.
+            let (fraction, rest) = digits(fraction)?;
+            (ms.saturating_add(u64::from(fraction > 0)), rest)
         }
         None => (ms, rest),
     };
@@ -104,26 +103,43 @@ pub fn retry_after_ms(reason: &str) -> Option<Millis> {
     }
 }
 
-fn digits(text: &[u8]) -> Option<(u64, &[u8])> {
-    let len = text.iter().take_while(|b| b.is_ascii_digit()).count();
-    if len == 0 {
-        return None;
+/// The decimal number `text` starts with (saturating), and what follows; `None` without a digit.
+fn digits(mut text: &[u8]) -> Option<(u64, &[u8])> {
+    let mut value = None;
+    while let [digit @ b'0'..=b'9', rest @ ..] = text {
+        let so_far: u64 = value.unwrap_or(0);
+        value = Some(
+            so_far
+                .saturating_mul(10)
+                .saturating_add(u64::from(digit - b'0')),
+        );
+        text = rest;
     }
-    let value = text[..len].iter().fold(0u64, |acc, &b| {
-        acc.saturating_mul(10).saturating_add(u64::from(b - b'0'))
-    });
-    Some((value, &text[len..]))
+    Some((value?, text))
 }
 
 fn is_json_space(c: u8) -> bool {
     matches!(c, b' ' | b'\t' | b'\n' | b'\r')
 }
 
-fn trim_json_start(text: &[u8]) -> &[u8] {
-    let skip = text.iter().take_while(|&&b| is_json_space(b)).count();
-    &text[skip..]
+fn trim_json_start(mut text: &[u8]) -> &[u8] {
+    while let [first, rest @ ..] = text {
+        if !is_json_space(*first) {
+            break;
+        }
+        text = rest;
+    }
+    text
 }
 
-fn trim_json(text: &str) -> &str {
-    text.trim_matches(|c: char| c.is_ascii() && is_json_space(c as u8))
+/// Bytewise: JSON whitespace is ASCII, and no byte of a multi-byte UTF-8 character is.
+fn trim_json(text: &[u8]) -> &[u8] {
+    let mut text = trim_json_start(text);
+    while let [rest @ .., last] = text {
+        if !is_json_space(*last) {
+            break;
+        }
+        text = rest;
+    }
+    text
 }

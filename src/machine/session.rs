@@ -6,7 +6,8 @@
 //! message must not leave a hole in the numbering. Once numbered it stays in the window until the
 //! server acknowledges it, and every reconnect resends what the server says it lacks.
 
-use std::collections::VecDeque;
+use alloc::collections::VecDeque;
+use alloc::vec::Vec;
 
 use super::wire::{Violation, MAX_SEQ};
 use super::{Millis, MsgId};

@@ -6,6 +6,9 @@
 //! `None` means "absent": the default applies. Errors carry static strings so that the wasm build
 //! needs no formatting machinery; [`OptionError::message`] joins them.
 
+use alloc::string::String;
+
+use super::float;
 use super::{
     AckedConfig, BufferConfig, CloseError, HeartbeatConfig, Jitter, Millis, Overflow,
     ReconnectConfig,
@@ -23,7 +26,11 @@ pub struct OptionError {
 impl OptionError {
     /// `"reconnect.minDelay must be a finite number >= 0"`.
     pub fn message(&self) -> String {
-        [self.option, " must be ", self.expected].concat()
+        // push_str rather than `concat`, whose generic code is large in wasm.
+        let mut message = String::from(self.option);
+        message.push_str(" must be ");
+        message.push_str(self.expected);
+        message
     }
 }
 
@@ -48,7 +55,7 @@ fn millis(
     if !ok {
         return err(option, if positive { POSITIVE } else { DURATION });
     }
-    Ok(x.ceil() as Millis)
+    Ok(float::ceil(x) as Millis)
 }
 
 /// An integer >= 0, or `Infinity` (returned as `None`).
@@ -56,7 +63,7 @@ fn count(raw: f64, option: &'static str) -> Result<Option<u64>, OptionError> {
     if raw == f64::INFINITY {
         return Ok(None);
     }
-    if !(raw >= 0.0 && raw.is_finite() && raw.fract() == 0.0) {
+    if !(raw >= 0.0 && raw.is_finite() && float::trunc(raw) == raw) {
         return err(option, COUNT);
     }
     Ok(Some(raw as u64))
@@ -219,7 +226,7 @@ pub fn buffer_options(raw: &BufferOptions<'_>) -> Result<BufferConfig, OptionErr
         Some(x) if !(x.is_finite() && x >= 0.0) => {
             return err("buffer.ttl", "a finite number >= 0 or Infinity")
         }
-        Some(x) => Some(x.ceil() as Millis),
+        Some(x) => Some(float::ceil(x) as Millis),
         None => d.ttl,
     };
     Ok(BufferConfig {
@@ -253,8 +260,12 @@ impl UrlError {
 /// Checks an absolute href, already parsed and resolved by the browser's `URL` against the
 /// document base, and maps `http:` to `ws:` and `https:` to `wss:` as the native constructor does.
 pub fn url(href: &str) -> Result<String, UrlError> {
-    let colon = href.find(':').ok_or(UrlError::Scheme)?;
-    let (scheme, rest) = href.split_at(colon);
+    // Bytewise, and without a slicing that could panic: `str::find` and `contains` bring a large
+    // memchr into the wasm binary, and a str slicing panic its formatting machinery.
+    let colon = href.bytes().position(|b| b == b':');
+    let Some((scheme, rest)) = colon.and_then(|colon| href.split_at_checked(colon)) else {
+        return Err(UrlError::Scheme);
+    };
     let scheme = if scheme.eq_ignore_ascii_case("ws") || scheme.eq_ignore_ascii_case("http") {
         "ws"
     } else if scheme.eq_ignore_ascii_case("wss") || scheme.eq_ignore_ascii_case("https") {
@@ -264,10 +275,12 @@ pub fn url(href: &str) -> Result<String, UrlError> {
     };
     // The URL parser percent-encodes '#' everywhere but in the fragment delimiter, so any '#'
     // in a parsed href starts a fragment.
-    if rest.contains('#') {
+    if rest.bytes().any(|b| b == b'#') {
         return Err(UrlError::Fragment);
     }
-    Ok([scheme, rest].concat())
+    let mut url = String::from(scheme);
+    url.push_str(rest);
+    Ok(url)
 }
 
 /// Why a protocol list was refused; both are a `SyntaxError` in JS.
@@ -301,8 +314,9 @@ pub fn protocols(list: &[&str]) -> Result<(), ProtocolError> {
         if protocol.is_empty() || !protocol.bytes().all(is_token_char) {
             return Err(ProtocolError::Invalid);
         }
-        if list[..i]
+        if list
             .iter()
+            .take(i)
             .any(|seen| seen.eq_ignore_ascii_case(protocol))
         {
             return Err(ProtocolError::Duplicate);
@@ -330,7 +344,7 @@ pub fn clamp_u16(x: f64) -> u16 {
         return 0;
     }
     let x = x.clamp(0.0, 65535.0);
-    let floor = x.floor();
+    let floor = float::floor(x);
     let rounded = match x - floor {
         d if d > 0.5 => floor + 1.0,
         d if d < 0.5 => floor,

@@ -6,6 +6,8 @@
 //! linear memory. Numbers are written without `core::fmt`, which would cost more wasm than the
 //! whole codec.
 
+use alloc::string::String;
+
 /// The protocol version this build speaks.
 pub const VERSION: u64 = 1;
 

@@ -5,6 +5,7 @@
 //! buffer, and only the few bytes of a header are copied into linear memory to be parsed.
 
 use crate::machine::wire::{self, Frame, Violation, MAX_CLIENT_HEADER};
+use alloc::string::String;
 use js_sys::{Array, ArrayBuffer, JsString, Math, Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::Blob;

@@ -1,9 +1,9 @@
 //! What the driver reads from the environment: the clock, a random seed, the document's base URL,
 //! and the network and page-lifecycle events.
 
+use super::js::{field, global, Handler};
 use crate::machine::Millis;
-use js_sys::Reflect;
-use wasm_bindgen::closure::Closure;
+use alloc::vec::Vec;
 use wasm_bindgen::prelude::*;
 use web_sys::EventTarget;
 
@@ -27,26 +27,19 @@ pub(crate) fn seed() -> u64 {
     (high << 32) | low
 }
 
-/// `globalThis[key]`, or `undefined`.
-fn global(key: &str) -> JsValue {
-    Reflect::get(&js_sys::global(), &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
-}
-
-/// `obj[key]`, or `undefined`.
-fn field(obj: &JsValue, key: &str) -> JsValue {
-    if obj.is_object() {
-        Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+/// What relative URLs resolve against: the document's base URL in a page, the script's location in
+/// a worker, nothing elsewhere (Node), where only absolute URLs are accepted.
+pub(crate) fn base_url() -> JsValue {
+    let base = field(&global("document"), "baseURI");
+    if base.is_string() {
+        return base;
+    }
+    let href = field(&global("location"), "href");
+    if href.is_string() {
+        href
     } else {
         JsValue::UNDEFINED
     }
-}
-
-/// What relative URLs resolve against: the document's base URL in a page, the script's location in
-/// a worker, nothing elsewhere (Node), where only absolute URLs are accepted.
-pub(crate) fn base_url() -> Option<String> {
-    field(&global("document"), "baseURI")
-        .as_string()
-        .or_else(|| field(&global("location"), "href").as_string())
 }
 
 /// `navigator.onLine`; true where there is no navigator to ask.
@@ -75,11 +68,28 @@ pub(crate) enum PageEvent {
     Resume,
 }
 
+/// The events listened to, in registration order: the event, whether it fires on `document`
+/// (else on the window), whether `network` (else `pageLifecycle`) enables it, and what it means.
+const PAGE_EVENTS: [(&str, bool, bool, PageEvent); 7] = [
+    ("online", false, true, PageEvent::Online),
+    ("offline", false, true, PageEvent::Offline),
+    ("visibilitychange", true, false, PageEvent::Visibility),
+    ("pagehide", false, false, PageEvent::PageHide),
+    (
+        "pageshow",
+        false,
+        false,
+        PageEvent::PageShow { persisted: false },
+    ),
+    ("freeze", true, false, PageEvent::Freeze),
+    ("resume", true, false, PageEvent::Resume),
+];
+
 /// One `addEventListener` registration, removed when dropped.
 struct Registration {
     target: EventTarget,
     kind: &'static str,
-    closure: Closure<dyn FnMut(web_sys::Event)>,
+    handler: Handler,
 }
 
 impl Drop for Registration {
@@ -87,7 +97,7 @@ impl Drop for Registration {
         // Removing a listener that is registered cannot throw.
         let _ = self
             .target
-            .remove_event_listener_with_callback(self.kind, self.closure.as_ref().unchecked_ref());
+            .remove_event_listener_with_callback(self.kind, self.handler.as_ref().unchecked_ref());
     }
 }
 
@@ -106,47 +116,33 @@ impl PageListeners {
     ) -> PageListeners {
         let window = global_target("window").or_else(|| global_target("self"));
         let document = global_target("document");
-        let mut wanted: Vec<(&Option<EventTarget>, &'static str)> = Vec::new();
-        if network {
-            wanted.push((&window, "online"));
-            wanted.push((&window, "offline"));
-        }
-        if page_lifecycle {
-            wanted.push((&document, "visibilitychange"));
-            wanted.push((&window, "pagehide"));
-            wanted.push((&window, "pageshow"));
-            wanted.push((&document, "freeze"));
-            wanted.push((&document, "resume"));
-        }
-        let registrations = wanted
-            .into_iter()
-            .filter_map(|(target, kind)| {
-                let target = target.clone()?;
-                let report = report.clone();
-                let closure =
-                    Closure::<dyn FnMut(web_sys::Event)>::new(move |e: web_sys::Event| {
-                        report(match kind {
-                            "online" => PageEvent::Online,
-                            "offline" => PageEvent::Offline,
-                            "visibilitychange" => PageEvent::Visibility,
-                            "pagehide" => PageEvent::PageHide,
-                            "pageshow" => PageEvent::PageShow {
-                                persisted: field(&e, "persisted").is_truthy(),
-                            },
-                            "freeze" => PageEvent::Freeze,
-                            _ => PageEvent::Resume,
-                        })
-                    });
-                target
-                    .add_event_listener_with_callback(kind, closure.as_ref().unchecked_ref())
-                    .ok()?;
-                Some(Registration {
-                    target,
-                    kind,
-                    closure,
+        let mut registrations = Vec::new();
+        for (kind, on_document, is_network, meaning) in PAGE_EVENTS {
+            let target = if on_document { &document } else { &window };
+            let wanted = if is_network { network } else { page_lifecycle };
+            let (true, Some(target)) = (wanted, target) else {
+                continue;
+            };
+            let report = report.clone();
+            let handler = Handler::new(move |event: JsValue| {
+                report(match meaning {
+                    PageEvent::PageShow { .. } => PageEvent::PageShow {
+                        persisted: field(&event, "persisted").is_truthy(),
+                    },
+                    meaning => meaning,
                 })
-            })
-            .collect();
+            });
+            if target
+                .add_event_listener_with_callback(kind, handler.as_ref().unchecked_ref())
+                .is_ok()
+            {
+                registrations.push(Registration {
+                    target: target.clone(),
+                    kind,
+                    handler,
+                });
+            }
+        }
         PageListeners {
             _registrations: registrations,
         }

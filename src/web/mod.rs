@@ -11,24 +11,29 @@
 mod acked;
 mod env;
 mod error;
+mod js;
 mod options;
+mod payloads;
 mod socket;
 mod timer;
 
-use crate::machine::{validate, wire};
+use crate::machine::{float, validate, wire};
 use crate::machine::{
-    ConnectionState, Event, Generation, Machine, Millis, MsgId, Output, ReadyState, Verdict,
+    ConnectionState, Event, Generation, Machine, Millis, Output, ReadyState, Verdict,
 };
+use alloc::collections::VecDeque;
+use alloc::rc::{Rc, Weak};
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::cell::{Ref, RefCell, RefMut};
 use env::{PageEvent, PageListeners};
 use js_sys::{Array, Function, Object, Reflect};
 use options::Hooks;
+use payloads::Payloads;
 use socket::{Socket, SocketEvent};
-use std::cell::RefCell;
-use std::collections::{HashMap, VecDeque};
-use std::rc::{Rc, Weak};
 use timer::DeadlineTimer;
 use wasm_bindgen::prelude::*;
-use web_sys::{BinaryType, WebSocket};
+use web_sys::WebSocket;
 
 /// Everything the driver owns. Socket closures, listeners and the timer hold only a `Weak` to it,
 /// so dropping the driver frees it all: there is no reference cycle to leak.
@@ -36,18 +41,21 @@ struct Inner {
     machine: Machine,
     hooks: Hooks,
     emit: Function,
-    /// The URL of the current or last attempt (fixed unless a provider supplies one per attempt).
-    url: String,
+    /// The URL of the current or last attempt (fixed unless a provider supplies one per attempt),
+    /// a JS string.
+    url: JsValue,
     protocols: Array,
     /// The JS class calls the URL or protocols provider before each attempt.
     has_provider: bool,
     /// The attempt whose socket is being set up (its provider may still be pending).
     pending: Option<Generation>,
     socket: Option<Socket>,
-    binary_type: BinaryType,
-    /// `protocol` and `extensions` of the last socket that opened; kept after it is gone.
-    protocol: String,
-    extensions: String,
+    /// `'blob'` or `'arraybuffer'`.
+    binary_type: JsValue,
+    /// `protocol` and `extensions` of the last socket that opened (JS strings); kept after it is
+    /// gone.
+    protocol: JsValue,
+    extensions: JsValue,
     /// Attempts since the last open, for the providers' `ctx.attempt`.
     attempts_since_open: u32,
     /// The last close, for the providers' `ctx.lastClose`.
@@ -58,7 +66,7 @@ struct Inner {
     tokens: Option<acked::SessionTokens>,
     /// Payloads of the messages the core knows by id, until it transmits (plain), releases
     /// (acked) or drops them.
-    payloads: HashMap<MsgId, JsValue>,
+    payloads: Payloads,
     /// The data of the message being handled, dispatched when the core emits `Event::Message`.
     inbound: Option<JsValue>,
     timer: DeadlineTimer,
@@ -76,6 +84,16 @@ struct Inner {
     /// fires right after it: so, as natively, `readyState` during `error` is already the state
     /// after the close (`CLOSED`, or `CONNECTING` when a reconnect follows).
     errored: Option<Generation>,
+}
+
+/// The driver's state, borrowed. Every borrow goes through these two: `RefCell::borrow` records its
+/// caller for the panic message, and in wasm that is a static per call site.
+fn state(rc: &RefCell<Inner>) -> Ref<'_, Inner> {
+    rc.borrow()
+}
+
+fn state_mut(rc: &RefCell<Inner>) -> RefMut<'_, Inner> {
+    rc.borrow_mut()
 }
 
 /// Work for user code that [`pump`] defers until the core is drained, so that user code never
@@ -113,7 +131,7 @@ impl WebDriver {
     ) -> Result<WebDriver, JsValue> {
         let url = match url {
             Some(url) => resolve_url(&url)?,
-            None => String::new(),
+            None => JsValue::from_str(""),
         };
         check_protocols(&protocols)?;
         let (config, hooks) = options::read(&options)?;
@@ -140,14 +158,14 @@ impl WebDriver {
             has_provider,
             pending: None,
             socket: None,
-            binary_type: BinaryType::Blob,
-            protocol: String::new(),
-            extensions: String::new(),
+            binary_type: JsValue::from_str("blob"),
+            protocol: JsValue::from_str(""),
+            extensions: JsValue::from_str(""),
             attempts_since_open: 0,
             last_close: JsValue::NULL,
             acked,
             tokens: None,
-            payloads: HashMap::new(),
+            payloads: Payloads::default(),
             inbound: None,
             timer: DeadlineTimer::default(),
             heartbeat,
@@ -170,61 +188,55 @@ impl WebDriver {
     /// `readyState`.
     #[wasm_bindgen(getter, js_name = readyState)]
     pub fn ready_state(&self) -> u8 {
-        self.inner.borrow().machine.ready_state() as u8
+        state(&self.inner).machine.ready_state() as u8
     }
 
     /// `connectionState`.
-    #[wasm_bindgen(getter, js_name = connectionState)]
-    pub fn connection_state(&self) -> String {
-        self.inner
-            .borrow()
-            .machine
-            .connection_state()
-            .as_str()
-            .to_owned()
+    #[wasm_bindgen(getter, js_name = connectionState, unchecked_return_type = "string")]
+    pub fn connection_state(&self) -> JsValue {
+        JsValue::from_str(state(&self.inner).machine.connection_state().as_str())
     }
 
     /// `url`.
-    #[wasm_bindgen(getter)]
-    pub fn url(&self) -> String {
-        self.inner.borrow().url.clone()
+    #[wasm_bindgen(getter, unchecked_return_type = "string")]
+    pub fn url(&self) -> JsValue {
+        state(&self.inner).url.clone()
     }
 
     /// `protocol` of the last socket that opened.
-    #[wasm_bindgen(getter)]
-    pub fn protocol(&self) -> String {
-        self.inner.borrow().protocol.clone()
+    #[wasm_bindgen(getter, unchecked_return_type = "string")]
+    pub fn protocol(&self) -> JsValue {
+        state(&self.inner).protocol.clone()
     }
 
     /// `extensions` of the last socket that opened.
-    #[wasm_bindgen(getter)]
-    pub fn extensions(&self) -> String {
-        self.inner.borrow().extensions.clone()
+    #[wasm_bindgen(getter, unchecked_return_type = "string")]
+    pub fn extensions(&self) -> JsValue {
+        state(&self.inner).extensions.clone()
     }
 
     /// `binaryType`, applied to every socket, including those of later reconnects.
-    #[wasm_bindgen(getter, js_name = binaryType)]
-    pub fn binary_type(&self) -> BinaryType {
-        self.inner.borrow().binary_type
+    #[wasm_bindgen(getter, js_name = binaryType, unchecked_return_type = "'blob' | 'arraybuffer'")]
+    pub fn binary_type(&self) -> JsValue {
+        state(&self.inner).binary_type.clone()
     }
 
     /// Sets `binaryType`. Other values are ignored, as by the native attribute.
     #[wasm_bindgen(setter, js_name = binaryType)]
     pub fn set_binary_type(&self, value: JsValue) {
-        let binary_type = match value.as_string().as_deref() {
-            Some("blob") => BinaryType::Blob,
-            Some("arraybuffer") => BinaryType::Arraybuffer,
-            _ => return,
-        };
+        // Compared in JS: no copy of the string into wasm memory.
+        if !(value == "blob" || value == "arraybuffer") {
+            return;
+        }
         let ws = {
-            let mut inner = self.inner.borrow_mut();
-            inner.binary_type = binary_type;
+            let mut inner = state_mut(&self.inner);
+            inner.binary_type = value.clone();
             // Acked sockets keep receiving array buffers; payloads become Blobs when unwrapped.
             live_ws(&inner).filter(|_| !inner.acked)
         };
         // The socket may be a user's WebSocket subclass: no borrow is held while it runs.
         if let Some(ws) = ws {
-            ws.set_binary_type(binary_type);
+            js::set(&ws, "binaryType", &value);
         }
     }
 
@@ -233,7 +245,7 @@ impl WebDriver {
     #[wasm_bindgen(getter, js_name = bufferedAmount)]
     pub fn buffered_amount(&self) -> f64 {
         let (ws, queued) = {
-            let inner = self.inner.borrow();
+            let inner = state(&self.inner);
             let ws = live_ws(&inner).filter(|_| !inner.acked);
             (ws, inner.machine.queued_bytes())
         };
@@ -244,29 +256,28 @@ impl WebDriver {
     /// `stats`: a fresh plain object of counters.
     #[wasm_bindgen(getter)]
     pub fn stats(&self) -> Object {
-        let stats = self.inner.borrow().machine.stats(env::now());
+        let stats = state(&self.inner).machine.stats(env::now());
         let object = Object::new();
-        let fields: [(&str, JsValue); 11] = [
-            ("attempts", stats.attempts.into()),
-            ("reconnects", stats.reconnects.into()),
-            ("downtimeMs", (stats.downtime_ms as f64).into()),
-            (
-                "lastRtt",
-                stats
-                    .last_rtt
-                    .map_or(JsValue::NULL, |rtt| (rtt as f64).into()),
-            ),
-            ("queued", stats.queued.into()),
-            ("queuedBytes", (stats.queued_bytes as f64).into()),
-            ("dropped", stats.dropped.into()),
-            ("replayed", stats.replayed.into()),
-            ("unacked", stats.unacked.into()),
-            ("unackedBytes", (stats.unacked_bytes as f64).into()),
-            ("resent", stats.resent.into()),
+        // Numbers, and null for a round trip not measured yet.
+        let counters: [(&str, Option<f64>); 11] = [
+            ("attempts", Some(stats.attempts.into())),
+            ("reconnects", Some(stats.reconnects.into())),
+            ("downtimeMs", Some(stats.downtime_ms as f64)),
+            ("lastRtt", stats.last_rtt.map(|rtt| rtt as f64)),
+            ("queued", Some(stats.queued.into())),
+            ("queuedBytes", Some(stats.queued_bytes as f64)),
+            ("dropped", Some(stats.dropped.into())),
+            ("replayed", Some(stats.replayed.into())),
+            ("unacked", Some(stats.unacked.into())),
+            ("unackedBytes", Some(stats.unacked_bytes as f64)),
+            ("resent", Some(stats.resent.into())),
         ];
-        for (key, value) in fields {
-            // Setting a data property on a fresh plain object cannot fail.
-            let _ = Reflect::set(&object, &JsValue::from_str(key), &value);
+        for (key, value) in counters {
+            js::set(
+                &object,
+                key,
+                &value.map_or(JsValue::NULL, JsValue::from_f64),
+            );
         }
         object
     }
@@ -275,14 +286,14 @@ impl WebDriver {
     /// `send()`, since they may be resent after a reconnect.
     #[wasm_bindgen(getter)]
     pub fn acked(&self) -> bool {
-        self.inner.borrow().acked
+        state(&self.inner).acked
     }
 
     /// `send(data)`; `bytes` is the payload's size as the JS class measured it.
     pub fn send(&self, data: JsValue, bytes: f64) -> Result<(), JsValue> {
         notice_peer_closing(&self.inner);
         let sent = {
-            let mut inner = self.inner.borrow_mut();
+            let mut inner = state_mut(&self.inner);
             let sent = inner.machine.send(env::now(), bytes as u64);
             if let Ok(id) = sent {
                 inner.payloads.insert(id, data);
@@ -296,9 +307,7 @@ impl WebDriver {
     /// `close(code, reason)`: terminal.
     pub fn close(&self, code: JsValue, reason: Option<String>) -> Result<(), JsValue> {
         let code = close_code(&code);
-        let closed = self
-            .inner
-            .borrow_mut()
+        let closed = state_mut(&self.inner)
             .machine
             .close(env::now(), code, reason.as_deref());
         pump(&self.inner);
@@ -309,8 +318,7 @@ impl WebDriver {
     pub fn reconnect(&self, code: JsValue, reason: Option<String>) -> Result<(), JsValue> {
         let code = close_code(&code);
         let reconnected =
-            self.inner
-                .borrow_mut()
+            state_mut(&self.inner)
                 .machine
                 .reconnect(env::now(), code, reason.as_deref());
         pump(&self.inner);
@@ -323,37 +331,34 @@ impl WebDriver {
     /// reported through the `hookerror` event.
     pub fn open(&self, gen: u32, url: Option<String>, protocols: Option<Array>) {
         let gen = Generation(gen);
-        if self.inner.borrow().pending != Some(gen) {
+        if state(&self.inner).pending != Some(gen) {
             return;
         }
-        let checked = url.as_deref().map(resolve_url).transpose().and_then(|url| {
-            if let Some(protocols) = &protocols {
-                check_protocols(protocols)?;
-            }
-            Ok(url)
-        });
-        match checked {
-            Ok(url) => {
-                {
-                    let mut inner = self.inner.borrow_mut();
-                    if let Some(url) = url {
-                        inner.url = url;
-                    }
-                    if let Some(protocols) = protocols {
-                        inner.protocols = protocols;
-                    }
-                }
-                open_socket(&self.inner, gen);
-            }
-            Err(error) => self.fail(gen.0, error),
+        let url = match url.as_deref().map(resolve_url) {
+            Some(Err(error)) => return self.fail(gen.0, error),
+            Some(Ok(url)) => Some(url),
+            None => None,
+        };
+        if let Some(Err(error)) = protocols.as_ref().map(check_protocols) {
+            return self.fail(gen.0, error);
         }
+        {
+            let mut inner = state_mut(&self.inner);
+            if let Some(url) = url {
+                inner.url = url;
+            }
+            if let Some(protocols) = protocols {
+                inner.protocols = protocols;
+            }
+        }
+        open_socket(&self.inner, gen);
     }
 
     /// Attempt `gen` failed before a socket existed (a provider threw or rejected): reported
     /// through `hookerror`, then handled as a connection failure.
     pub fn fail(&self, gen: u32, error: JsValue) {
         let gen = Generation(gen);
-        if self.inner.borrow().pending != Some(gen) {
+        if state(&self.inner).pending != Some(gen) {
             return;
         }
         report(&self.inner, error);
@@ -379,19 +384,23 @@ fn live_ws(inner: &Inner) -> Option<WebSocket> {
 
 /// Resolves `url` against the document base with the browser's own URL parser, then applies the
 /// native constructor's rules (scheme mapping, no fragment).
-fn resolve_url(url: &str) -> Result<String, JsValue> {
-    let parsed = match env::base_url() {
-        Some(base) => web_sys::Url::new_with_base(url, &base),
-        None => web_sys::Url::new(url),
+fn resolve_url(url: &str) -> Result<JsValue, JsValue> {
+    let Some(href) = js::parse_url(url, &env::base_url()) else {
+        return Err(error::dom_exception("The URL is invalid.", "SyntaxError"));
+    };
+    match validate::url(&href) {
+        Ok(url) => Ok(JsValue::from_str(&url)),
+        Err(error) => Err(error::url_error(error)),
     }
-    .map_err(|_| error::dom_exception("The URL is invalid.", "SyntaxError"))?;
-    validate::url(&parsed.href()).map_err(error::url_error)
 }
 
 fn check_protocols(protocols: &Array) -> Result<(), JsValue> {
-    let names: Vec<String> = protocols.iter().filter_map(|p| p.as_string()).collect();
-    if names.len() != protocols.length() as usize {
-        return Err(error::protocol_error(validate::ProtocolError::Invalid));
+    let mut names = Vec::new();
+    for i in 0..protocols.length() {
+        match protocols.get(i).as_string() {
+            Some(name) => names.push(name),
+            None => return Err(error::protocol_error(validate::ProtocolError::Invalid)),
+        }
     }
     let names: Vec<&str> = names.iter().map(String::as_str).collect();
     validate::protocols(&names).map_err(error::protocol_error)
@@ -416,13 +425,13 @@ fn close_code(code: &JsValue) -> Option<u16> {
 /// goes out before the replay), and the events it causes queue up behind the one being
 /// dispatched, as the browser queues a native socket's events.
 fn pump(rc: &Rc<RefCell<Inner>>) {
-    let nested = std::mem::replace(&mut rc.borrow_mut().pumping, true);
+    let nested = core::mem::replace(&mut state_mut(rc).pumping, true);
     drain(rc);
     if nested {
         return;
     }
     loop {
-        let next = rc.borrow_mut().deferred.pop_front();
+        let next = state_mut(rc).deferred.pop_front();
         match next {
             Some(Deferred::Emit(kind, a, b, c)) => emit(rc, kind, a, b, c),
             Some(Deferred::Replay(gen)) => replay(rc, gen),
@@ -431,7 +440,7 @@ fn pump(rc: &Rc<RefCell<Inner>>) {
         }
         drain(rc);
     }
-    rc.borrow_mut().pumping = false;
+    state_mut(rc).pumping = false;
 }
 
 /// Performs every output the core has, with no borrow held across user code (a provider or a
@@ -439,14 +448,14 @@ fn pump(rc: &Rc<RefCell<Inner>>) {
 /// registered exactly while the connection is not terminally closed.
 fn drain(rc: &Rc<RefCell<Inner>>) {
     loop {
-        let output = rc.borrow_mut().machine.poll_output();
+        let output = state_mut(rc).machine.poll_output();
         match output {
             Some(output) => perform(rc, output),
             None => break,
         }
     }
     let weak = Rc::downgrade(rc);
-    let mut inner = rc.borrow_mut();
+    let mut inner = state_mut(rc);
     let deadline = inner.machine.poll_timeout();
     let timer_weak = weak.clone();
     inner
@@ -466,7 +475,7 @@ fn drain(rc: &Rc<RefCell<Inner>>) {
 fn on_timer(weak: &Weak<RefCell<Inner>>) {
     if let Some(rc) = weak.upgrade() {
         {
-            let mut inner = rc.borrow_mut();
+            let mut inner = state_mut(&rc);
             inner.timer.fired();
             inner.machine.handle_timeout(env::now());
         }
@@ -478,7 +487,7 @@ fn on_page_event(weak: &Weak<RefCell<Inner>>, event: PageEvent) {
     let Some(rc) = weak.upgrade() else { return };
     {
         let now = env::now();
-        let machine = &mut rc.borrow_mut().machine;
+        let machine = &mut state_mut(&rc).machine;
         match event {
             PageEvent::Online => machine.handle_online(now),
             PageEvent::Offline => machine.handle_offline(now),
@@ -497,8 +506,8 @@ fn perform(rc: &Rc<RefCell<Inner>>, output: Output) {
         Output::Connect { gen } => connect(rc, gen),
         Output::Transmit { gen, id } => {
             let (ws, payload) = {
-                let mut inner = rc.borrow_mut();
-                let payload = inner.payloads.remove(&id);
+                let mut inner = state_mut(rc);
+                let payload = inner.payloads.remove(id);
                 (ws_of(&inner, gen), payload)
             };
             if let (Some(ws), Some(payload)) = (ws, payload) {
@@ -508,15 +517,15 @@ fn perform(rc: &Rc<RefCell<Inner>>, output: Output) {
         }
         Output::TransmitAcked { gen, id, seq, ack } => {
             let (ws, payload) = {
-                let inner = rc.borrow();
-                (ws_of(&inner, gen), inner.payloads.get(&id).cloned())
+                let inner = state(rc);
+                (ws_of(&inner, gen), inner.payloads.get(id).cloned())
             };
             if let (Some(ws), Some(payload)) = (ws, payload) {
                 let _ = socket::send(&ws, &acked::envelope(&payload, seq, ack));
             }
         }
         Output::Release { id } => {
-            rc.borrow_mut().payloads.remove(&id);
+            state_mut(rc).payloads.remove(id);
         }
         Output::SendHello {
             gen,
@@ -524,7 +533,7 @@ fn perform(rc: &Rc<RefCell<Inner>>, output: Output) {
             epoch,
             ack,
         } => {
-            let hello = acked::hello(&mut rc.borrow_mut().tokens, session, epoch, ack);
+            let hello = acked::hello(&mut state_mut(rc).tokens, session, epoch, ack);
             send_control(rc, gen, &hello);
         }
         Output::SendAck { gen, ack } => send_control(rc, gen, &wire::ack_frame(ack)),
@@ -537,7 +546,7 @@ fn perform(rc: &Rc<RefCell<Inner>>, output: Output) {
             detach,
         } => {
             let (ws, detached) = {
-                let inner = &mut *rc.borrow_mut();
+                let inner = &mut *state_mut(rc);
                 let ws = ws_of(inner, gen);
                 if inner.pending == Some(gen) {
                     // Abandoned while its provider was pending: a late answer must not open it.
@@ -565,9 +574,9 @@ fn perform(rc: &Rc<RefCell<Inner>>, output: Output) {
             }
             drop(detached);
         }
-        Output::Replay { gen } => rc.borrow_mut().deferred.push_back(Deferred::Replay(gen)),
+        Output::Replay { gen } => state_mut(rc).deferred.push_back(Deferred::Replay(gen)),
         Output::Emit(event) => {
-            let inner = &mut *rc.borrow_mut();
+            let inner = &mut *state_mut(rc);
             let (kind, a, b, c) = convert(inner, event);
             inner.deferred.push_back(Deferred::Emit(kind, a, b, c));
         }
@@ -580,7 +589,7 @@ fn perform(rc: &Rc<RefCell<Inner>>, output: Output) {
 /// close that caused this attempt has been converted, and `ctx.lastClose` is that close.
 fn connect(rc: &Rc<RefCell<Inner>>, gen: Generation) {
     let has_provider = {
-        let mut inner = rc.borrow_mut();
+        let mut inner = state_mut(rc);
         inner.pending = Some(gen);
         let attempt = inner.attempts_since_open;
         inner.attempts_since_open += 1;
@@ -597,7 +606,7 @@ fn connect(rc: &Rc<RefCell<Inner>>, gen: Generation) {
 /// Asks the JS class to call the providers for attempt `gen`, unless it was abandoned meanwhile.
 fn provide(rc: &Rc<RefCell<Inner>>, gen: Generation, attempt: u32) {
     let last_close = {
-        let inner = rc.borrow();
+        let inner = state(rc);
         if inner.pending != Some(gen) {
             return;
         }
@@ -616,8 +625,8 @@ fn provide(rc: &Rc<RefCell<Inner>>, gen: Generation, attempt: u32) {
 /// borrow held.
 fn open_socket(rc: &Rc<RefCell<Inner>>, gen: Generation) {
     let (constructor, args, previous) = {
-        let mut inner = rc.borrow_mut();
-        let args = Array::of2(&JsValue::from_str(&inner.url), &inner.protocols);
+        let mut inner = state_mut(rc);
+        let args = Array::of2(&inner.url, &inner.protocols);
         (inner.hooks.constructor.clone(), args, inner.socket.take())
     };
     // Drop the previous socket (detaching its handlers) before the new one exists.
@@ -626,22 +635,23 @@ fn open_socket(rc: &Rc<RefCell<Inner>>, gen: Generation) {
         Ok(ws) => {
             let ws: WebSocket = ws.unchecked_into();
             let (wanted, binary_type) = {
-                let inner = rc.borrow();
-                (inner.pending == Some(gen), inner.binary_type)
+                let inner = state(rc);
+                let binary_type = if inner.acked {
+                    JsValue::from_str("arraybuffer")
+                } else {
+                    inner.binary_type.clone()
+                };
+                (inner.pending == Some(gen), binary_type)
             };
             if !wanted {
                 // A user constructor re-entered and abandoned this attempt meanwhile.
                 let _ = ws.close();
                 return;
             }
-            ws.set_binary_type(if rc.borrow().acked {
-                BinaryType::Arraybuffer
-            } else {
-                binary_type
-            });
+            js::set(&ws, "binaryType", &binary_type);
             let weak = Rc::downgrade(rc);
             let socket = Socket::attach(gen, ws, move |gen, event| on_socket(&weak, gen, event));
-            let previous = rc.borrow_mut().socket.replace(socket);
+            let previous = state_mut(rc).socket.replace(socket);
             drop(previous);
         }
         Err(error) => {
@@ -656,7 +666,7 @@ fn open_socket(rc: &Rc<RefCell<Inner>>, gen: Generation) {
 fn attempt_failed(rc: &Rc<RefCell<Inner>>, gen: Generation) {
     let now = env::now();
     {
-        let mut inner = rc.borrow_mut();
+        let mut inner = state_mut(rc);
         inner.machine.handle_error(now, gen);
         inner.machine.handle_close(now, gen, 1006, "", false, None);
     }
@@ -665,17 +675,17 @@ fn attempt_failed(rc: &Rc<RefCell<Inner>>, gen: Generation) {
 
 /// Sends a frame of the acked protocol (hello, ack, ping, pong) on `gen` if it is open.
 fn send_control(rc: &Rc<RefCell<Inner>>, gen: Generation, frame: &str) {
-    let ws = ws_of(&rc.borrow(), gen);
+    let ws = ws_of(&state(rc), gen);
     if let Some(ws) = ws.filter(|ws| ws.ready_state() == WebSocket::OPEN) {
         let _ = socket::send(&ws, &JsValue::from_str(frame));
     }
 }
 
 fn send_heartbeat(rc: &Rc<RefCell<Inner>>, gen: Generation) {
-    if rc.borrow().acked {
+    if state(rc).acked {
         return send_control(rc, gen, wire::PING);
     }
-    let message = rc.borrow().hooks.heartbeat_message.clone();
+    let message = state(rc).hooks.heartbeat_message.clone();
     let message = match message.dyn_ref::<Function>() {
         Some(make) => match make.call0(&JsValue::UNDEFINED) {
             Ok(message) => message,
@@ -683,7 +693,7 @@ fn send_heartbeat(rc: &Rc<RefCell<Inner>>, gen: Generation) {
         },
         None => message,
     };
-    let ws = ws_of(&rc.borrow(), gen);
+    let ws = ws_of(&state(rc), gen);
     // A socket the server is closing would discard the ping with a console warning; its close
     // event is on the way, and a dead close handshake is still caught by the pong deadline.
     if let Some(ws) = ws.filter(|ws| ws.ready_state() == WebSocket::OPEN) {
@@ -700,12 +710,12 @@ fn send_heartbeat(rc: &Rc<RefCell<Inner>>, gen: Generation) {
 /// with no borrow held (it may be a user's WebSocket subclass).
 fn notice_peer_closing(rc: &Rc<RefCell<Inner>>) {
     let live = {
-        let inner = rc.borrow();
+        let inner = state(rc);
         inner.socket.as_ref().map(|s| (s.ws.clone(), s.gen))
     };
     if let Some((ws, gen)) = live {
         if ws.ready_state() >= WebSocket::CLOSING {
-            rc.borrow_mut().machine.handle_peer_closing(env::now(), gen);
+            state_mut(rc).machine.handle_peer_closing(env::now(), gen);
         }
     }
 }
@@ -714,19 +724,17 @@ fn notice_peer_closing(rc: &Rc<RefCell<Inner>>) {
 /// held) about each candidate first.
 fn replay(rc: &Rc<RefCell<Inner>>, gen: Generation) {
     notice_peer_closing(rc);
-    let filter = rc.borrow().hooks.replay_filter.clone();
+    let filter = state(rc).hooks.replay_filter.clone();
     let mut rejected = Vec::new();
     if let Some(filter) = filter {
-        let candidates: Vec<(MsgId, JsValue)> = {
-            let mut inner = rc.borrow_mut();
-            let ids = inner.machine.replay_candidates(env::now(), gen);
-            ids.into_iter()
-                .map(|id| {
-                    let data = inner.payloads.get(&id).cloned();
-                    (id, data.unwrap_or(JsValue::UNDEFINED))
-                })
-                .collect()
-        };
+        let mut candidates = Vec::new();
+        {
+            let mut inner = state_mut(rc);
+            for id in inner.machine.replay_candidates(env::now(), gen) {
+                let data = inner.payloads.get(id).cloned();
+                candidates.push((id, data.unwrap_or(JsValue::UNDEFINED)));
+            }
+        }
         for (id, data) in candidates {
             match filter.call1(&JsValue::UNDEFINED, &data) {
                 Ok(keep) if keep.is_truthy() => {}
@@ -738,7 +746,7 @@ fn replay(rc: &Rc<RefCell<Inner>>, gen: Generation) {
             }
         }
     }
-    rc.borrow_mut().machine.replay(env::now(), gen, &rejected);
+    state_mut(rc).machine.replay(env::now(), gen, &rejected);
 }
 
 fn on_socket(weak: &Weak<RefCell<Inner>>, gen: Generation, event: SocketEvent) {
@@ -746,9 +754,9 @@ fn on_socket(weak: &Weak<RefCell<Inner>>, gen: Generation, event: SocketEvent) {
     match event {
         SocketEvent::Open => {
             // Read with no borrow held: the socket may be a user's WebSocket subclass.
-            let ws = ws_of(&rc.borrow(), gen);
-            let opened = ws.map(|ws| (ws.protocol(), ws.extensions()));
-            let mut inner = rc.borrow_mut();
+            let ws = ws_of(&state(&rc), gen);
+            let opened = ws.map(|ws| (js::field(&ws, "protocol"), js::field(&ws, "extensions")));
+            let mut inner = state_mut(&rc);
             inner.pending = None;
             inner.attempts_since_open = 0;
             inner.machine.handle_open(env::now(), gen);
@@ -758,25 +766,26 @@ fn on_socket(weak: &Weak<RefCell<Inner>>, gen: Generation, event: SocketEvent) {
                 inner.extensions = extensions;
             }
         }
-        SocketEvent::Message(data) if rc.borrow().acked => {
-            let mut inner = rc.borrow_mut();
-            let (frame, payload) = acked::open(&data, inner.binary_type == BinaryType::Blob);
+        SocketEvent::Message(data) if state(&rc).acked => {
+            let mut inner = state_mut(&rc);
+            let as_blob = inner.binary_type == "blob";
+            let (frame, payload) = acked::open(&data, as_blob);
             inner.inbound = payload;
             inner.machine.handle_frame(env::now(), gen, frame);
         }
         SocketEvent::Message(data) => {
             let is_pong = is_pong(&rc, &data);
-            let mut inner = rc.borrow_mut();
+            let mut inner = state_mut(&rc);
             inner.inbound = Some(data);
             inner.machine.handle_message(env::now(), gen, is_pong);
         }
         SocketEvent::Error => {
-            rc.borrow_mut().errored = Some(gen);
+            state_mut(&rc).errored = Some(gen);
             return;
         }
         SocketEvent::Close(event) => {
             let verdict = should_reconnect(&rc, gen, &event);
-            let mut inner = rc.borrow_mut();
+            let mut inner = state_mut(&rc);
             if inner.pending == Some(gen) {
                 inner.pending = None;
             }
@@ -795,14 +804,14 @@ fn on_socket(weak: &Weak<RefCell<Inner>>, gen: Generation, event: SocketEvent) {
     }
     pump(&rc);
     // A pong, or a message the core ignored, was not dispatched: let go of its data.
-    rc.borrow_mut().inbound = None;
+    state_mut(&rc).inbound = None;
 }
 
 /// Whether an inbound message is the heartbeat's pong (never with heartbeat off or pongs exposed).
 /// A pong predicate is user code, so it runs before the core is borrowed.
 fn is_pong(rc: &Rc<RefCell<Inner>>, data: &JsValue) -> bool {
     let pong = {
-        let inner = rc.borrow();
+        let inner = state(rc);
         if inner.hooks.expose_pongs || !inner.heartbeat {
             return false;
         }
@@ -828,7 +837,7 @@ fn should_reconnect(
     event: &web_sys::CloseEvent,
 ) -> Option<Verdict> {
     let predicate = {
-        let inner = rc.borrow();
+        let inner = state(rc);
         let current = inner.socket.as_ref().is_some_and(|s| s.gen == gen);
         if !current || inner.machine.ready_state() == ReadyState::Closing {
             return None;
@@ -849,12 +858,12 @@ fn should_reconnect(
             Verdict::Stop
         });
     }
-    let delay = Reflect::get(&answer, &JsValue::from_str("delay"))
+    let delay = js::get(&answer, "delay")
         .ok()
         .and_then(|d| d.as_f64())
         .filter(|d| d.is_finite() && *d >= 0.0);
     Some(delay.map_or(Verdict::Default, |d| {
-        Verdict::ReconnectAfter(d.ceil() as Millis)
+        Verdict::ReconnectAfter(float::ceil(d) as Millis)
     }))
 }
 
@@ -873,75 +882,59 @@ fn report(rc: &Rc<RefCell<Inner>>, error: JsValue) {
 /// One core event as the arguments of `emit`, taken when the core emits it: the payload of a
 /// message or a drop, and the last close (for the providers' `ctx`), are those of that moment.
 fn convert(inner: &mut Inner, event: Event) -> (&'static str, JsValue, JsValue, JsValue) {
-    let undefined = JsValue::UNDEFINED;
+    const NONE: JsValue = JsValue::UNDEFINED;
     match event {
-        Event::Open { .. } => {
-            // `protocol` and `extensions` were read from the socket when it opened.
-            ("open", undefined.clone(), undefined.clone(), undefined)
-        }
+        // `protocol` and `extensions` were read from the socket when it opened.
+        Event::Open { .. } => ("open", NONE, NONE, NONE),
         Event::Message => {
-            let data = inner.inbound.take().unwrap_or(JsValue::UNDEFINED);
-            ("message", data, undefined.clone(), undefined)
+            let data = inner.inbound.take().unwrap_or(NONE);
+            ("message", data, NONE, NONE)
         }
-        Event::Error => ("error", undefined.clone(), undefined.clone(), undefined),
+        Event::Error => ("error", NONE, NONE, NONE),
         Event::Close {
             code,
             reason,
             was_clean,
         } => {
-            let close = Object::new();
-            for (key, value) in [
-                ("code", JsValue::from(code)),
-                ("reason", JsValue::from_str(&reason)),
-                ("wasClean", JsValue::from(was_clean)),
-            ] {
-                // Setting a data property on a fresh plain object cannot fail.
-                let _ = Reflect::set(&close, &JsValue::from_str(key), &value);
-            }
-            inner.last_close = close.into();
-            (
-                "close",
+            let (code, reason, was_clean) = (
                 JsValue::from(code),
-                JsValue::from(reason),
-                JsValue::from(was_clean),
-            )
+                JsValue::from_str(&reason),
+                JsValue::from_bool(was_clean),
+            );
+            let close = Object::new();
+            js::set(&close, "code", &code);
+            js::set(&close, "reason", &reason);
+            js::set(&close, "wasClean", &was_clean);
+            inner.last_close = close.into();
+            ("close", code, reason, was_clean)
         }
         Event::StateChange { from, to } => (
             "statechange",
             JsValue::from_str(from.as_str()),
             JsValue::from_str(to.as_str()),
-            undefined,
+            NONE,
         ),
         Event::Reconnecting { attempt, delay } => (
             "reconnecting",
             JsValue::from(attempt),
-            JsValue::from(delay as f64),
-            undefined,
+            JsValue::from_f64(delay as f64),
+            NONE,
         ),
-        Event::GiveUp => ("giveup", undefined.clone(), undefined.clone(), undefined),
+        Event::GiveUp => ("giveup", NONE, NONE, NONE),
         Event::Drop { id, reason } => {
-            let data = inner.payloads.remove(&id).unwrap_or(JsValue::UNDEFINED);
-            ("drop", data, JsValue::from_str(reason.as_str()), undefined)
+            let data = inner.payloads.remove(id).unwrap_or(NONE);
+            ("drop", data, JsValue::from_str(reason.as_str()), NONE)
         }
-        Event::SessionLost { unconfirmed } => (
-            "sessionlost",
-            JsValue::from(unconfirmed),
-            undefined.clone(),
-            undefined,
-        ),
-        Event::Heartbeat { rtt } => (
-            "heartbeat",
-            JsValue::from(rtt as f64),
-            undefined.clone(),
-            undefined,
-        ),
+        Event::Heartbeat { rtt } => ("heartbeat", JsValue::from_f64(rtt as f64), NONE, NONE),
+        Event::SessionLost { unconfirmed } => {
+            ("sessionlost", JsValue::from(unconfirmed), NONE, NONE)
+        }
     }
 }
 
 fn emit(rc: &Rc<RefCell<Inner>>, kind: &str, a: JsValue, b: JsValue, c: JsValue) {
-    let emit = rc.borrow().emit.clone();
-    let args = Array::of4(&JsValue::from_str(kind), &a, &b, &c);
+    let emit = state(rc).emit.clone();
     // The JS class dispatches with EventTarget, which reports a throwing handler itself and does
     // not rethrow; an error here would be a bug in the class, and must not abort the driver.
-    let _ = emit.apply(&JsValue::NULL, &args);
+    let _ = js::call_emit(&emit, kind, &a, &b, &c);
 }

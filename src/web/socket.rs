@@ -1,9 +1,9 @@
 //! One browser `WebSocket` and the closures it calls back into.
 
+use super::js::{self, Handler};
 use crate::machine::Generation;
-use wasm_bindgen::closure::Closure;
 use wasm_bindgen::prelude::*;
-use web_sys::{CloseEvent, Event, MessageEvent, WebSocket};
+use web_sys::{CloseEvent, WebSocket};
 
 #[wasm_bindgen]
 extern "C" {
@@ -24,6 +24,9 @@ pub(crate) enum SocketEvent {
     Close(CloseEvent),
 }
 
+/// The socket's event handler attributes, in the order of [`Socket`]'s handlers.
+const HANDLERS: [&str; 4] = ["onopen", "onmessage", "onerror", "onclose"];
+
 /// A browser socket that owns its four handler closures.
 ///
 /// Dropping it detaches the handlers before the closures are freed, so a socket the driver has
@@ -31,10 +34,7 @@ pub(crate) enum SocketEvent {
 pub(crate) struct Socket {
     pub(crate) gen: Generation,
     pub(crate) ws: WebSocket,
-    _on_open: Closure<dyn FnMut(Event)>,
-    _on_message: Closure<dyn FnMut(MessageEvent)>,
-    _on_error: Closure<dyn FnMut(Event)>,
-    _on_close: Closure<dyn FnMut(CloseEvent)>,
+    _handlers: [Handler; 4],
 }
 
 impl Socket {
@@ -44,34 +44,30 @@ impl Socket {
         ws: WebSocket,
         report: impl Fn(Generation, SocketEvent) + Clone + 'static,
     ) -> Socket {
-        let on_open = {
+        // One closure type for all four handlers (and the same signature as every other handler
+        // of the driver), so wasm-bindgen emits its glue once.
+        let handler = |index: usize| {
             let report = report.clone();
-            Closure::<dyn FnMut(Event)>::new(move |_: Event| report(gen, SocketEvent::Open))
-        };
-        let on_message = {
-            let report = report.clone();
-            Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
-                report(gen, SocketEvent::Message(e.data()))
+            Handler::new(move |event: JsValue| {
+                report(
+                    gen,
+                    match index {
+                        0 => SocketEvent::Open,
+                        1 => SocketEvent::Message(js::field(&event, "data")),
+                        2 => SocketEvent::Error,
+                        _ => SocketEvent::Close(event.unchecked_into()),
+                    },
+                )
             })
         };
-        let on_error = {
-            let report = report.clone();
-            Closure::<dyn FnMut(Event)>::new(move |_: Event| report(gen, SocketEvent::Error))
-        };
-        let on_close = Closure::<dyn FnMut(CloseEvent)>::new(move |e: CloseEvent| {
-            report(gen, SocketEvent::Close(e))
-        });
-        ws.set_onopen(Some(on_open.as_ref().unchecked_ref()));
-        ws.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-        ws.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-        ws.set_onclose(Some(on_close.as_ref().unchecked_ref()));
+        let handlers = [handler(0), handler(1), handler(2), handler(3)];
+        for (name, handler) in HANDLERS.iter().zip(&handlers) {
+            js::set(&ws, name, handler.as_ref());
+        }
         Socket {
             gen,
             ws,
-            _on_open: on_open,
-            _on_message: on_message,
-            _on_error: on_error,
-            _on_close: on_close,
+            _handlers: handlers,
         }
     }
 }
@@ -95,9 +91,8 @@ pub(crate) fn close(ws: &WebSocket, code: u16, reason: &str) {
 
 impl Drop for Socket {
     fn drop(&mut self) {
-        self.ws.set_onopen(None);
-        self.ws.set_onmessage(None);
-        self.ws.set_onerror(None);
-        self.ws.set_onclose(None);
+        for name in HANDLERS {
+            js::set(&self.ws, name, &JsValue::NULL);
+        }
     }
 }

@@ -1,7 +1,31 @@
 //! The driver's one deadline timer.
 
+use super::js::Handler;
 use crate::machine::Millis;
-use gloo_timers::callback::Timeout;
+use js_sys::Function;
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen]
+extern "C" {
+    /// `setTimeout(handler, delay)`: a number in browsers, an object in Node; only handed back.
+    #[wasm_bindgen(js_name = setTimeout)]
+    fn set_timeout(handler: &Function, delay: i32) -> JsValue;
+    #[wasm_bindgen(js_name = clearTimeout)]
+    fn clear_timeout(handle: &JsValue);
+}
+
+/// A pending `setTimeout`, cleared when dropped.
+struct Timeout {
+    handle: JsValue,
+    /// Called at most once by the browser; kept alive until the timeout is cleared or replaced.
+    _handler: Handler,
+}
+
+impl Drop for Timeout {
+    fn drop(&mut self) {
+        clear_timeout(&self.handle);
+    }
+}
 
 /// A timer armed for the core's earliest deadline, re-armed only when that deadline changes.
 #[derive(Default)]
@@ -11,12 +35,12 @@ pub(crate) struct DeadlineTimer {
 
 impl DeadlineTimer {
     /// Arms for `deadline` (or disarms on `None`) unless already armed for exactly that deadline.
-    /// `fire` runs once when the timer expires; dropping the previous `Timeout` cancels it.
+    /// `fire` runs when the timer expires; dropping the previous `Timeout` cancels it.
     pub(crate) fn set(
         &mut self,
         deadline: Option<Millis>,
         now: Millis,
-        fire: impl FnOnce() + 'static,
+        mut fire: impl FnMut() + 'static,
     ) {
         match deadline {
             None => self.armed = None,
@@ -26,9 +50,18 @@ impl DeadlineTimer {
                     .as_ref()
                     .is_some_and(|(armed_at, _)| *armed_at == at) => {}
             Some(at) => {
-                // setTimeout takes a u32; anything further away than ~49 days is re-armed on firing.
-                let wait = u32::try_from(at.saturating_sub(now)).unwrap_or(u32::MAX);
-                self.armed = Some((at, Timeout::new(wait, fire)));
+                // setTimeout takes a signed 32-bit delay and fires at once when it is larger;
+                // anything further away than ~24.8 days is re-armed when this fires.
+                let wait = at.saturating_sub(now).min(i32::MAX as Millis) as i32;
+                let handler = Handler::new(move |_| fire());
+                let handle = set_timeout(handler.as_ref().unchecked_ref(), wait);
+                self.armed = Some((
+                    at,
+                    Timeout {
+                        handle,
+                        _handler: handler,
+                    },
+                ));
             }
         }
     }

@@ -1,0 +1,88 @@
+//! The JS built-ins the driver reaches for everywhere, bound so that a property name crosses into
+//! JS as a `&str` the glue decodes, instead of as a `JsValue` string made first and dropped after.
+
+use alloc::string::String;
+use wasm_bindgen::prelude::*;
+
+/// The one closure type of every event handler and timer callback the driver installs: a single
+/// signature means wasm-bindgen's glue for it exists once.
+pub(crate) type Handler = Closure<dyn FnMut(JsValue)>;
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(catch, js_namespace = Reflect, js_name = get)]
+    fn reflect_get(target: &JsValue, key: &str) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_namespace = Reflect, js_name = set)]
+    fn reflect_set(target: &JsValue, key: &str, value: &JsValue) -> bool;
+    /// The JS class's callback `emit(kind, a, b, c)`, the driver's one way of telling it anything.
+    type Emit;
+    #[wasm_bindgen(catch, method, js_name = call)]
+    fn call(
+        this: &Emit,
+        this_arg: &JsValue,
+        kind: &str,
+        a: &JsValue,
+        b: &JsValue,
+        c: &JsValue,
+    ) -> Result<JsValue, JsValue>;
+    /// The browser's URL parser.
+    #[wasm_bindgen(js_name = URL)]
+    type Url;
+    /// `new URL(url, base)`; an undefined `base` counts as none, as WebIDL has it.
+    #[wasm_bindgen(catch, constructor, js_class = URL)]
+    fn new(url: &str, base: &JsValue) -> Result<Url, JsValue>;
+    #[wasm_bindgen(method, getter)]
+    fn href(this: &Url) -> String;
+    /// `globalThis`, which every environment the module runs in (windows, workers, Node) has.
+    #[wasm_bindgen(js_name = globalThis)]
+    type Global;
+    /// The global object, read afresh on each call as `globalThis.globalThis` (an imported static
+    /// would be cached in a lazily initialised cell, whose machinery costs more than the call).
+    #[wasm_bindgen(static_method_of = Global, getter, js_name = globalThis)]
+    fn global_this() -> JsValue;
+}
+
+/// `obj[key]` when `obj` is an object or a function, else `undefined`. A getter that throws
+/// propagates.
+pub(crate) fn get(obj: &JsValue, key: &str) -> Result<JsValue, JsValue> {
+    if obj.is_object() || obj.is_function() {
+        reflect_get(obj, key)
+    } else {
+        Ok(JsValue::UNDEFINED)
+    }
+}
+
+/// `obj[key]`, or `undefined` when it cannot be read (for the environment's own objects, whose
+/// properties do not throw).
+pub(crate) fn field(obj: &JsValue, key: &str) -> JsValue {
+    get(obj, key).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// `globalThis[key]`, or `undefined`.
+pub(crate) fn global(key: &str) -> JsValue {
+    field(&Global::global_this(), key)
+}
+
+/// `obj[key] = value`, where it does not throw: on plain objects the driver made, and for a
+/// socket's handler and `binaryType` attributes (as with the typed setters, an exception from a
+/// user's `WebSocket` subclass would propagate).
+pub(crate) fn set(obj: &JsValue, key: &str, value: &JsValue) {
+    reflect_set(obj, key, value);
+}
+
+/// `emit(kind, a, b, c)`, the JS class's callback for everything the driver reports.
+pub(crate) fn call_emit(
+    emit: &js_sys::Function,
+    kind: &str,
+    a: &JsValue,
+    b: &JsValue,
+    c: &JsValue,
+) -> Result<JsValue, JsValue> {
+    emit.unchecked_ref::<Emit>()
+        .call(&JsValue::NULL, kind, a, b, c)
+}
+
+/// `new URL(url, base).href`, or `None` where the URL parser refuses `url`.
+pub(crate) fn parse_url(url: &str, base: &JsValue) -> Option<String> {
+    Url::new(url, base).ok().map(|url| url.href())
+}
