@@ -355,6 +355,9 @@ test('connectionState, statechange and stats through a scenario', async (t) => {
     queuedBytes: 0,
     dropped: 0,
     replayed: 0,
+    unacked: 0,
+    unackedBytes: 0,
+    resent: 0,
   });
   assert.deepEqual({ ...result.mid, downtimeMs: 'x' }, {
     attempts: 1,
@@ -365,9 +368,12 @@ test('connectionState, statechange and stats through a scenario', async (t) => {
     queuedBytes: 15,
     dropped: 0,
     replayed: 0,
+    unacked: 0,
+    unackedBytes: 0,
+    resent: 0,
   });
   const { downtimeMs, ...end } = result.end;
-  assert.deepEqual(end, { attempts: 2, reconnects: 1, lastRtt: null, queued: 0, queuedBytes: 0, dropped: 0, replayed: 1 });
+  assert.deepEqual(end, { attempts: 2, reconnects: 1, lastRtt: null, queued: 0, queuedBytes: 0, dropped: 0, replayed: 1, unacked: 0, unackedBytes: 0, resent: 0 });
   assert.ok(downtimeMs >= 55 && downtimeMs < 2000, `downtimeMs ${downtimeMs} covers the 60 ms backoff`);
   assert.deepEqual(result.states, [
     'connecting',
