@@ -225,21 +225,25 @@ fn end(rest: &[u8]) -> Result<(), Violation> {
 }
 
 /// A decimal number without leading zeros (`0` alone is fine), at most [`MAX_SEQ`].
+///
+/// Like the rest of this module it never indexes or slices by position: a failed bounds check
+/// would pull the panic's formatting machinery into the wasm.
 fn number(text: &[u8]) -> Result<(u64, &[u8]), Violation> {
     let len = text.iter().take_while(|b| b.is_ascii_digit()).count();
-    if len == 0 || (len > 1 && text[0] == b'0') {
+    let (digits, rest) = text.split_at_checked(len).ok_or(Violation::Malformed)?;
+    if len == 0 || (len > 1 && digits.first() == Some(&b'0')) {
         return Err(Violation::Malformed);
     }
     if len > 16 {
         return Err(Violation::SeqOutOfRange);
     }
-    let value = text[..len]
+    let value = digits
         .iter()
         .fold(0u64, |acc, &b| acc * 10 + u64::from(b - b'0'));
     if value > MAX_SEQ {
         return Err(Violation::SeqOutOfRange);
     }
-    Ok((value, &text[len..]))
+    Ok((value, rest))
 }
 
 /// An unsigned LEB128 number of at most 8 bytes, minimally encoded, at most [`MAX_SEQ`].
@@ -254,7 +258,7 @@ fn varint(bytes: &[u8]) -> Result<(u64, &[u8]), Violation> {
             if value > MAX_SEQ {
                 return Err(Violation::SeqOutOfRange);
             }
-            return Ok((value, &bytes[i + 1..]));
+            return Ok((value, bytes.get(i + 1..).unwrap_or_default()));
         }
     }
     if bytes.len() >= 8 {
@@ -268,29 +272,29 @@ fn push_varint(out: &mut [u8; 17], mut at: usize, mut value: u64) -> usize {
     loop {
         let byte = (value & 0x7f) as u8;
         value >>= 7;
-        if value == 0 {
-            out[at] = byte;
-            return at + 1;
+        let last = value == 0;
+        // At most 8 bytes per number (MAX_SEQ has 53 bits): two always fit after the first byte.
+        if let Some(slot) = out.get_mut(at) {
+            *slot = if last { byte } else { byte | 0x80 };
         }
-        out[at] = byte | 0x80;
         at += 1;
+        if last {
+            return at;
+        }
     }
 }
 
 fn push_decimal(out: &mut String, value: u64) {
-    let mut digits = [0u8; 20];
-    let mut at = digits.len();
-    let mut rest = value;
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (rest % 10) as u8;
-        rest /= 10;
-        if rest == 0 {
-            break;
-        }
+    let mut scale = 1;
+    while value / scale >= 10 {
+        scale *= 10;
     }
-    for &digit in &digits[at..] {
-        out.push(char::from(digit));
+    loop {
+        out.push(char::from(b'0' + (value / scale % 10) as u8));
+        if scale == 1 {
+            return;
+        }
+        scale /= 10;
     }
 }
 

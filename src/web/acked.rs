@@ -44,7 +44,7 @@ pub(crate) fn envelope(payload: &JsValue, seq: u64, ack: u64) -> JsValue {
         return JsString::from(header).concat(text).into();
     }
     let (header, len) = wire::binary_header(seq, ack);
-    let header = Uint8Array::from(&header[..len]);
+    let header = Uint8Array::from(header.get(..len).unwrap_or_default());
     if let Some(blob) = payload.dyn_ref::<Blob>() {
         let parts = Array::of2(&header, blob);
         if let Ok(enveloped) = Blob::new_with_u8_array_sequence(&parts) {
