@@ -11,13 +11,14 @@ const answerPings = (message) => (message === 'ping' ? 'pong' : undefined);
 test('a ping goes out only after interval of silence; the pong is a heartbeat event with the rtt', async (t) => {
   const { page, errors, echo } = await setup(t, shared, { reply: answerPings });
   const result = await page.evaluate(async (url) => {
-    const ws = new window.RWS(url, [], { heartbeat: { interval: 80, timeout: 500 } });
+    const ws = new window.RWS(url, [], { heartbeat: { interval: 250, timeout: 500 } });
     window.ws = ws;
     const log = window.record(ws, ['open', 'message', 'heartbeat', 'close']);
     const beats = [];
     ws.addEventListener('heartbeat', (e) => beats.push({ rtt: e.rtt, isHeartbeatEvent: e instanceof window.rws.HeartbeatEvent }));
     await window.nextEvent(ws, 'open');
-    // Traffic every 20 ms keeps the connection alive: no ping while it flows.
+    // Traffic every 20 ms keeps the connection alive: no ping while it flows (the interval leaves
+    // room for a slow echo on a busy machine).
     let silentFrom;
     for (let i = 0; i < 10; i++) {
       if (i > 0) await new Promise((resolve) => setTimeout(resolve, 20));
@@ -40,7 +41,7 @@ test('a ping goes out only after interval of silence; the pong is a heartbeat ev
     assert.ok(Number.isInteger(beat.rtt) && beat.rtt >= 0 && beat.rtt < 500, `rtt ${beat.rtt}`);
   }
   assert.equal(result.lastRtt, result.beats[1].rtt);
-  assert.ok(result.firstBeatAfter >= 75, `the first ping came ${result.firstBeatAfter} ms into the silence`);
+  assert.ok(result.firstBeatAfter >= 245, `the first ping came ${result.firstBeatAfter} ms into the silence`);
   assert.equal(result.rs, 1);
   assert.equal(echo.connections, 1);
   assertNoPageErrors(errors);
@@ -115,12 +116,20 @@ test('heartbeat.message and heartbeat.pong as functions; exposePongs dispatches 
     exposed.close();
     return { hiddenLog, exposedLog, asked };
   }, echo.url);
-  assert.deepEqual(result.hiddenLog, ['heartbeat', 'message "plain" rs=1']);
+  // With a 40 ms interval the hidden instance may ping again while 'plain' makes its round trip
+  // (on a busy machine): count the pings instead of assuming one.
+  const pings = echo.received.filter((m) => m.startsWith('{"type":"ping"'));
+  const n = pings.length;
+  const pong = (i) => `{"type":"pong","n":${i}}`;
+  assert.deepEqual(pings, Array.from({ length: n }, (_, i) => `{"type":"ping","n":${i + 1}}`));
+  assert.deepEqual(echo.received.filter((m) => m === 'plain'), ['plain']);
+  assert.equal(result.hiddenLog[0], 'heartbeat');
+  assert.deepEqual(result.hiddenLog.filter((l) => l !== 'heartbeat'), ['message "plain" rs=1'], 'pongs are not messages');
   // An exposed pong completes the heartbeat first, then is dispatched like any message; the pong
   // predicate is not needed to tell it apart, so it is not asked.
-  assert.deepEqual(result.exposedLog, ['heartbeat', 'message "{\\"type\\":\\"pong\\",\\"n\\":2}" rs=1']);
-  assert.deepEqual(result.asked, ['{"type":"pong","n":1}', 'plain']);
-  assert.deepEqual(echo.received, ['{"type":"ping","n":1}', 'plain', '{"type":"ping","n":2}']);
+  assert.deepEqual(result.exposedLog, ['heartbeat', `message ${JSON.stringify(pong(n))} rs=1`]);
+  assert.deepEqual(result.asked.filter((d) => d !== 'plain'), Array.from({ length: n - 1 }, (_, i) => pong(i + 1)));
+  assert.deepEqual(result.asked.filter((d) => d === 'plain'), ['plain']);
   assertNoPageErrors(errors);
 });
 
