@@ -34,6 +34,8 @@ const DROP_AT: Millis = 60_000;
 const HORIZON: Millis = 3_600_000;
 /// The width of the window of "peak attempts" and of the plot's bars.
 const WINDOW: Millis = 100;
+/// Attempts per `WINDOW` are kept for this long after the drop: what the plot shows.
+const SERIES: Millis = 60_000;
 /// Every policy runs once per seed (the same seeds for all); the tables give the median of each
 /// figure, the plot the first seed's run.
 const SEEDS: [u64; 5] = [
@@ -379,10 +381,9 @@ fn run(contender: &Contender, scenario: &Scenario, seed: u64) -> Outcome {
         }
     };
 
-    for client in 0..CLIENTS {
-        let noticed = DROP_AT + rng.between(ONE_WAY_MS);
-        clients[client].failed(noticed);
-        arm(&mut queue, client, clients[client].as_ref());
+    for (client, policy) in clients.iter_mut().enumerate() {
+        policy.failed(DROP_AT + rng.between(ONE_WAY_MS));
+        arm(&mut queue, client, policy.as_ref());
     }
 
     let mut outcome = Outcome {
@@ -436,7 +437,9 @@ struct Figures {
     t100: Option<Millis>,
     attempts: usize,
     peak: usize,
-    /// Attempts per `WINDOW` from the drop on, up to the last attempt.
+    /// When the last attempt reached the server.
+    last_attempt: Millis,
+    /// Attempts per `WINDOW` from the drop on, for `SERIES`.
     series: Vec<usize>,
 }
 
@@ -454,8 +457,8 @@ fn figures(outcome: &Outcome) -> Figures {
         }
         peak = peak.max(end - start + 1);
     }
-    let mut series = vec![0; times.last().map_or(0, |last| (last / WINDOW) as usize + 1)];
-    for time in times {
+    let mut series = vec![0; (SERIES / WINDOW) as usize];
+    for time in times.iter().take_while(|&&time| time < SERIES) {
         series[(time / WINDOW) as usize] += 1;
     }
     Figures {
@@ -464,6 +467,7 @@ fn figures(outcome: &Outcome) -> Figures {
         t100: quantile(1.0),
         attempts: times.len(),
         peak,
+        last_attempt: times.last().copied().unwrap_or(0),
         series,
     }
 }
@@ -546,13 +550,14 @@ fn main() {
             );
             policies_json.push(format!(
                 "{{\"key\":\"{}\",\"name\":\"{}\",\"t50Ms\":{},\"t99Ms\":{},\"t100Ms\":{},\
-                 \"attempts\":{attempts},\"peakPerWindow\":{peak},\"runs\":{{\"t99Ms\":{},\"attempts\":{}}},\
+                 \"attempts\":{attempts},\"peakPerWindow\":{peak},\"lastAttemptMs\":{},\"runs\":{{\"t99Ms\":{},\"attempts\":{}}},\
                  \"attemptsPerWindow\":{}}}",
                 contender.key,
                 contender.name,
                 json_time(t50),
                 json_time(t99),
                 json_time(t100),
+                runs[0].last_attempt,
                 json_list(runs.iter().map(|f| json_time(f.t99))),
                 json_list(runs.iter().map(|f| f.attempts)),
                 json_list(&runs[0].series),
@@ -568,7 +573,7 @@ fn main() {
     }
     let json = format!(
         "{{\"clients\":{CLIENTS},\"handshakesPerSecond\":{HANDSHAKES_PER_SECOND},\"burst\":{BURST},\
-         \"oneWayMs\":[{},{}],\"windowMs\":{WINDOW},\"horizonMs\":{HORIZON},\"seeds\":{},\
+         \"oneWayMs\":[{},{}],\"windowMs\":{WINDOW},\"seriesMs\":{SERIES},\"horizonMs\":{HORIZON},\"seeds\":{},\
          \"scenarios\":[{}]}}\n",
         ONE_WAY_MS.0,
         ONE_WAY_MS.1,
