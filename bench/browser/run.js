@@ -1,0 +1,414 @@
+// The browser half of `npm run bench`: one headless Chromium, a bench server on loopback per
+// measure, and the contenders of bench/contenders.js. The measures that time the CPU (throughput,
+// replay) run the contenders one after the other, A B C D A B C D …, each in its own page (kept
+// for all rounds of the measure, after one warm-up). The others run them side by side, each in
+// its own page: recovery and dead-connection detection wait on timers and go through the same
+// server event (the recovery rounds in fresh pages: reconnecting-websocket draws its minimum
+// delay once per page load), and memory counts bytes, not milliseconds.
+import { performance } from 'node:perf_hooks';
+import { launchChromium } from '../../e2e/support/browser.js';
+import { startStaticServer } from '../../e2e/support/servers.js';
+import { CONTENDERS } from '../contenders.js';
+import { startBenchServer } from './server.js';
+
+export const ROUNDS = 5;
+export const THROUGHPUT = {
+  count: 20_000,
+  warmUp: 1_000,
+  rows: [
+    { key: 'receive-text', direction: 'receive', binary: false, bytes: 64, label: 'receive, 64 B text' },
+    { key: 'receive-binary', direction: 'receive', binary: true, bytes: 16 * 1024, label: 'receive, 16 KB binary' },
+    { key: 'send-text', direction: 'send', binary: false, bytes: 64, label: 'send, 64 B text' },
+    { key: 'send-binary', direction: 'send', binary: true, bytes: 16 * 1024, label: 'send, 16 KB binary' },
+  ],
+};
+export const REPLAY = { count: 10_000, bytes: 64 };
+export const MEMORY = { warmUp: 100, cycles: 1000 };
+export const RESTART = { downtimeMs: 1000 };
+export const ONLINE = { offlineMs: 3000 };
+export const DETECTION = {
+  windowMs: 60_000,
+  rows: [
+    { key: 'native', contender: 'native', label: 'native WebSocket' },
+    { key: 'ours-heartbeat', contender: 'ours', label: 'resilient-websocket, `heartbeat: true` (25 s + 10 s)', options: { heartbeat: true } },
+    {
+      key: 'ours-heartbeat-5s',
+      contender: 'ours',
+      label: 'resilient-websocket, `heartbeat: { interval: 5000, timeout: 2000 }`',
+      options: { heartbeat: { interval: 5000, timeout: 2000 } },
+    },
+    { key: 'reconnecting-websocket', contender: 'reconnecting-websocket', label: 'reconnecting-websocket (no heartbeat)' },
+    { key: 'partysocket', contender: 'partysocket', label: 'partysocket (no heartbeat)' },
+  ],
+};
+
+const byKey = (key) => CONTENDERS.find((contender) => contender.key === key);
+const reconnecting = CONTENDERS.filter((contender) => contender.module);
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export function median(values) {
+  const sorted = values.filter((value) => value !== null).sort((a, b) => a - b);
+  if (sorted.length < values.length / 2 || sorted.length === 0) return null;
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+/** Polls `condition` every 10 ms until it holds; throws after `ms`. */
+async function until(condition, ms, what) {
+  const deadline = performance.now() + ms;
+  while (!(await condition())) {
+    if (performance.now() > deadline) throw new Error(`${what}: not within ${ms} ms`);
+    await sleep(10);
+  }
+}
+
+/** The browser measures, each a method of the session. */
+export const MEASURES = ['throughput', 'replay', 'memory', 'restart', 'online', 'detection'];
+
+/**
+ * Launches Chromium and the static server; the returned session runs each measure on demand
+ * (several may run at once: each has its own bench server and pages). `close()` ends it and
+ * throws if any page raised an uncaught error meanwhile.
+ */
+export async function startBrowserSession({ log }) {
+  const browser = await launchChromium();
+  const http = await startStaticServer();
+  const pageErrors = [];
+
+  /** A fresh page with the bench harness and one contender's module loaded. */
+  async function benchPage(contender, context = browser) {
+    const page = await context.newPage();
+    page.setDefaultTimeout(30_000);
+    page.on('pageerror', (error) => pageErrors.push(`${contender.key}: ${error.stack ?? error.message}`));
+    page.on('crash', () => pageErrors.push(`${contender.key}: page crashed`));
+    await page.goto(`${http.url}/bench/browser/page.html`);
+    await page.waitForFunction(() => window.bench);
+    await page.evaluate((spec) => window.bench.load(spec), contender);
+    return page;
+  }
+
+  const timeline = (page) => page.evaluate(() => window.bench.timeline());
+
+  return {
+    chromium: browser.version(),
+    rounds: ROUNDS,
+    throughput,
+    replay,
+    memory,
+    restart,
+    online,
+    detection,
+    async close() {
+      await browser.close();
+      await http.stop();
+      if (pageErrors.length) throw new Error(`uncaught errors in the pages:\n${pageErrors.join('\n')}`);
+    },
+  };
+
+  /** One page per contender, kept for every round of a measure; closed by the caller. */
+  async function pagePerContender(contenders) {
+    const pages = new Map();
+    for (const contender of contenders) pages.set(contender.key, await benchPage(contender));
+    return pages;
+  }
+
+  async function closeAll(pages) {
+    for (const page of pages.values()) await page.close();
+  }
+
+  async function throughput() {
+    const server = await startBenchServer();
+    const pages = await pagePerContender(CONTENDERS);
+    const cdps = new Map();
+    const figures = Object.fromEntries(
+      THROUGHPUT.rows.map((row) => [row.key, Object.fromEntries(CONTENDERS.map((c) => [c.key, { ms: [], cpuUs: [] }]))]),
+    );
+    const run = (contender, row, count) =>
+      pages.get(contender.key).evaluate(({ direction, spec }) => window.bench[direction](0, spec), {
+        direction: row.direction,
+        spec: { count, binary: row.binary, bytes: row.bytes },
+      });
+    /** CPU seconds the page's main thread has used so far (DevTools `ThreadTime`). */
+    const cpuSeconds = async (contender) => {
+      const { metrics } = await cdps.get(contender.key).send('Performance.getMetrics');
+      return metrics.find((metric) => metric.name === 'ThreadTime').value;
+    };
+    try {
+      for (const contender of CONTENDERS) {
+        const page = pages.get(contender.key);
+        const cdp = await page.context().newCDPSession(page);
+        await cdp.send('Performance.enable', { timeDomain: 'threadTicks' });
+        cdps.set(contender.key, cdp);
+        await page.evaluate((url) => window.bench.open(url), `${server.url}/throughput-${contender.key}`);
+        // The warm-up: the JIT has seen every path before the first measured round.
+        for (const row of THROUGHPUT.rows) await run(contender, row, THROUGHPUT.warmUp);
+      }
+      // Row by row within a round, so that each contender's figure is taken seconds after the
+      // native one it is paired with.
+      for (let round = 1; round <= ROUNDS; round++) {
+        for (const row of THROUGHPUT.rows) {
+          const line = [];
+          for (const contender of CONTENDERS) {
+            const cpuBefore = await cpuSeconds(contender);
+            const ms = await run(contender, row, THROUGHPUT.count);
+            const cpuUs = ((await cpuSeconds(contender)) - cpuBefore) * 1e6 / THROUGHPUT.count;
+            figures[row.key][contender.key].ms.push(ms);
+            figures[row.key][contender.key].cpuUs.push(cpuUs);
+            line.push(`${contender.key} ${Math.round(THROUGHPUT.count / (ms / 1000))}/s ${cpuUs.toFixed(1)} µs`);
+          }
+          log(`throughput: round ${round}/${ROUNDS} ${row.key}: ${line.join(', ')}`);
+        }
+      }
+    } finally {
+      for (const cdp of cdps.values()) await cdp.detach();
+      await closeAll(pages);
+      await server.stop();
+    }
+    return {
+      ...THROUGHPUT,
+      rows: THROUGHPUT.rows.map((row) => ({
+        ...row,
+        byContender: Object.fromEntries(
+          CONTENDERS.map(({ key }) => {
+            const { ms, cpuUs } = figures[row.key][key];
+            // Paired ratios: round r of a contender against round r of the native socket, which
+            // ran seconds before it, so that load from elsewhere on the machine cancels out.
+            const ratios = ms.map((value, r) => figures[row.key].native.ms[r] / value);
+            const medianMs = median(ms);
+            return [
+              key,
+              { ms, medianMs, messagesPerSecond: THROUGHPUT.count / (medianMs / 1000), ratios, ratio: median(ratios), cpuUs, cpuUsMedian: median(cpuUs) },
+            ];
+          }),
+        ),
+      })),
+    };
+  }
+
+  async function replay() {
+    const server = await startBenchServer();
+    const pages = await pagePerContender(reconnecting);
+    const ms = Object.fromEntries(reconnecting.map((c) => [c.key, []]));
+    const inOrder = Object.fromEntries(reconnecting.map((c) => [c.key, true]));
+    try {
+      for (let round = 1; round <= ROUNDS; round++) {
+        for (const contender of reconnecting) {
+          const page = pages.get(contender.key);
+          const tag = `replay-${contender.key}-${round}`;
+          const index = await page.evaluate((url) => window.bench.open(url), `${server.url}/${tag}`);
+          server.refuse = 503;
+          server.terminate(tag);
+          await page.evaluate((i) => window.bench.closed(i, 1), index);
+          const accepted = await page.evaluate(({ i, count, bytes }) => window.bench.sendSequence(i, count, bytes), { i: index, ...REPLAY });
+          if (accepted !== REPLAY.count) throw new Error(`replay: ${contender.key} accepted ${accepted} of ${REPLAY.count} sends`);
+          server.refuse = 0;
+          await page.evaluate((i) => window.bench.reconnect(i), index);
+          const record = server.record(tag);
+          await until(() => record.received >= REPLAY.count, 60_000, `replay: ${contender.key} delivering ${REPLAY.count} messages`);
+          // The connection that carried the replay: the last one the server accepted.
+          const connection = record.connections.at(-1);
+          ms[contender.key].push(record.receivedAt - connection.at);
+          inOrder[contender.key] &&= record.inOrder && record.received === REPLAY.count;
+          await page.evaluate((i) => window.bench.close(i), index);
+          log(`replay: round ${round}/${ROUNDS} ${contender.key}: ${Math.round(ms[contender.key].at(-1))} ms`);
+        }
+      }
+    } finally {
+      await closeAll(pages);
+      await server.stop();
+    }
+    return {
+      ...REPLAY,
+      byContender: Object.fromEntries(
+        reconnecting.map(({ key }) => [key, { ms: ms[key], medianMs: median(ms[key]), inOrder: inOrder[key] }]),
+      ),
+    };
+  }
+
+  /**
+   * Memory counts bytes, not milliseconds: the contenders cycle side by side, each in its own
+   * page, and so in its own renderer process and heap (every `newPage()` has its own browser
+   * context), which is what `Runtime.getHeapUsage` reads.
+   */
+  async function memory() {
+    const server = await startBenchServer();
+    const pages = await pagePerContender(CONTENDERS);
+    const figures = Object.fromEntries(CONTENDERS.map((c) => [c.key, { heapPerCycle: [], wasmPerCycle: [] }]));
+    try {
+      await Promise.all(
+        CONTENDERS.map(async (contender) => {
+          const page = pages.get(contender.key);
+          const cdp = await page.context().newCDPSession(page);
+          await cdp.send('HeapProfiler.enable');
+          const url = `${server.url}/memory-${contender.key}`;
+          const cycle = (n) => page.evaluate(({ n, url }) => window.bench.cycle(0, n, url), { n, url });
+          const sample = async () => ({ heap: await heapAfterGc(cdp), wasm: await page.evaluate(() => window.bench.wasmBytes()) });
+          await page.evaluate((u) => window.bench.open(u, undefined, { track: false }), url);
+          // The warm-up: allocator, JIT and table sizes settle before the first measured round.
+          await cycle(MEMORY.warmUp);
+          for (let round = 1; round <= ROUNDS; round++) {
+            const before = await sample();
+            await cycle(MEMORY.cycles);
+            const after = await sample();
+            const heap = (after.heap - before.heap) / MEMORY.cycles;
+            const wasm = after.wasm === null ? null : (after.wasm - before.wasm) / MEMORY.cycles;
+            figures[contender.key].heapPerCycle.push(heap);
+            figures[contender.key].wasmPerCycle.push(wasm);
+            log(
+              `memory: round ${round}/${ROUNDS} ${contender.key}: JS heap ${heap.toFixed(1)} B/cycle` +
+                (wasm === null ? '' : `, wasm memory ${wasm.toFixed(1)} B/cycle (${after.wasm} bytes)`),
+            );
+          }
+          await cdp.detach();
+        }),
+      );
+    } finally {
+      await closeAll(pages);
+      await server.stop();
+    }
+    return {
+      ...MEMORY,
+      byContender: Object.fromEntries(
+        CONTENDERS.map(({ key }) => {
+          const { heapPerCycle, wasmPerCycle } = figures[key];
+          return [key, { heapPerCycle, heapPerCycleMedian: median(heapPerCycle), wasmPerCycle, wasmPerCycleMedian: median(wasmPerCycle) }];
+        }),
+      ),
+    };
+  }
+
+  async function restart() {
+    const server = await startBenchServer();
+    const ms = Object.fromEntries(CONTENDERS.map((c) => [c.key, []]));
+    try {
+      for (let round = 1; round <= ROUNDS; round++) {
+        const pages = await openSideBySide(server, `restart-${round}`, browser);
+        const listening = await server.restart(RESTART.downtimeMs);
+        // The native socket never reconnects: waiting for the others is enough.
+        await until(
+          async () => (await Promise.all(pages.filter((p) => p.contender.module).map((p) => timeline(p.page)))).every(([t]) => t.opens.length >= 2),
+          30_000,
+          'restart: every reconnecting contender open again',
+        );
+        const line = [];
+        for (const { contender, page } of pages) {
+          const [t] = await timeline(page);
+          const value = t.opens.length >= 2 ? t.opens[1] - listening : null;
+          ms[contender.key].push(value);
+          line.push(`${contender.key} ${value === null ? 'no reconnect' : `${value} ms`}`);
+          await page.close();
+        }
+        log(`restart: round ${round}/${ROUNDS}: ${line.join(', ')}`);
+      }
+    } finally {
+      await server.stop();
+    }
+    return { ...RESTART, byContender: Object.fromEntries(CONTENDERS.map(({ key }) => [key, { ms: ms[key], medianMs: median(ms[key]) }])) };
+  }
+
+  async function online() {
+    const server = await startBenchServer();
+    const ms = Object.fromEntries(CONTENDERS.map((c) => [c.key, []]));
+    try {
+      for (let round = 1; round <= ROUNDS; round++) {
+        const context = await browser.newContext();
+        const pages = await openSideBySide(server, `online-${round}`, context);
+        // Refuse first, so that no retry made before the browser goes offline can succeed.
+        server.refuse = 503;
+        for (const { tag } of pages) server.terminate(tag);
+        for (const { page } of pages) await page.evaluate(() => window.bench.closed(0, 1));
+        await context.setOffline(true);
+        await sleep(ONLINE.offlineMs);
+        server.refuse = 0;
+        await context.setOffline(false);
+        await until(
+          async () => (await Promise.all(pages.filter((p) => p.contender.module).map((p) => timeline(p.page)))).every(([t]) => t.opens.length >= 2),
+          30_000,
+          'online: every reconnecting contender open again',
+        );
+        const line = [];
+        for (const { contender, page } of pages) {
+          const [t] = await timeline(page);
+          const [onlineAt] = await page.evaluate(() => window.bench.onlineAt);
+          const value = t.opens.length >= 2 ? t.opens[1] - onlineAt : null;
+          ms[contender.key].push(value);
+          line.push(`${contender.key} ${value === null ? 'no reconnect' : `${value} ms`}`);
+        }
+        await context.close();
+        log(`online: round ${round}/${ROUNDS}: ${line.join(', ')}`);
+      }
+    } finally {
+      await server.stop();
+    }
+    return { ...ONLINE, byContender: Object.fromEntries(CONTENDERS.map(({ key }) => [key, { ms: ms[key], medianMs: median(ms[key]) }])) };
+  }
+
+  /** One page per contender, each with one open instance tagged `<name>-<contender>`. */
+  async function openSideBySide(server, name, context) {
+    const pages = [];
+    for (const contender of CONTENDERS) {
+      const page = await benchPage(contender, context);
+      const tag = `${name}-${contender.key}`;
+      await page.evaluate((url) => window.bench.open(url), `${server.url}/${tag}`);
+      pages.push({ contender, page, tag });
+    }
+    return pages;
+  }
+
+  async function detection() {
+    const server = await startBenchServer();
+    try {
+      const pages = [];
+      for (const row of DETECTION.rows) {
+        const page = await benchPage(byKey(row.contender));
+        for (let round = 1; round <= ROUNDS; round++) {
+          const url = `${server.url}/detect-${row.key}-${round}`;
+          await page.evaluate(({ url, options }) => window.bench.open(url, options), { url, options: row.options });
+        }
+        pages.push({ row, page });
+      }
+      // The last inbound traffic of every connection, just before the silence: a heartbeat's
+      // idle interval starts now.
+      for (const { row } of pages) {
+        for (let round = 1; round <= ROUNDS; round++) server.sendTo(`detect-${row.key}-${round}`, 'last message before the silence');
+      }
+      await sleep(50);
+      server.silence();
+      const silentAt = Date.now();
+      log(`detection: the server went silent on ${DETECTION.rows.length * ROUNDS} connections; watching for ${DETECTION.windowMs / 1000} s`);
+      for (let waited = 0; waited < DETECTION.windowMs; waited += 10_000) {
+        await sleep(Math.min(10_000, DETECTION.windowMs - waited));
+        log(`detection: ${Math.round((Date.now() - silentAt) / 1000)} s of ${DETECTION.windowMs / 1000} s`);
+      }
+      const rows = [];
+      for (const { row, page } of pages) {
+        const instances = await timeline(page);
+        const after = (times) => times.find((time) => time >= silentAt) ?? null;
+        const closeMs = instances.map((t) => (after(t.closes) === null ? null : after(t.closes) - silentAt));
+        // The first open after the silence is the reconnect (the open before it is the first one).
+        const reopenMs = instances.map((t) => (after(t.opens) === null ? null : after(t.opens) - silentAt));
+        rows.push({ ...row, closeMs, closeMedianMs: median(closeMs), reopenMs, reopenMedianMs: median(reopenMs) });
+        log(`detection: ${row.key}: close after ${JSON.stringify(closeMs)} ms, open again after ${JSON.stringify(reopenMs)} ms`);
+        await page.close();
+      }
+      return { windowMs: DETECTION.windowMs, rows };
+    } finally {
+      await server.stop();
+    }
+  }
+}
+
+/**
+ * The JS heap in use after garbage collection, through the DevTools protocol: collects until two
+ * readings in a row agree (at most 10 times), as one collection may leave garbage for the next.
+ */
+async function heapAfterGc(cdp) {
+  let previous = Infinity;
+  for (let round = 0; round < 10; round++) {
+    await cdp.send('HeapProfiler.collectGarbage');
+    const { usedSize } = await cdp.send('Runtime.getHeapUsage');
+    if (usedSize === previous) return usedSize;
+    previous = usedSize;
+  }
+  return previous;
+}

@@ -1,0 +1,133 @@
+// The benchmark, after bench/run.sh has checked pkg/ and installed bench/node_modules: bundle
+// sizes, the browser measures and the thundering-herd simulation (`cargo bench --bench herd`),
+// then bench/results.json, BENCHMARKS.md and bench/herd.svg. Every step prints its progress.
+//
+// To stay within 10 minutes on two cores, measures that do not time the CPU overlap others: the
+// 60-second dead-connection window (idle connections waiting on timers) runs beside throughput
+// and replay; the herd (a compile, then a simulation) beside the memory rounds, which count
+// bytes; the two recovery measures beside each other. Throughput and replay never overlap each
+// other or the herd.
+//
+// `--only <measures>` (comma-separated, from: size, herd, and the browser measures of
+// bench/browser/run.js) runs a subset and prints its figures without writing any file.
+import { spawn } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { MEASURES, startBrowserSession } from './browser/run.js';
+import { CONTENDERS } from './contenders.js';
+import { renderHerdSvg, renderMarkdown } from './report.js';
+import { measureSizes } from './size.js';
+
+const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
+const REPO_ROOT = path.join(BENCH_DIR, '..');
+const ALL = ['size', 'herd', ...MEASURES];
+
+const started = performance.now();
+const log = (message) => console.log(`bench [${((performance.now() - started) / 1000).toFixed(1).padStart(6)} s] ${message}`);
+
+function parseOnly(argv) {
+  const at = argv.indexOf('--only');
+  if (at === -1) return null;
+  const names = (argv[at + 1] ?? '').split(',').filter(Boolean);
+  const unknown = names.filter((name) => !ALL.includes(name));
+  if (!names.length || unknown.length) {
+    console.error(`bench: --only takes a comma-separated list of: ${ALL.join(', ')}`);
+    process.exit(2);
+  }
+  return names;
+}
+
+/**
+ * `cargo bench --bench herd`, its output passed through line by line; resolves with the figures
+ * it wrote. The bench profile inherits the release profile, which is tuned for a small wasm
+ * (opt-level "z", fat LTO); for this native simulation opt-level 3 without LTO runs as fast and
+ * compiles in about two thirds of the time.
+ */
+async function runHerd() {
+  log('herd: cargo bench --bench herd (compiles the first time)');
+  const child = spawn('cargo', ['bench', '--bench', 'herd'], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, CARGO_PROFILE_BENCH_OPT_LEVEL: '3', CARGO_PROFILE_BENCH_LTO: 'false', CARGO_PROFILE_BENCH_CODEGEN_UNITS: '16' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  for (const stream of [child.stdout, child.stderr]) {
+    let pending = '';
+    stream.setEncoding('utf8');
+    stream.on('data', (chunk) => {
+      const lines = (pending + chunk).split('\n');
+      pending = lines.pop();
+      for (const line of lines) if (line.trim()) console.log(`  herd | ${line}`);
+    });
+  }
+  const code = await new Promise((resolve) => child.on('close', resolve));
+  if (code !== 0) throw new Error(`cargo bench --bench herd exited with ${code}`);
+  return JSON.parse(await readFile(path.join(BENCH_DIR, '.build', 'herd.json'), 'utf8'));
+}
+
+async function versions() {
+  const read = async (file) => JSON.parse(await readFile(file, 'utf8')).version;
+  const entries = await Promise.all(
+    CONTENDERS.filter((c) => c.package).map(async (c) => [c.key, await read(path.join(BENCH_DIR, 'node_modules', c.package, 'package.json'))]),
+  );
+  return { ours: await read(path.join(REPO_ROOT, 'package.json')), ...Object.fromEntries(entries) };
+}
+
+async function main() {
+  const only = parseOnly(process.argv.slice(2));
+  const wanted = only ?? ALL;
+  const machine = {
+    cpu: os.cpus()[0]?.model ?? 'unknown',
+    cores: os.cpus().length,
+    node: process.version,
+    loadAverageAtStart: os.loadavg()[0],
+  };
+  log(`on ${machine.cores} × ${machine.cpu}, load average ${machine.loadAverageAtStart.toFixed(2)}; measures: ${wanted.join(', ')}`);
+
+  const results = { date: new Date().toISOString(), machine, versions: await versions() };
+  const want = (name) => wanted.includes(name);
+  const session = MEASURES.some(want) ? await startBrowserSession({ log }) : null;
+  const browser = session ? { chromium: session.chromium, rounds: session.rounds } : null;
+  // Started here and awaited later; the catch only keeps a failure from counting as unhandled
+  // while something else is awaited (the await below still throws it).
+  const background = (promise) => {
+    promise?.catch(() => {});
+    return promise;
+  };
+  try {
+    const detection = background(want('detection') ? session.detection() : null);
+    if (want('size')) results.size = await measureSizes(log);
+    if (want('throughput')) browser.throughput = await session.throughput();
+    if (want('replay')) browser.replay = await session.replay();
+    const herd = background(want('herd') ? runHerd() : null);
+    if (want('memory')) browser.memory = await session.memory();
+    if (herd) results.herd = await herd;
+    const restart = background(want('restart') ? session.restart() : null);
+    if (want('online')) browser.online = await session.online();
+    if (restart) browser.restart = await restart;
+    if (detection) browser.detection = await detection;
+  } finally {
+    await session?.close();
+  }
+  if (browser) results.browser = browser;
+  machine.loadAverageAtEnd = os.loadavg()[0];
+  machine.seconds = Math.round((performance.now() - started) / 1000);
+
+  const markdown = renderMarkdown(results);
+  if (only) {
+    console.log(`\n${markdown}`);
+    log('done (--only: nothing written)');
+    return;
+  }
+  await writeFile(path.join(BENCH_DIR, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+  await writeFile(path.join(BENCH_DIR, 'herd.svg'), renderHerdSvg(results.herd));
+  await writeFile(path.join(REPO_ROOT, 'BENCHMARKS.md'), markdown);
+  console.log(`\n${markdown}`);
+  log(`wrote BENCHMARKS.md, bench/results.json and bench/herd.svg in ${machine.seconds} s`);
+}
+
+main().catch((error) => {
+  console.error(`bench: FAILED: ${error.stack ?? error}`);
+  process.exit(1);
+});

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# `npm run bench`: the benchmark (see BENCHMARKS.md, which it writes). Needs what README command 2
+# set up (bootstrap); installs the benchmark's own dependencies (the peers and esbuild) into
+# bench/node_modules from bench/package-lock.json, so the package's dependencies stay clean.
+# Arguments go to bench/run.js (`--only throughput,replay` runs a subset and writes nothing).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+
+say() { printf 'bench: %s\n' "$*"; }
+
+[ -d node_modules ] || { say "FAILED: node_modules is missing: run scripts/bootstrap.sh first"; exit 1; }
+
+if [ -f pkg/resilient_websocket_bg.wasm ] && [ -f pkg/resilient_websocket.js ]; then
+  say "pkg/ ... ok"
+else
+  say "pkg/ ... building (scripts/build.sh)"
+  bash scripts/build.sh
+fi
+
+# Same stamp scheme as scripts/bootstrap.sh: npm ci again only when the manifest or lock changed.
+stamp=bench/node_modules/.bench-lock-hash
+lock_hash=$(cat bench/package.json bench/package-lock.json | sha256sum | awk '{ print $1 }')
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$lock_hash" ]; then
+  say "bench/node_modules (npm ci) ... ok"
+else
+  say "bench/node_modules (npm ci) ... installing"
+  (cd bench && npm ci --no-audit --no-fund)
+  printf '%s\n' "$lock_hash" >"$stamp"
+fi
+
+exec node bench/run.js "$@"

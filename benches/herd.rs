@@ -1,0 +1,594 @@
+//! The thundering herd: 10,000 clients lose their connections at once and reconnect to a server
+//! that accepts at most 1,000 handshakes per second and refuses the rest (HTTP 503). Run by
+//! `npm run bench` through `cargo bench --bench herd`; prints the table and writes the figures
+//! (and the attempts per 100 ms for the plot) to `bench/.build/herd.json`, which
+//! `bench/report.js` turns into BENCHMARKS.md and `bench/herd.svg`.
+//!
+//! Our policy is the real core, [`Machine`], driven as the crate docs say: every input is
+//! followed by draining the outputs and re-arming the one timer at `poll_timeout`. The peers'
+//! policies are not Rust code: their delay formulas are transcribed below as plain functions,
+//! each citing the source it comes from. Everything runs on a virtual clock in milliseconds
+//! with seeded randomness, so a run is exactly repeatable.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::time::Instant;
+
+use resilient_websocket::machine::{Config, Generation, Jitter, Machine, Millis, Output};
+
+/// Clients that lose their connection at the same moment.
+const CLIENTS: usize = 10_000;
+/// Handshakes the server completes per second once it is back...
+const HANDSHAKES_PER_SECOND: u64 = 1_000;
+/// ...as a token bucket holding at most this many (a 100 ms burst); an attempt that finds the
+/// bucket empty is refused with 503. So no 1-second window sees more than 1,100 accepted.
+const BURST: u64 = 100;
+/// One-way network latency, drawn uniformly for every message: the drop reaches each client
+/// after one draw, and each handshake takes two (request, response). This spread is all that
+/// separates clients whose policy has no randomness of its own.
+const ONE_WAY_MS: (Millis, Millis) = (5, 45);
+/// The machines run for this long before the drop, longer than `minUptime`, so that their
+/// backoff is reset as it would be after a long-lived connection.
+const DROP_AT: Millis = 60_000;
+/// Simulated time after the drop at which a run stops, reconnected or not.
+const HORIZON: Millis = 3_600_000;
+/// The width of the window of "peak attempts" and of the plot's bars.
+const WINDOW: Millis = 100;
+/// Attempts per `WINDOW` are kept for this long after the drop: what the plot shows.
+const SERIES: Millis = 60_000;
+/// Every policy runs once per seed (the same seeds for all); the tables give the median of each
+/// figure, the plot the first seed's run.
+const SEEDS: [u64; 5] = [
+    0x5EED_0001,
+    0x5EED_0002,
+    0x5EED_0003,
+    0x5EED_0004,
+    0x5EED_0005,
+];
+
+/// A scenario: how long after the drop the server starts accepting (until then every attempt is
+/// refused, as by a server that is still restarting).
+struct Scenario {
+    key: &'static str,
+    title: &'static str,
+    downtime: Millis,
+}
+
+const SCENARIOS: [Scenario; 2] = [
+    Scenario {
+        key: "restart",
+        title: "server back at once",
+        downtime: 0,
+    },
+    Scenario {
+        key: "outage",
+        title: "server back after 10 s",
+        downtime: 10_000,
+    },
+];
+
+/// SplitMix64, for the network latencies and for the peers' `Math.random()`.
+struct Rng(u64);
+
+impl Rng {
+    fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in [0, 1), as `Math.random()`.
+    fn random(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    /// Uniform in `lo..=hi`.
+    fn between(&mut self, (lo, hi): (Millis, Millis)) -> Millis {
+        lo + self.next_u64() % (hi - lo + 1)
+    }
+}
+
+/// One client's reconnect policy, as the simulation sees it.
+trait Policy {
+    /// The connection was lost at `now`, or the attempt in flight failed.
+    fn failed(&mut self, now: Millis);
+    /// The attempt in flight succeeded.
+    fn opened(&mut self, now: Millis);
+    /// When the client next wants to be woken (its timer), if at all.
+    fn next_wake(&self) -> Option<Millis>;
+    /// The timer fired at `now`; true if the client starts a connection attempt.
+    fn wake(&mut self, now: Millis) -> bool;
+}
+
+/// Our core, unmodified, driven by the loop of the crate docs.
+struct Ours {
+    machine: Machine,
+    /// The socket the machine asked for last; its handshake is in flight or done.
+    gen: Generation,
+    /// A `Connect` came out of the last drain.
+    connect_requested: bool,
+}
+
+impl Ours {
+    /// A machine that connected at time 0 and is open.
+    fn new(config: Config, seed: u64) -> Ours {
+        let mut ours = Ours {
+            machine: Machine::new(config, seed, 0),
+            gen: Generation(0),
+            connect_requested: false,
+        };
+        ours.drain();
+        assert!(ours.connect_requested, "the first connection is immediate");
+        ours.machine.handle_open(0, ours.gen);
+        ours.drain();
+        ours
+    }
+
+    /// Performs the outputs; only `Connect` matters here (nothing is sent, and the events are
+    /// for a user there is none of).
+    fn drain(&mut self) {
+        self.connect_requested = false;
+        while let Some(output) = self.machine.poll_output() {
+            if let Output::Connect { gen } = output {
+                self.gen = gen;
+                self.connect_requested = true;
+            }
+        }
+    }
+}
+
+impl Policy for Ours {
+    fn failed(&mut self, now: Millis) {
+        // A refused handshake and a dropped connection look the same to a browser socket: an
+        // `error` event, then `close` with 1006.
+        self.machine.handle_error(now, self.gen);
+        self.machine
+            .handle_close(now, self.gen, 1006, "", false, None);
+        self.drain();
+    }
+
+    fn opened(&mut self, now: Millis) {
+        self.machine.handle_open(now, self.gen);
+        self.drain();
+    }
+
+    fn next_wake(&self) -> Option<Millis> {
+        self.machine.poll_timeout()
+    }
+
+    fn wake(&mut self, now: Millis) -> bool {
+        self.machine.handle_timeout(now);
+        self.drain();
+        self.connect_requested
+    }
+}
+
+/// A peer's policy: a delay formula `delay(retry, rng)` where `retry` counts the attempts since
+/// the last successful open (1 for the first retry after the drop).
+struct Formula {
+    delay: fn(u32, &mut ClientRandom) -> Millis,
+    random: ClientRandom,
+    retry: u32,
+    wake_at: Option<Millis>,
+}
+
+/// The `Math.random()` a client draws from, and what it drew once per page load.
+struct ClientRandom {
+    rng: Rng,
+    /// reconnecting-websocket draws its minimum delay once, when its module loads.
+    per_page: f64,
+}
+
+impl Policy for Formula {
+    fn failed(&mut self, now: Millis) {
+        self.retry += 1;
+        self.wake_at = Some(now + (self.delay)(self.retry, &mut self.random));
+    }
+
+    fn opened(&mut self, _now: Millis) {
+        // All three reset their counters on open (reconnecting-websocket and partysocket only
+        // after minUptime, which nothing here reaches again).
+        self.retry = 0;
+    }
+
+    fn next_wake(&self) -> Option<Millis> {
+        self.wake_at
+    }
+
+    fn wake(&mut self, _now: Millis) -> bool {
+        self.wake_at = None;
+        true
+    }
+}
+
+/// reconnecting-websocket 4.4.0, `reconnecting-websocket.ts`: `DEFAULT.minReconnectionDelay =
+/// 1000 + Math.random() * 4000` (evaluated once, at module load), `reconnectionDelayGrowFactor
+/// = 1.3`, `maxReconnectionDelay = 10000`; `_getNextDelay()` returns
+/// `min(minReconnectionDelay * 1.3 ** (retryCount - 1), maxReconnectionDelay)`, and
+/// `_connect()` increments `retryCount` before each attempt (it is 0 after a connection that
+/// stayed up `minUptime`).
+fn reconnecting_websocket(retry: u32, random: &mut ClientRandom) -> Millis {
+    let min = 1000.0 + random.per_page * 4000.0;
+    (min * 1.3f64.powi(retry as i32 - 1)).min(10_000.0) as Millis
+}
+
+/// partysocket 1.3.0, `dist/ws.js` (a fork of reconnecting-websocket): the same `_getNextDelay`
+/// with `minReconnectionDelay = 3e3` (a constant: no randomness at all), factor 1.3,
+/// `maxReconnectionDelay = 1e4`.
+fn partysocket(retry: u32, _random: &mut ClientRandom) -> Millis {
+    (3000.0 * 1.3f64.powi(retry as i32 - 1)).min(10_000.0) as Millis
+}
+
+/// socket.io-client 4.8.4: `Manager` (`build/esm/manager.js`) builds `new Backoff({ min:
+/// reconnectionDelay = 1000, max: reconnectionDelayMax = 5000, jitter: randomizationFactor =
+/// 0.5 })`, whose factor defaults to 2, resets it on close and on reconnect, and asks
+/// `duration()` (`build/esm/contrib/backo2.js`) before every attempt: `ms = min * factor **
+/// attempts++`; `rand = Math.random()`, `deviation = floor(rand * jitter * ms)`, `ms -=
+/// deviation` if `floor(rand * 10)` is even else `ms += deviation`; `min(ms, max) | 0`.
+fn socket_io(retry: u32, random: &mut ClientRandom) -> Millis {
+    let mut ms = 1000.0 * 2f64.powi(retry as i32 - 1);
+    let rand = random.rng.random();
+    let deviation = (rand * 0.5 * ms).floor();
+    if ((rand * 10.0).floor() as u64) & 1 == 0 {
+        ms -= deviation;
+    } else {
+        ms += deviation;
+    }
+    ms.min(5000.0) as Millis
+}
+
+/// A policy under test: a name for the tables, and how to make client `i`.
+struct Contender {
+    key: &'static str,
+    name: &'static str,
+    make: fn(&mut Rng) -> Box<dyn Policy>,
+}
+
+fn ours_with(config: Config, rng: &mut Rng) -> Box<dyn Policy> {
+    Box::new(Ours::new(config, rng.next_u64()))
+}
+
+fn formula(delay: fn(u32, &mut ClientRandom) -> Millis, rng: &mut Rng) -> Box<dyn Policy> {
+    let mut client_rng = Rng(rng.next_u64());
+    let per_page = client_rng.random();
+    Box::new(Formula {
+        delay,
+        random: ClientRandom {
+            rng: client_rng,
+            per_page,
+        },
+        retry: 0,
+        wake_at: None,
+    })
+}
+
+fn no_jitter_config() -> Config {
+    let mut config = Config::default();
+    config.reconnect.jitter = Jitter::None;
+    config
+}
+
+/// The default this benchmark suggests instead (see BENCHMARKS.md): a first retry spread over
+/// 4 s instead of 1 s, and a cap of 8 s instead of 30 s.
+fn candidate_config() -> Config {
+    let mut config = Config::default();
+    config.reconnect.min_delay = 4000;
+    config.reconnect.factor = 2.0;
+    config.reconnect.max_delay = 8000;
+    config
+}
+
+const CONTENDERS: [Contender; 6] = [
+    Contender {
+        key: "ours",
+        name: "resilient-websocket (default: 1 s·1.6ⁿ, cap 30 s, full jitter)",
+        make: |rng| ours_with(Config::default(), rng),
+    },
+    Contender {
+        key: "reconnecting-websocket",
+        name: "reconnecting-websocket 4.4.0",
+        make: |rng| formula(reconnecting_websocket, rng),
+    },
+    Contender {
+        key: "partysocket",
+        name: "partysocket 1.3.0",
+        make: |rng| formula(partysocket, rng),
+    },
+    Contender {
+        key: "socket.io-client",
+        name: "socket.io-client 4.8.4",
+        make: |rng| formula(socket_io, rng),
+    },
+    Contender {
+        key: "no-jitter",
+        name: "no-jitter exponential (our core with jitter: 'none')",
+        make: |rng| ours_with(no_jitter_config(), rng),
+    },
+    Contender {
+        key: "candidate",
+        name: "candidate default for our core: 4 s·2ⁿ, cap 8 s, full jitter",
+        make: |rng| ours_with(candidate_config(), rng),
+    },
+];
+
+/// The server: refuses everything until `back_at`, then a token bucket.
+struct Server {
+    back_at: Millis,
+    tokens: u64,
+    /// When `tokens` was last topped up (only whole milliseconds count).
+    refilled_at: Millis,
+}
+
+impl Server {
+    fn new(back_at: Millis) -> Server {
+        Server {
+            back_at,
+            tokens: BURST,
+            refilled_at: back_at,
+        }
+    }
+
+    /// A handshake arrives at `now`: accepted or refused.
+    fn admit(&mut self, now: Millis) -> bool {
+        if now < self.back_at {
+            return false;
+        }
+        let earned = (now - self.refilled_at) * HANDSHAKES_PER_SECOND / 1000;
+        if earned > 0 {
+            self.tokens = (self.tokens + earned).min(BURST);
+            self.refilled_at += earned * 1000 / HANDSHAKES_PER_SECOND;
+        }
+        if self.tokens == 0 {
+            return false;
+        }
+        self.tokens -= 1;
+        true
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Happening {
+    /// The client's timer, armed for this time (ignored if re-armed since).
+    Wake,
+    /// The client's handshake request reaches the server.
+    Arrive,
+    /// The server's answer reaches the client.
+    Answer { accepted: bool },
+}
+
+/// What one run produced, times relative to the drop.
+struct Outcome {
+    /// When each client opened again, sorted; fewer than `CLIENTS` if the horizon came first.
+    reconnected: Vec<Millis>,
+    /// When each attempt reached the server, sorted.
+    attempts: Vec<Millis>,
+}
+
+fn run(contender: &Contender, scenario: &Scenario, seed: u64) -> Outcome {
+    let mut rng = Rng(seed);
+    let mut clients: Vec<Box<dyn Policy>> =
+        (0..CLIENTS).map(|_| (contender.make)(&mut rng)).collect();
+    let mut server = Server::new(DROP_AT + scenario.downtime);
+    let mut queue = BinaryHeap::new();
+    let at = |queue: &mut BinaryHeap<_>, time: Millis, client: usize, what: Happening| {
+        queue.push(Reverse((time, client, what)));
+    };
+    let arm = |queue: &mut BinaryHeap<_>, client: usize, policy: &dyn Policy| {
+        if let Some(time) = policy.next_wake() {
+            queue.push(Reverse((time, client, Happening::Wake)));
+        }
+    };
+
+    for (client, policy) in clients.iter_mut().enumerate() {
+        policy.failed(DROP_AT + rng.between(ONE_WAY_MS));
+        arm(&mut queue, client, policy.as_ref());
+    }
+
+    let mut outcome = Outcome {
+        reconnected: Vec::with_capacity(CLIENTS),
+        attempts: Vec::new(),
+    };
+    while let Some(Reverse((now, client, what))) = queue.pop() {
+        if now - DROP_AT > HORIZON {
+            break;
+        }
+        let policy = clients[client].as_mut();
+        match what {
+            Happening::Wake => {
+                if policy.next_wake() != Some(now) {
+                    continue; // re-armed or disarmed since
+                }
+                if policy.wake(now) {
+                    at(
+                        &mut queue,
+                        now + rng.between(ONE_WAY_MS),
+                        client,
+                        Happening::Arrive,
+                    );
+                }
+            }
+            Happening::Arrive => {
+                outcome.attempts.push(now - DROP_AT);
+                let accepted = server.admit(now);
+                let back = now + rng.between(ONE_WAY_MS);
+                at(&mut queue, back, client, Happening::Answer { accepted });
+            }
+            Happening::Answer { accepted: true } => {
+                policy.opened(now);
+                outcome.reconnected.push(now - DROP_AT);
+                continue; // connected for good: its timers (heartbeat-free) do not matter
+            }
+            Happening::Answer { accepted: false } => policy.failed(now),
+        }
+        arm(&mut queue, client, clients[client].as_ref());
+    }
+    outcome.reconnected.sort_unstable();
+    outcome.attempts.sort_unstable();
+    outcome
+}
+
+/// The figures of one run.
+struct Figures {
+    /// Time until 50 %, 99 % and 100 % were open again; `None` past the horizon.
+    t50: Option<Millis>,
+    t99: Option<Millis>,
+    t100: Option<Millis>,
+    attempts: usize,
+    peak: usize,
+    /// When the last attempt reached the server.
+    last_attempt: Millis,
+    /// Attempts per `WINDOW` from the drop on, for `SERIES`.
+    series: Vec<usize>,
+}
+
+fn figures(outcome: &Outcome) -> Figures {
+    let quantile = |share: f64| {
+        let rank = (share * CLIENTS as f64).ceil() as usize;
+        outcome.reconnected.get(rank - 1).copied()
+    };
+    let times = &outcome.attempts;
+    let mut peak = 0;
+    let mut start = 0;
+    for end in 0..times.len() {
+        while times[end] - times[start] >= WINDOW {
+            start += 1;
+        }
+        peak = peak.max(end - start + 1);
+    }
+    let mut series = vec![0; (SERIES / WINDOW) as usize];
+    for time in times.iter().take_while(|&&time| time < SERIES) {
+        series[(time / WINDOW) as usize] += 1;
+    }
+    Figures {
+        t50: quantile(0.5),
+        t99: quantile(0.99),
+        t100: quantile(1.0),
+        attempts: times.len(),
+        peak,
+        last_attempt: times.last().copied().unwrap_or(0),
+        series,
+    }
+}
+
+/// The median of the runs' values of one figure (`None`, past the horizon, sorts last).
+fn median<T: Copy + Ord>(runs: &[Figures], figure: impl Fn(&Figures) -> T) -> T {
+    let mut values: Vec<T> = runs.iter().map(figure).collect();
+    values.sort_unstable();
+    values[values.len() / 2]
+}
+
+fn past_horizon_last(time: Option<Millis>) -> Millis {
+    time.unwrap_or(Millis::MAX)
+}
+
+fn from_sort_key(time: Millis) -> Option<Millis> {
+    (time != Millis::MAX).then_some(time)
+}
+
+fn seconds(time: Option<Millis>) -> String {
+    time.map_or_else(
+        || format!("> {} s", HORIZON / 1000),
+        |t| format!("{:.1} s", t as f64 / 1000.0),
+    )
+}
+
+fn json_time(time: Option<Millis>) -> String {
+    time.map_or_else(|| "null".to_owned(), |t| t.to_string())
+}
+
+fn json_list<T: ToString>(values: impl IntoIterator<Item = T>) -> String {
+    let items: Vec<String> = values.into_iter().map(|v| v.to_string()).collect();
+    format!("[{}]", items.join(","))
+}
+
+fn main() {
+    let started = Instant::now();
+    println!(
+        "herd: {CLIENTS} clients drop at once; the server accepts at most {HANDSHAKES_PER_SECOND} \
+         handshakes/s (token bucket, burst {BURST}) and refuses the rest; one-way latency {}-{} ms; \
+         medians of {} seeded runs",
+        ONE_WAY_MS.0,
+        ONE_WAY_MS.1,
+        SEEDS.len()
+    );
+    let mut scenarios_json = Vec::new();
+    for scenario in &SCENARIOS {
+        println!(
+            "\nherd: scenario '{}' ({})\n{:<66} {:>8} {:>8} {:>8} {:>9} {:>15}",
+            scenario.key,
+            scenario.title,
+            "policy",
+            "50 %",
+            "99 %",
+            "100 %",
+            "attempts",
+            "peak per 100 ms"
+        );
+        let mut policies_json = Vec::new();
+        for contender in &CONTENDERS {
+            let run_started = Instant::now();
+            let runs: Vec<Figures> = SEEDS
+                .iter()
+                .map(|&seed| figures(&run(contender, scenario, seed)))
+                .collect();
+            let t50 = from_sort_key(median(&runs, |f| past_horizon_last(f.t50)));
+            let t99 = from_sort_key(median(&runs, |f| past_horizon_last(f.t99)));
+            let t100 = from_sort_key(median(&runs, |f| past_horizon_last(f.t100)));
+            let attempts = median(&runs, |f| f.attempts);
+            let peak = median(&runs, |f| f.peak);
+            println!(
+                "{:<66} {:>8} {:>8} {:>8} {:>9} {:>15}   ({:.1} s)",
+                contender.name,
+                seconds(t50),
+                seconds(t99),
+                seconds(t100),
+                attempts,
+                peak,
+                run_started.elapsed().as_secs_f64()
+            );
+            policies_json.push(format!(
+                "{{\"key\":\"{}\",\"name\":\"{}\",\"t50Ms\":{},\"t99Ms\":{},\"t100Ms\":{},\
+                 \"attempts\":{attempts},\"peakPerWindow\":{peak},\"lastAttemptMs\":{},\"runs\":{{\"t99Ms\":{},\"attempts\":{}}},\
+                 \"attemptsPerWindow\":{}}}",
+                contender.key,
+                contender.name,
+                json_time(t50),
+                json_time(t99),
+                json_time(t100),
+                runs[0].last_attempt,
+                json_list(runs.iter().map(|f| json_time(f.t99))),
+                json_list(runs.iter().map(|f| f.attempts)),
+                json_list(&runs[0].series),
+            ));
+        }
+        scenarios_json.push(format!(
+            "{{\"key\":\"{}\",\"title\":\"{}\",\"downtimeMs\":{},\"policies\":[{}]}}",
+            scenario.key,
+            scenario.title,
+            scenario.downtime,
+            policies_json.join(",")
+        ));
+    }
+    let json = format!(
+        "{{\"clients\":{CLIENTS},\"handshakesPerSecond\":{HANDSHAKES_PER_SECOND},\"burst\":{BURST},\
+         \"oneWayMs\":[{},{}],\"windowMs\":{WINDOW},\"seriesMs\":{SERIES},\"horizonMs\":{HORIZON},\"seeds\":{},\
+         \"scenarios\":[{}]}}\n",
+        ONE_WAY_MS.0,
+        ONE_WAY_MS.1,
+        json_list(SEEDS),
+        scenarios_json.join(",")
+    );
+
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/bench/.build");
+    let out = format!("{dir}/herd.json");
+    if let Err(error) = std::fs::create_dir_all(dir).and_then(|()| std::fs::write(&out, json)) {
+        eprintln!("herd: cannot write {out}: {error}");
+        std::process::exit(1);
+    }
+    println!(
+        "\nherd: wrote {out} in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+}
