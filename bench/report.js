@@ -33,6 +33,7 @@ export function renderMarkdown(results) {
   ];
   if (browser?.throughput) parts.push(summary(results));
   if (browser?.throughput) parts.push(throughputSection(browser, versions));
+  if (browser?.acked) parts.push(ackedSection(browser));
   if (browser?.replay) parts.push(replaySection(browser, versions));
   if (browser?.detection) parts.push(detectionSection(browser));
   if (browser?.restart || browser?.online) parts.push(recoverySection(browser, versions));
@@ -144,6 +145,29 @@ function throughputSection({ throughput, rounds }, versions) {
     'Targets for resilient-websocket:',
     '',
     table(['row', 'ratio to native', '≥ 0.95 of native', '≥ reconnecting-websocket', 'ahead of partysocket'], targets),
+  ].join('\n');
+}
+
+function ackedSection({ acked, rounds }) {
+  const bytes = (value) => `${value.toFixed(1)} B`;
+  const rows = acked.rows.map((row) => [
+    row.label,
+    `${int(row.plain.messagesPerSecond)}/s`,
+    `${int(row.acked.messagesPerSecond)}/s`,
+    `**${ratio(row.ratio)}**`,
+    `${bytes(row.plain.upBytesPerMessage)} / ${bytes(row.plain.downBytesPerMessage)}`,
+    `${bytes(row.acked.upBytesPerMessage)} / ${bytes(row.acked.downBytesPerMessage)}`,
+  ]);
+  return [
+    '## Acknowledged delivery: the cost',
+    '',
+    `\`delivery: 'acked'\` (PROTOCOL.md) against plain mode, both resilient-websocket in the same page, alternated, with the server's ` +
+      `application behind the acked-delivery adapter for the acked runs (median of ${rounds} rounds of ${int(acked.count)} messages; ` +
+      'the buffer caps lifted for the burst). The ratio is the acked rate over the plain one, paired per round. Bytes per message are the ' +
+      'payload bytes of every WebSocket frame each way (client → server / server → client), counted by the server over the whole run and ' +
+      'divided by the messages: envelopes travel with the data, acks the other way.',
+    '',
+    table(['', 'plain', 'acked', 'acked / plain', 'plain: bytes per message up / down', 'acked: bytes per message up / down'], rows),
   ].join('\n');
 }
 

@@ -99,6 +99,7 @@ async function main() {
     const detection = background(want('detection') ? session.detection() : null);
     if (want('size')) results.size = await measureSizes(log);
     if (want('throughput')) browser.throughput = await session.throughput();
+    if (want('acked')) browser.acked = await session.acked();
     if (want('replay')) browser.replay = await session.replay();
     const herd = background(want('herd') ? runHerd() : null);
     if (want('memory')) browser.memory = await session.memory();

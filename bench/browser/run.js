@@ -23,6 +23,16 @@ export const THROUGHPUT = {
   ],
 };
 export const REPLAY = { count: 10_000, bytes: 64 };
+/**
+ * Acknowledged delivery against plain mode: the throughput rows with fewer messages (the ratio,
+ * not the absolute rate, is the figure), the buffer caps lifted for the burst, and a pause after
+ * each run so that the last acks are counted.
+ */
+export const ACKED = {
+  count: 5_000,
+  settleMs: 300,
+  options: { delivery: 'acked', buffer: { maxMessages: Infinity, maxBytes: Infinity } },
+};
 export const MEMORY = { warmUp: 100, cycles: 1000 };
 export const RESTART = { downtimeMs: 1000 };
 export const ONLINE = { offlineMs: 3000 };
@@ -63,7 +73,7 @@ async function until(condition, ms, what) {
 }
 
 /** The browser measures, each a method of the session. */
-export const MEASURES = ['throughput', 'replay', 'memory', 'restart', 'online', 'detection'];
+export const MEASURES = ['throughput', 'acked', 'replay', 'memory', 'restart', 'online', 'detection'];
 
 /**
  * Launches Chromium and the static server; the returned session runs each measure on demand
@@ -93,6 +103,7 @@ export async function startBrowserSession({ log }) {
     chromium: browser.version(),
     rounds: ROUNDS,
     throughput,
+    acked,
     replay,
     memory,
     restart,
@@ -182,6 +193,74 @@ export async function startBrowserSession({ log }) {
           }),
         ),
       })),
+    };
+  }
+
+  /**
+   * Acknowledged delivery's cost (issue 6): each throughput row in plain and in acked mode,
+   * alternated in one page of ours, a fresh connection (and server tag) per run, so that the
+   * server's wire counters give the bytes per message each way: the envelopes in the direction
+   * of the data, the acks (and the few commands) in the other.
+   */
+  async function acked() {
+    const server = await startBenchServer();
+    const page = await benchPage(byKey('ours'));
+    const modes = [
+      { key: 'plain', options: undefined },
+      { key: 'acked', options: ACKED.options },
+    ];
+    const figures = Object.fromEntries(
+      THROUGHPUT.rows.map((row) => [row.key, Object.fromEntries(modes.map((m) => [m.key, { ms: [], up: [], down: [] }]))]),
+    );
+    let runs = 0;
+    const run = async (mode, row, count) => {
+      runs += 1;
+      const tag = `${mode.key}-${row.key}-${runs}`;
+      const index = await page.evaluate(({ url, options }) => window.bench.open(url, options), { url: `${server.url}/${tag}`, options: mode.options });
+      const ms = await page.evaluate(({ direction, index: i, spec }) => window.bench[direction](i, spec), {
+        direction: row.direction,
+        index,
+        spec: { count, binary: row.binary, bytes: row.bytes },
+      });
+      await sleep(ACKED.settleMs);
+      const record = server.record(tag);
+      await page.evaluate((i) => window.bench.close(i), index);
+      return { ms, up: record.wireIn / count, down: record.wireOut / count };
+    };
+    try {
+      for (const mode of modes) for (const row of THROUGHPUT.rows) await run(mode, row, THROUGHPUT.warmUp);
+      for (let round = 1; round <= ROUNDS; round++) {
+        for (const row of THROUGHPUT.rows) {
+          const line = [];
+          for (const mode of modes) {
+            const { ms, up, down } = await run(mode, row, ACKED.count);
+            const figure = figures[row.key][mode.key];
+            figure.ms.push(ms);
+            figure.up.push(up);
+            figure.down.push(down);
+            line.push(`${mode.key} ${Math.round(ACKED.count / (ms / 1000))}/s, ${up.toFixed(1)} B up, ${down.toFixed(1)} B down per message`);
+          }
+          log(`acked: round ${round}/${ROUNDS} ${row.key}: ${line.join('; ')}`);
+        }
+      }
+    } finally {
+      await page.close();
+      await server.stop();
+    }
+    return {
+      ...ACKED,
+      rows: THROUGHPUT.rows.map((row) => {
+        const { plain, acked: withAcks } = figures[row.key];
+        // Paired as in the throughput measure: each acked run against the plain run just before.
+        const ratios = withAcks.ms.map((ms, r) => plain.ms[r] / ms);
+        const summary = (f) => ({
+          ms: f.ms,
+          messagesPerSecond: ACKED.count / (median(f.ms) / 1000),
+          upBytesPerMessage: median(f.up),
+          downBytesPerMessage: median(f.down),
+        });
+        return { ...row, plain: summary(plain), acked: summary(withAcks), ratios, ratio: median(ratios) };
+      }),
     };
   }
 

@@ -10,10 +10,16 @@
 //                                            received <count> more data messages.
 // A 'ping' is answered with 'pong' (the heartbeat of ResilientWebSocket). Every other message is
 // data: counted, and, if it starts with a decimal sequence number, checked for order.
+//
+// Tags that start with 'acked-' go through the acknowledged-delivery adapter (server/index.js): the
+// same in-band protocol then runs on the session's plain messages. For every tag the server also
+// counts the bytes of every frame both ways (`wireIn`, `wireOut`: envelopes, acks and commands
+// included), which is what the protocol overhead is measured with.
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { WebSocketServer } from 'ws';
+import { AckedServer } from '../../server/index.js';
 
 /** Bytes the server lets pile up in a socket's send buffer before it waits for it to drain. */
 const HIGH_WATER = 4 * 1024 * 1024;
@@ -23,7 +29,7 @@ const HIGH_WATER = 4 * 1024 * 1024;
  * (with the time), data messages received, and whether they arrived in sequence order.
  */
 function newRecord() {
-  return { connections: [], received: 0, receivedAt: 0, inOrder: true, nextSeq: 0, bytes: 0 };
+  return { connections: [], received: 0, receivedAt: 0, inOrder: true, nextSeq: 0, bytes: 0, wireIn: 0, wireOut: 0 };
 }
 
 export async function startBenchServer() {
@@ -32,6 +38,18 @@ export async function startBenchServer() {
   const records = new Map();
   const sockets = new Set();
   let port = 0;
+  // Bounds far above a 20,000-message burst: the benchmark measures speed, not the bounds.
+  const acked = new AckedServer(null, { maxQueueMessages: 1e9, maxQueueBytes: 1e12, maxMessageBytes: 1 << 20 });
+  acked.on('session', (session) => {
+    session.on('connect', () => {
+      const ws = session.socket;
+      session.tag = ws.tag;
+      const reply = (text) => session.send(text);
+      const blaster = (count, binary, bytes) => blast(ws, count, binary, bytes, (payload) => session.send(payload));
+      session.handle = handler(server.record(ws.tag), reply, blaster);
+    });
+    session.on('message', (data, isBinary) => session.handle(typeof data === 'string' ? Buffer.from(data) : data, isBinary));
+  });
 
   const server = {
     /** An HTTP status (e.g. 503) with which every upgrade is refused; 0 accepts. */
@@ -98,18 +116,37 @@ export async function startBenchServer() {
     sockets.add(ws);
     const record = server.record(tag);
     record.connections.push({ at: performance.now(), wallClock: Date.now() });
-    let expecting = 0;
     ws.on('close', () => sockets.delete(ws));
     ws.on('error', () => {});
-    ws.on('message', (data, isBinary) => {
+    // Every frame's payload bytes, both ways, whatever it carries.
+    ws.on('message', (data) => {
+      record.wireIn += data.length;
+    });
+    const send = ws.send.bind(ws);
+    ws.send = (data, ...rest) => {
+      record.wireOut += typeof data === 'string' ? Buffer.byteLength(data) : data.length;
+      return send(data, ...rest);
+    };
+    if (tag.startsWith('acked-')) {
+      acked.accept(ws);
+      return;
+    }
+    const handle = handler(record, (text) => ws.send(text), (count, binary, bytes) => blast(ws, count, binary, bytes));
+    ws.on('message', handle);
+  }
+
+  /** The in-band protocol on one connection's (or session's) messages. */
+  function handler(record, reply, blaster) {
+    let expecting = 0;
+    return (data, isBinary) => {
       if (!isBinary && data[0] === 0x23 /* '#' */) {
         const [command, ...args] = data.toString().split(' ');
-        if (command === '#blast') blast(ws, Number(args[0]), args[1] === 'binary', Number(args[2]));
+        if (command === '#blast') blaster(Number(args[0]), args[1] === 'binary', Number(args[2]));
         else if (command === '#expect') expecting = record.received + Number(args[0]);
         return;
       }
       if (!isBinary && data.length === 4 && data.toString() === 'ping') {
-        ws.send('pong');
+        reply('pong');
         return;
       }
       record.received += 1;
@@ -124,17 +161,20 @@ export async function startBenchServer() {
       }
       if (expecting && record.received === expecting) {
         expecting = 0;
-        ws.send(`#done ${record.received}`);
+        reply(`#done ${record.received}`);
       }
-    });
+    };
   }
 
-  /** Sends `count` messages, pausing whenever more than HIGH_WATER bytes wait to be written. */
-  async function blast(ws, count, binary, bytes) {
+  /**
+   * Sends `count` messages (through `send`, the session's for acked tags), pausing whenever more
+   * than HIGH_WATER bytes wait to be written on `ws`.
+   */
+  async function blast(ws, count, binary, bytes, send = (payload) => ws.send(payload, { binary })) {
     const payload = binary ? Buffer.alloc(bytes, 0xab) : 'x'.repeat(bytes);
     for (let i = 0; i < count; i++) {
       if (ws.readyState !== ws.OPEN) return;
-      ws.send(payload, { binary });
+      send(payload);
       if (ws.bufferedAmount > HIGH_WATER) {
         await new Promise((resolve) => {
           const done = () => {
