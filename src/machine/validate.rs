@@ -305,7 +305,27 @@ impl ProtocolError {
 /// RFC 2616 `token` characters, which RFC 6455 requires of subprotocol names: visible ASCII
 /// except separators.
 fn is_token_char(c: u8) -> bool {
-    (0x21..0x7f).contains(&c) && !b"()<>@,;:\\\"/[]?={}".contains(&c)
+    // A `matches!` rather than a search of the separator list: `[u8]::contains` brings memchr.
+    (0x21..0x7f).contains(&c)
+        && !matches!(
+            c,
+            b'(' | b')'
+                | b'<'
+                | b'>'
+                | b'@'
+                | b','
+                | b';'
+                | b':'
+                | b'\\'
+                | b'"'
+                | b'/'
+                | b'['
+                | b']'
+                | b'?'
+                | b'='
+                | b'{'
+                | b'}'
+        )
 }
 
 /// Checks the `protocols` argument.
