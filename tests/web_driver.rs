@@ -15,10 +15,26 @@ wasm_bindgen_test_configure!(run_in_browser);
 
 const ECHO_URL: Option<&str> = option_env!("RWS_TEST_ECHO_URL");
 
-/// One call of the driver's `emit(kind, a, b, c)` callback.
+/// The names of `emit`'s `kind` numbers, in the order of `KINDS` in js/class.js.
+const KINDS: [&str; 12] = [
+    "message",
+    "open",
+    "close",
+    "error",
+    "statechange",
+    "reconnecting",
+    "giveup",
+    "drop",
+    "heartbeat",
+    "sessionlost",
+    "provide",
+    "hookerror",
+];
+
+/// One call of the driver's `emit(kind, a, b, c)` callback, its kind by name.
 #[derive(Clone, Debug)]
 struct Emitted {
-    kind: String,
+    kind: &'static str,
     a: JsValue,
     b: JsValue,
     c: JsValue,
@@ -35,7 +51,11 @@ fn driver(url: &str) -> (WebDriver, Log, EmitClosure) {
     let sink = log.clone();
     let emit = EmitClosure::new(move |kind: JsValue, a, b, c| {
         sink.borrow_mut().push(Emitted {
-            kind: kind.as_string().unwrap_or_default(),
+            kind: kind
+                .as_f64()
+                .and_then(|k| KINDS.get(k as usize))
+                .copied()
+                .unwrap_or("(not a kind number)"),
             a,
             b,
             c,

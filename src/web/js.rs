@@ -20,7 +20,7 @@ extern "C" {
     fn call(
         this: &Emit,
         this_arg: &JsValue,
-        kind: &str,
+        kind: u8,
         a: &JsValue,
         b: &JsValue,
         c: &JsValue,
@@ -70,16 +70,38 @@ pub(crate) fn set(obj: &JsValue, key: &str, value: &JsValue) {
     reflect_set(obj, key, value);
 }
 
+/// What the driver reports through `emit`. It crosses into JS as its number, the index of its name
+/// in `KINDS` of js/class.js, which lists the names in this order: a number costs nothing to pass,
+/// where a name would be decoded from wasm memory on every message.
+#[derive(Clone, Copy)]
+#[repr(u8)]
+pub(crate) enum Kind {
+    Message,
+    Open,
+    Close,
+    Error,
+    StateChange,
+    Reconnecting,
+    GiveUp,
+    Drop,
+    Heartbeat,
+    SessionLost,
+    /// A request to call the URL and protocols providers for an attempt.
+    Provide,
+    /// An exception thrown by user code (a hook or provider), to report.
+    HookError,
+}
+
 /// `emit(kind, a, b, c)`, the JS class's callback for everything the driver reports.
 pub(crate) fn call_emit(
     emit: &js_sys::Function,
-    kind: &str,
+    kind: Kind,
     a: &JsValue,
     b: &JsValue,
     c: &JsValue,
 ) -> Result<JsValue, JsValue> {
     emit.unchecked_ref::<Emit>()
-        .call(&JsValue::NULL, kind, a, b, c)
+        .call(&JsValue::NULL, kind as u8, a, b, c)
 }
 
 /// `new URL(url, base).href`, or `None` where the URL parser refuses `url`.

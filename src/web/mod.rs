@@ -27,6 +27,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::cell::{Ref, RefCell, RefMut};
 use env::{PageEvent, PageListeners};
+use js::Kind;
 use js_sys::{Array, Function, Object, Reflect};
 use options::Hooks;
 use payloads::Payloads;
@@ -100,7 +101,7 @@ fn state_mut(rc: &RefCell<Inner>) -> RefMut<'_, Inner> {
 /// runs in the middle of another event's dispatch, and always sees the state after the core's step.
 enum Deferred {
     /// `emit(kind, a, b, c)`, converted when the core emitted it (the data it names is current then).
-    Emit(&'static str, JsValue, JsValue, JsValue),
+    Emit(Kind, JsValue, JsValue, JsValue),
     /// The replay of the queue after the `open` handlers ran.
     Replay(Generation),
     /// The call of the URL and protocols providers for an attempt.
@@ -460,7 +461,7 @@ fn drain(rc: &Rc<RefCell<Inner>>) {
     let timer_weak = weak.clone();
     inner
         .timer
-        .set(deadline, env::now(), move || on_timer(&timer_weak));
+        .set(deadline, env::now, move || on_timer(&timer_weak));
     let closed = inner.machine.ready_state() == ReadyState::Closed;
     if closed {
         inner.listeners = None;
@@ -614,7 +615,7 @@ fn provide(rc: &Rc<RefCell<Inner>>, gen: Generation, attempt: u32) {
     };
     emit(
         rc,
-        "provide",
+        Kind::Provide,
         JsValue::from(gen.0),
         JsValue::from(attempt),
         last_close,
@@ -872,7 +873,7 @@ fn should_reconnect(
 fn report(rc: &Rc<RefCell<Inner>>, error: JsValue) {
     emit(
         rc,
-        "hookerror",
+        Kind::HookError,
         error,
         JsValue::UNDEFINED,
         JsValue::UNDEFINED,
@@ -881,16 +882,16 @@ fn report(rc: &Rc<RefCell<Inner>>, error: JsValue) {
 
 /// One core event as the arguments of `emit`, taken when the core emits it: the payload of a
 /// message or a drop, and the last close (for the providers' `ctx`), are those of that moment.
-fn convert(inner: &mut Inner, event: Event) -> (&'static str, JsValue, JsValue, JsValue) {
+fn convert(inner: &mut Inner, event: Event) -> (Kind, JsValue, JsValue, JsValue) {
     const NONE: JsValue = JsValue::UNDEFINED;
     match event {
         // `protocol` and `extensions` were read from the socket when it opened.
-        Event::Open { .. } => ("open", NONE, NONE, NONE),
+        Event::Open { .. } => (Kind::Open, NONE, NONE, NONE),
         Event::Message => {
             let data = inner.inbound.take().unwrap_or(NONE);
-            ("message", data, NONE, NONE)
+            (Kind::Message, data, NONE, NONE)
         }
-        Event::Error => ("error", NONE, NONE, NONE),
+        Event::Error => (Kind::Error, NONE, NONE, NONE),
         Event::Close {
             code,
             reason,
@@ -906,33 +907,33 @@ fn convert(inner: &mut Inner, event: Event) -> (&'static str, JsValue, JsValue, 
             js::set(&close, "reason", &reason);
             js::set(&close, "wasClean", &was_clean);
             inner.last_close = close.into();
-            ("close", code, reason, was_clean)
+            (Kind::Close, code, reason, was_clean)
         }
         Event::StateChange { from, to } => (
-            "statechange",
+            Kind::StateChange,
             JsValue::from_str(from.as_str()),
             JsValue::from_str(to.as_str()),
             NONE,
         ),
         Event::Reconnecting { attempt, delay } => (
-            "reconnecting",
+            Kind::Reconnecting,
             JsValue::from(attempt),
             JsValue::from_f64(delay as f64),
             NONE,
         ),
-        Event::GiveUp => ("giveup", NONE, NONE, NONE),
+        Event::GiveUp => (Kind::GiveUp, NONE, NONE, NONE),
         Event::Drop { id, reason } => {
             let data = inner.payloads.remove(id).unwrap_or(NONE);
-            ("drop", data, JsValue::from_str(reason.as_str()), NONE)
+            (Kind::Drop, data, JsValue::from_str(reason.as_str()), NONE)
         }
-        Event::Heartbeat { rtt } => ("heartbeat", JsValue::from_f64(rtt as f64), NONE, NONE),
+        Event::Heartbeat { rtt } => (Kind::Heartbeat, JsValue::from_f64(rtt as f64), NONE, NONE),
         Event::SessionLost { unconfirmed } => {
-            ("sessionlost", JsValue::from(unconfirmed), NONE, NONE)
+            (Kind::SessionLost, JsValue::from(unconfirmed), NONE, NONE)
         }
     }
 }
 
-fn emit(rc: &Rc<RefCell<Inner>>, kind: &str, a: JsValue, b: JsValue, c: JsValue) {
+fn emit(rc: &Rc<RefCell<Inner>>, kind: Kind, a: JsValue, b: JsValue, c: JsValue) {
     let emit = state(rc).emit.clone();
     // The JS class dispatches with EventTarget, which reports a throwing handler itself and does
     // not rethrow; an error here would be a bug in the class, and must not abort the driver.

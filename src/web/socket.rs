@@ -13,6 +13,11 @@ extern "C" {
     type AnyPayloadSocket;
     #[wasm_bindgen(method, catch)]
     fn send(this: &AnyPayloadSocket, data: &JsValue) -> Result<(), JsValue>;
+    /// A `message` event seen through its `data` getter: a plain property read, with no property
+    /// name to decode on every message (as `Reflect.get` with a `&str` key would).
+    type SocketMessage;
+    #[wasm_bindgen(method, getter)]
+    fn data(this: &SocketMessage) -> JsValue;
 }
 
 /// What a socket reports back to the driver, tagged with its generation by the closures.
@@ -53,7 +58,7 @@ impl Socket {
                     gen,
                     match index {
                         0 => SocketEvent::Open,
-                        1 => SocketEvent::Message(js::field(&event, "data")),
+                        1 => SocketEvent::Message(event.unchecked_ref::<SocketMessage>().data()),
                         2 => SocketEvent::Error,
                         _ => SocketEvent::Close(event.unchecked_into()),
                     },
