@@ -13,6 +13,8 @@
  * rendering can import it.
  */
 
+import { checkProtocols, readOptions, resolveUrl } from './options.js';
+
 /** @typedef {typeof import('../pkg/resilient_websocket.js').WebDriver} WebDriverClass */
 
 /** The wasm driver class, once an entry has initialised the module. @type {WebDriverClass | undefined} */
@@ -204,6 +206,29 @@ function closeArguments(code, reason) {
   return [code === undefined ? undefined : +(/** @type {any} */ (code)), reason === undefined ? undefined : `${reason}`];
 }
 
+/**
+ * The exceptions the driver's methods report by code (`src/web/error.rs`; 0 is success), as the
+ * native `send()` and `close()` throw them: message and `DOMException` name.
+ * @type {Record<number, [string, string]>}
+ */
+const ERRORS = {
+  1: ['The connection is closed for good; the message cannot be delivered.', 'InvalidStateError'],
+  2: ['The outbound buffer is full.', 'QuotaExceededError'],
+  3: ['The close code must be either 1000, or between 3000 and 4999.', 'InvalidAccessError'],
+  4: ['The close reason must not be greater than 123 UTF-8 bytes.', 'SyntaxError'],
+};
+
+/**
+ * Throws the exception of a driver's error code, if it is one.
+ * @param {number} code
+ */
+function check(code) {
+  if (code) throw new DOMException(...ERRORS[code]);
+}
+
+/** The keys of `stats`, in the order of the driver's numbers. */
+const STATS = ['attempts', 'reconnects', 'downtimeMs', 'lastRtt', 'queued', 'queuedBytes', 'dropped', 'replayed', 'unacked', 'unackedBytes', 'resent'];
+
 /** @param {unknown} value */
 function isThenable(value) {
   return (
@@ -248,18 +273,26 @@ export class ResilientWebSocket extends EventTarget {
     if (arguments.length === 0) {
       throw new TypeError("Failed to construct 'ResilientWebSocket': 1 argument required, but only 0 present.");
     }
-    if (!WebDriver) throw driverUnavailable();
+    const Driver = WebDriver;
+    if (!Driver) throw driverUnavailable();
     super();
     if (typeof url === 'function') this.#urlProvider = url;
     if (typeof protocols === 'function') this.#protocolsProvider = protocols;
     const debug = /** @type {{ debug?: unknown } | undefined} */ (options)?.debug;
     if (typeof debug === 'function') this.#log = /** @type {any} */ (debug);
     else if (debug) this.#log = (event, detail) => console.debug('[ResilientWebSocket]', event, detail);
-    this.#driver = new WebDriver(
-      this.#urlProvider ? undefined : String(url),
-      this.#protocolsProvider ? [] : protocolList(protocols),
+    const href = this.#urlProvider ? undefined : String(url);
+    const list = this.#protocolsProvider ? [] : protocolList(protocols);
+    // The native constructor's checks, in its order: the URL, the subprotocols, then the options.
+    const resolved = href === undefined ? '' : resolveUrl(href);
+    checkProtocols(list);
+    const { config, hooks } = readOptions(options, [Driver.defaultDelay(false), Driver.defaultDelay(true)]);
+    this.#driver = new Driver(
+      resolved,
+      list,
       Boolean(this.#urlProvider || this.#protocolsProvider),
-      options,
+      config,
+      hooks,
       (/** @type {string} */ kind, /** @type {any} */ a, /** @type {any} */ b, /** @type {any} */ c) =>
         this.#onDriver(kind, a, b, c),
     );
@@ -309,7 +342,15 @@ export class ResilientWebSocket extends EventTarget {
    *   unackedBytes: number, resent: number }}
    */
   get stats() {
-    return /** @type {any} */ (this.#driver.stats);
+    const values = this.#driver.stats();
+    /** @type {any} */
+    const stats = {};
+    STATS.forEach((key, i) => {
+      stats[key] = values[i];
+    });
+    // NaN: no heartbeat round trip measured yet.
+    if (Number.isNaN(stats.lastRtt)) stats.lastRtt = null;
+    return stats;
   }
 
   /** @param {WebSocketPayload} data */
@@ -327,7 +368,7 @@ export class ResilientWebSocket extends EventTarget {
       // Queued, or (acked delivery) kept until acknowledged and perhaps resent.
       payload = snapshot(payload);
     }
-    this.#driver.send(payload, size);
+    check(this.#driver.send(payload, size));
   }
 
   /**
@@ -336,7 +377,7 @@ export class ResilientWebSocket extends EventTarget {
    * @param {string} [reason]
    */
   close(code, reason) {
-    this.#driver.close(...closeArguments(code, reason));
+    check(this.#driver.close(...closeArguments(code, reason)));
     this.#trackLiveness();
   }
 
@@ -347,7 +388,7 @@ export class ResilientWebSocket extends EventTarget {
    * @param {string} [reason]
    */
   reconnect(code, reason) {
-    this.#driver.reconnect(...closeArguments(code, reason));
+    check(this.#driver.reconnect(...closeArguments(code, reason)));
     this.#trackLiveness();
   }
 
@@ -420,11 +461,21 @@ export class ResilientWebSocket extends EventTarget {
    */
   #provide(gen, ctx) {
     const driver = this.#driver;
-    /** @param {unknown} url @param {unknown} protocols */
-    const open = (url, protocols) =>
-      driver.open(gen, url === undefined ? undefined : String(url), protocols === undefined ? undefined : protocolList(protocols));
     /** @param {unknown} error */
     const fail = (error) => driver.fail(gen, error);
+    /** @param {unknown} url @param {unknown} protocols */
+    const open = (url, protocols) => {
+      let resolved, list;
+      try {
+        // Checked as the constructor checks its arguments; a refused one fails this attempt.
+        resolved = url === undefined ? undefined : resolveUrl(String(url));
+        list = protocols === undefined ? undefined : protocolList(protocols);
+        if (list) checkProtocols(list);
+      } catch (error) {
+        return fail(error);
+      }
+      driver.open(gen, resolved, list);
+    };
     let url, protocols;
     try {
       url = this.#urlProvider?.(ctx);

@@ -44,7 +44,8 @@ struct Inner {
     /// The URL of the current or last attempt (fixed unless a provider supplies one per attempt),
     /// a JS string.
     url: JsValue,
-    protocols: Array,
+    /// An array of strings.
+    protocols: JsValue,
     /// The JS class calls the URL or protocols provider before each attempt.
     has_provider: bool,
     /// The attempt whose socket is being set up (its provider may still be pending).
@@ -115,26 +116,33 @@ pub struct WebDriver {
 
 #[wasm_bindgen]
 impl WebDriver {
-    /// Validates the arguments as the native constructor does; [`WebDriver::start`] connects.
+    /// A driver for the arguments the JS class checked and flattened (`js/options.js`);
+    /// [`WebDriver::start`] connects.
     ///
-    /// `url` is the URL string, or `undefined` when the JS class holds a URL provider (then
+    /// `url` is the resolved URL string, or `""` when the JS class holds a URL provider (then
     /// `has_provider` is true and the class answers each `provide` event with [`WebDriver::open`]).
-    /// `protocols` is an array of strings (or empty when a protocols provider is used). `emit(kind,
-    /// a, b, c)` receives every event for the user.
+    /// `protocols` is an array of strings (or empty when a protocols provider is used). `options`
+    /// are the numbers of `readOptions`, and `hooks` its JS values: `[shouldReconnect,
+    /// heartbeat.message, heartbeat.pong, replay filter, WebSocket]`. `emit(kind, a, b, c)`
+    /// receives every event for the user.
     #[wasm_bindgen(constructor)]
     pub fn new(
-        url: Option<String>,
-        protocols: Array,
+        url: JsValue,
+        protocols: JsValue,
         has_provider: bool,
-        options: JsValue,
+        options: &[f64],
+        hooks: Array,
         emit: Function,
-    ) -> Result<WebDriver, JsValue> {
-        let url = match url {
-            Some(url) => resolve_url(&url)?,
-            None => JsValue::from_str(""),
+    ) -> WebDriver {
+        let (config, expose_pongs) = options::config(options);
+        let hooks = Hooks {
+            should_reconnect: hooks.get(0).dyn_into().ok(),
+            heartbeat_message: hooks.get(1),
+            heartbeat_pong: hooks.get(2),
+            expose_pongs,
+            replay_filter: hooks.get(3).dyn_into().ok(),
+            constructor: hooks.get(4).unchecked_into(),
         };
-        check_protocols(&protocols)?;
-        let (config, hooks) = options::read(&options)?;
         let (acked, heartbeat, network, page_lifecycle) = (
             config.acked.is_some(),
             config.heartbeat.is_some(),
@@ -176,7 +184,19 @@ impl WebDriver {
             pumping: false,
             errored: None,
         }));
-        Ok(WebDriver { inner })
+        WebDriver { inner }
+    }
+
+    /// The defaults of `reconnect.minDelay` (`max` false) and `reconnect.maxDelay`, for the one
+    /// check across two options that the JS class makes (`minDelay <= maxDelay`).
+    #[wasm_bindgen(js_name = defaultDelay)]
+    pub fn default_delay(max: bool) -> f64 {
+        let defaults = crate::machine::ReconnectConfig::default();
+        (if max {
+            defaults.max_delay
+        } else {
+            defaults.min_delay
+        }) as f64
     }
 
     /// Starts the first attempt (unless `startClosed`). Separate from the constructor so that the
@@ -253,33 +273,25 @@ impl WebDriver {
         f64::from(socket) + queued as f64
     }
 
-    /// `stats`: a fresh plain object of counters.
-    #[wasm_bindgen(getter)]
-    pub fn stats(&self) -> Object {
+    /// `stats`, as numbers in the order of the JS class's keys (`js/class.js`): attempts,
+    /// reconnects, downtimeMs, lastRtt (NaN before the first round trip), queued, queuedBytes,
+    /// dropped, replayed, unacked, unackedBytes, resent.
+    pub fn stats(&self) -> Vec<f64> {
         let stats = state(&self.inner).machine.stats(env::now());
-        let object = Object::new();
-        // Numbers, and null for a round trip not measured yet.
-        let counters: [(&str, Option<f64>); 11] = [
-            ("attempts", Some(stats.attempts.into())),
-            ("reconnects", Some(stats.reconnects.into())),
-            ("downtimeMs", Some(stats.downtime_ms as f64)),
-            ("lastRtt", stats.last_rtt.map(|rtt| rtt as f64)),
-            ("queued", Some(stats.queued.into())),
-            ("queuedBytes", Some(stats.queued_bytes as f64)),
-            ("dropped", Some(stats.dropped.into())),
-            ("replayed", Some(stats.replayed.into())),
-            ("unacked", Some(stats.unacked.into())),
-            ("unackedBytes", Some(stats.unacked_bytes as f64)),
-            ("resent", Some(stats.resent.into())),
-        ];
-        for (key, value) in counters {
-            js::set(
-                &object,
-                key,
-                &value.map_or(JsValue::NULL, JsValue::from_f64),
-            );
-        }
-        object
+        [
+            stats.attempts.into(),
+            stats.reconnects.into(),
+            stats.downtime_ms as f64,
+            stats.last_rtt.map_or(f64::NAN, |rtt| rtt as f64),
+            stats.queued.into(),
+            stats.queued_bytes as f64,
+            stats.dropped.into(),
+            stats.replayed.into(),
+            stats.unacked.into(),
+            stats.unacked_bytes as f64,
+            stats.resent.into(),
+        ]
+        .into()
     }
 
     /// Whether `delivery` is `'acked'`: the JS class then snapshots binary payloads on every
@@ -289,8 +301,9 @@ impl WebDriver {
         state(&self.inner).acked
     }
 
-    /// `send(data)`; `bytes` is the payload's size as the JS class measured it.
-    pub fn send(&self, data: JsValue, bytes: f64) -> Result<(), JsValue> {
+    /// `send(data)`; `bytes` is the payload's size as the JS class measured it. Returns 0, or the
+    /// code of the error to throw (see `error`).
+    pub fn send(&self, data: JsValue, bytes: f64) -> u8 {
         notice_peer_closing(&self.inner);
         let sent = {
             let mut inner = state_mut(&self.inner);
@@ -301,53 +314,47 @@ impl WebDriver {
             sent
         };
         pump(&self.inner);
-        sent.map(drop).map_err(error::send_error)
+        sent.map_or_else(error::send_error, |_| 0)
     }
 
-    /// `close(code, reason)`: terminal.
-    pub fn close(&self, code: JsValue, reason: Option<String>) -> Result<(), JsValue> {
-        let code = close_code(&code);
+    /// `close(code, reason)`: terminal. `code` is a number (clamped here as WebIDL's `[Clamp]
+    /// unsigned short`) or absent. Returns 0, or the code of the error to throw (see `error`).
+    pub fn close(&self, code: Option<f64>, reason: Option<String>) -> u8 {
+        let code = code.map(validate::clamp_u16);
         let closed = state_mut(&self.inner)
             .machine
             .close(env::now(), code, reason.as_deref());
         pump(&self.inner);
-        closed.map_err(error::close_error)
+        closed.map_or_else(error::close_error, |()| 0)
     }
 
-    /// `reconnect(code, reason)`: drop the current socket, if any, and connect now.
-    pub fn reconnect(&self, code: JsValue, reason: Option<String>) -> Result<(), JsValue> {
-        let code = close_code(&code);
+    /// `reconnect(code, reason)`: drop the current socket, if any, and connect now. Arguments and
+    /// result as for [`WebDriver::close`].
+    pub fn reconnect(&self, code: Option<f64>, reason: Option<String>) -> u8 {
+        let code = code.map(validate::clamp_u16);
         let reconnected =
             state_mut(&self.inner)
                 .machine
                 .reconnect(env::now(), code, reason.as_deref());
         pump(&self.inner);
-        reconnected.map_err(error::close_error)
+        reconnected.map_or_else(error::close_error, |()| 0)
     }
 
-    /// Opens the socket of attempt `gen` with what the providers returned (`undefined` keeps the
-    /// fixed value). A stale `gen` is ignored: the attempt was abandoned meanwhile. A URL or
-    /// protocols that the native constructor would refuse fail this attempt, and the error is
-    /// reported through the `hookerror` event.
-    pub fn open(&self, gen: u32, url: Option<String>, protocols: Option<Array>) {
+    /// Opens the socket of attempt `gen` with what the providers returned, checked by the JS class
+    /// (`undefined` keeps the fixed value). A stale `gen` is ignored: the attempt was abandoned
+    /// meanwhile. (A URL or protocols that the native constructor would refuse fail the attempt
+    /// through [`WebDriver::fail`] instead.)
+    pub fn open(&self, gen: u32, url: JsValue, protocols: JsValue) {
         let gen = Generation(gen);
-        if state(&self.inner).pending != Some(gen) {
-            return;
-        }
-        let url = match url.as_deref().map(resolve_url) {
-            Some(Err(error)) => return self.fail(gen.0, error),
-            Some(Ok(url)) => Some(url),
-            None => None,
-        };
-        if let Some(Err(error)) = protocols.as_ref().map(check_protocols) {
-            return self.fail(gen.0, error);
-        }
         {
             let mut inner = state_mut(&self.inner);
-            if let Some(url) = url {
+            if inner.pending != Some(gen) {
+                return;
+            }
+            if !url.is_undefined() {
                 inner.url = url;
             }
-            if let Some(protocols) = protocols {
+            if !protocols.is_undefined() {
                 inner.protocols = protocols;
             }
         }
@@ -380,40 +387,6 @@ fn ws_of(inner: &Inner, gen: Generation) -> Option<WebSocket> {
 /// The live browser socket, whatever its generation (see [`ws_of`]).
 fn live_ws(inner: &Inner) -> Option<WebSocket> {
     inner.socket.as_ref().map(|s| s.ws.clone())
-}
-
-/// Resolves `url` against the document base with the browser's own URL parser, then applies the
-/// native constructor's rules (scheme mapping, no fragment).
-fn resolve_url(url: &str) -> Result<JsValue, JsValue> {
-    let Some(href) = js::parse_url(url, &env::base_url()) else {
-        return Err(error::dom_exception("The URL is invalid.", "SyntaxError"));
-    };
-    match validate::url(&href) {
-        Ok(url) => Ok(JsValue::from_str(&url)),
-        Err(error) => Err(error::url_error(error)),
-    }
-}
-
-fn check_protocols(protocols: &Array) -> Result<(), JsValue> {
-    let mut names = Vec::new();
-    for i in 0..protocols.length() {
-        match protocols.get(i).as_string() {
-            Some(name) => names.push(name),
-            None => return Err(error::protocol_error(validate::ProtocolError::Invalid)),
-        }
-    }
-    let names: Vec<&str> = names.iter().map(String::as_str).collect();
-    validate::protocols(&names).map_err(error::protocol_error)
-}
-
-/// The `code` argument of `close()`: absent, or a number converted as WebIDL `[Clamp] unsigned
-/// short` converts it.
-fn close_code(code: &JsValue) -> Option<u16> {
-    if code.is_undefined() {
-        None
-    } else {
-        Some(validate::clamp_u16(code.as_f64().unwrap_or(f64::NAN)))
-    }
 }
 
 /// Drains the core's outputs, then hands the events they produced to JS one at a time, in order.
