@@ -342,7 +342,8 @@ export class ResilientWebSocket extends EventTarget {
    *   unackedBytes: number, resent: number }}
    */
   get stats() {
-    const values = this.#driver.stats();
+    const values = new Float64Array(STATS.length);
+    this.#driver.stats(values);
     /** @type {any} */
     const stats = {};
     STATS.forEach((key, i) => {

@@ -21,7 +21,6 @@ use crate::machine::{float, validate, wire};
 use crate::machine::{
     ConnectionState, Event, Generation, Machine, Millis, Output, ReadyState, Verdict,
 };
-use alloc::collections::VecDeque;
 use alloc::rc::{Rc, Weak};
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -78,7 +77,7 @@ struct Inner {
     listeners: Option<PageListeners>,
     /// User-visible work (events, the replay with its filter) in the core's order, waiting for the
     /// outermost [`pump`] to hand it to JS.
-    deferred: VecDeque<Deferred>,
+    deferred: Vec<Deferred>,
     /// A [`pump`] is running further up the stack; a nested one only drains the core.
     pumping: bool,
     /// The socket that reported an `error`, handed to the core with its `close`, which the browser
@@ -173,14 +172,14 @@ impl WebDriver {
             last_close: JsValue::NULL,
             acked,
             tokens: None,
-            payloads: Payloads::default(),
+            payloads: Payloads::new(),
             inbound: None,
             timer: DeadlineTimer::default(),
             heartbeat,
             network,
             page_lifecycle,
             listeners: None,
-            deferred: VecDeque::new(),
+            deferred: Vec::new(),
             pumping: false,
             errored: None,
         }));
@@ -273,12 +272,12 @@ impl WebDriver {
         f64::from(socket) + queued as f64
     }
 
-    /// `stats`, as numbers in the order of the JS class's keys (`js/class.js`): attempts,
-    /// reconnects, downtimeMs, lastRtt (NaN before the first round trip), queued, queuedBytes,
-    /// dropped, replayed, unacked, unackedBytes, resent.
-    pub fn stats(&self) -> Vec<f64> {
+    /// `stats`, written into `out` as numbers in the order of the JS class's keys
+    /// (`js/class.js`): attempts, reconnects, downtimeMs, lastRtt (NaN before the first round
+    /// trip), queued, queuedBytes, dropped, replayed, unacked, unackedBytes, resent.
+    pub fn stats(&self, out: &mut [f64]) {
         let stats = state(&self.inner).machine.stats(env::now());
-        [
+        let values = [
             stats.attempts.into(),
             stats.reconnects.into(),
             stats.downtime_ms as f64,
@@ -290,8 +289,10 @@ impl WebDriver {
             stats.unacked.into(),
             stats.unacked_bytes as f64,
             stats.resent.into(),
-        ]
-        .into()
+        ];
+        for (slot, value) in out.iter_mut().zip(values) {
+            *slot = value;
+        }
     }
 
     /// Whether `delivery` is `'acked'`: the JS class then snapshots binary payloads on every
@@ -309,7 +310,7 @@ impl WebDriver {
             let mut inner = state_mut(&self.inner);
             let sent = inner.machine.send(env::now(), bytes as u64);
             if let Ok(id) = sent {
-                inner.payloads.insert(id, data);
+                inner.payloads.insert(id, &data);
             }
             sent
         };
@@ -403,15 +404,21 @@ fn pump(rc: &Rc<RefCell<Inner>>) {
     if nested {
         return;
     }
+    // Taken a batch at a time: work deferred while one batch is handed out lands in the next, so
+    // it still comes after everything deferred before it, as from a FIFO.
     loop {
-        let next = state_mut(rc).deferred.pop_front();
-        match next {
-            Some(Deferred::Emit(kind, a, b, c)) => emit(rc, kind, a, b, c),
-            Some(Deferred::Replay(gen)) => replay(rc, gen),
-            Some(Deferred::Provide { gen, attempt }) => provide(rc, gen, attempt),
-            None => break,
+        let batch = core::mem::take(&mut state_mut(rc).deferred);
+        if batch.is_empty() {
+            break;
         }
-        drain(rc);
+        for next in batch {
+            match next {
+                Deferred::Emit(kind, a, b, c) => emit(rc, kind, a, b, c),
+                Deferred::Replay(gen) => replay(rc, gen),
+                Deferred::Provide { gen, attempt } => provide(rc, gen, attempt),
+            }
+            drain(rc);
+        }
     }
     state_mut(rc).pumping = false;
 }
@@ -479,7 +486,7 @@ fn perform(rc: &Rc<RefCell<Inner>>, output: Output) {
         Output::Connect { gen } => connect(rc, gen),
         Output::Transmit { gen, id } => {
             let (ws, payload) = {
-                let mut inner = state_mut(rc);
+                let inner = state(rc);
                 let payload = inner.payloads.remove(id);
                 (ws_of(&inner, gen), payload)
             };
@@ -491,14 +498,14 @@ fn perform(rc: &Rc<RefCell<Inner>>, output: Output) {
         Output::TransmitAcked { gen, id, seq, ack } => {
             let (ws, payload) = {
                 let inner = state(rc);
-                (ws_of(&inner, gen), inner.payloads.get(id).cloned())
+                (ws_of(&inner, gen), inner.payloads.get(id))
             };
             if let (Some(ws), Some(payload)) = (ws, payload) {
                 let _ = socket::send(&ws, &acked::envelope(&payload, seq, ack));
             }
         }
         Output::Release { id } => {
-            state_mut(rc).payloads.remove(id);
+            state(rc).payloads.remove(id);
         }
         Output::SendHello {
             gen,
@@ -547,11 +554,11 @@ fn perform(rc: &Rc<RefCell<Inner>>, output: Output) {
             }
             drop(detached);
         }
-        Output::Replay { gen } => state_mut(rc).deferred.push_back(Deferred::Replay(gen)),
+        Output::Replay { gen } => state_mut(rc).deferred.push(Deferred::Replay(gen)),
         Output::Emit(event) => {
             let inner = &mut *state_mut(rc);
             let (kind, a, b, c) = convert(inner, event);
-            inner.deferred.push_back(Deferred::Emit(kind, a, b, c));
+            inner.deferred.push(Deferred::Emit(kind, a, b, c));
         }
     }
 }
@@ -567,7 +574,7 @@ fn connect(rc: &Rc<RefCell<Inner>>, gen: Generation) {
         let attempt = inner.attempts_since_open;
         inner.attempts_since_open += 1;
         if inner.has_provider {
-            inner.deferred.push_back(Deferred::Provide { gen, attempt });
+            inner.deferred.push(Deferred::Provide { gen, attempt });
         }
         inner.has_provider
     };
@@ -704,7 +711,7 @@ fn replay(rc: &Rc<RefCell<Inner>>, gen: Generation) {
         {
             let mut inner = state_mut(rc);
             for id in inner.machine.replay_candidates(env::now(), gen) {
-                let data = inner.payloads.get(id).cloned();
+                let data = inner.payloads.get(id);
                 candidates.push((id, data.unwrap_or(JsValue::UNDEFINED)));
             }
         }
