@@ -300,40 +300,44 @@ export class ResilientWebSocket extends EventTarget {
     this.#trackLiveness();
   }
 
+  /** @returns {string} */
   get url() {
-    return this.#driver.url;
+    return this.#driver.attribute(2);
   }
 
   /** @returns {0 | 1 | 2 | 3} */
   get readyState() {
-    return /** @type {0 | 1 | 2 | 3} */ (this.#driver.readyState);
+    return this.#driver.attribute(0);
   }
 
   /** @returns {'connecting' | 'open' | 'reconnecting' | 'offline' | 'closing' | 'closed'} */
   get connectionState() {
-    return /** @type {any} */ (this.#driver.connectionState);
+    return this.#driver.attribute(1);
   }
 
+  /** @returns {number} */
   get bufferedAmount() {
-    return this.#driver.bufferedAmount;
+    return this.#driver.attribute(6);
   }
 
+  /** @returns {string} */
   get protocol() {
-    return this.#driver.protocol;
+    return this.#driver.attribute(3);
   }
 
+  /** @returns {string} */
   get extensions() {
-    return this.#driver.extensions;
+    return this.#driver.attribute(4);
   }
 
   /** @returns {BinaryType} */
   get binaryType() {
-    return this.#driver.binaryType;
+    return this.#driver.attribute(5);
   }
 
   /** @param {BinaryType} value */
   set binaryType(value) {
-    this.#driver.binaryType = value;
+    this.#driver.setBinaryType(value);
   }
 
   /**
@@ -365,7 +369,7 @@ export class ResilientWebSocket extends EventTarget {
       // The native send() stringifies anything else (numbers, objects) as a USVString.
       payload = `${payload}`;
       size = utf8Length(/** @type {string} */ (payload));
-    } else if (this.#driver.readyState === 0 || this.#driver.acked) {
+    } else if (this.#driver.attribute(0) === 0 || this.#driver.attribute(7)) {
       // Queued, or (acked delivery) kept until acknowledged and perhaps resent.
       payload = snapshot(payload);
     }
@@ -394,7 +398,7 @@ export class ResilientWebSocket extends EventTarget {
   }
 
   #trackLiveness() {
-    if (this.#driver.readyState === 3) live.delete(this);
+    if (this.#driver.attribute(0) === 3) live.delete(this);
     else live.add(this);
   }
 

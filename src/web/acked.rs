@@ -121,11 +121,14 @@ fn random_token() -> String {
     let filled = js::field(&crypto, "getRandomValues")
         .dyn_into::<js_sys::Function>()
         .is_ok_and(|fill| fill.call1(&crypto, &bytes).is_ok());
-    let mut raw = bytes.to_vec();
-    if !filled {
-        for byte in &mut raw {
-            *byte = (Math::random() * 256.0) as u8;
-        }
+    // Byte by byte rather than `to_vec`, whose length assertion brings panic formatting along.
+    let mut raw = [0u8; 16];
+    for (i, byte) in (0..).zip(&mut raw) {
+        *byte = if filled {
+            bytes.get_index(i)
+        } else {
+            (Math::random() * 256.0) as u8
+        };
     }
     base64url(&raw)
 }

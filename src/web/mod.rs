@@ -204,44 +204,31 @@ impl WebDriver {
         pump(&self.inner);
     }
 
-    /// `readyState`.
-    #[wasm_bindgen(getter, js_name = readyState)]
-    pub fn ready_state(&self) -> u8 {
-        state(&self.inner).machine.ready_state() as u8
+    /// The attributes the JS class forwards, through one export (each export costs the module its
+    /// own glue): 0 `readyState`, 1 `connectionState`, 2 `url`, 3 `protocol`, 4 `extensions`,
+    /// 5 `binaryType`, 6 `bufferedAmount`, 7 `acked`.
+    pub fn attribute(&self, which: u8) -> JsValue {
+        match which {
+            0 => self.ready_state().into(),
+            1 => self.connection_state(),
+            6 => self.buffered_amount().into(),
+            7 => state(&self.inner).acked.into(),
+            _ => {
+                let inner = state(&self.inner);
+                match which {
+                    2 => &inner.url,
+                    3 => &inner.protocol,
+                    4 => &inner.extensions,
+                    _ => &inner.binary_type,
+                }
+                .clone()
+            }
+        }
     }
 
-    /// `connectionState`.
-    #[wasm_bindgen(getter, js_name = connectionState, unchecked_return_type = "string")]
-    pub fn connection_state(&self) -> JsValue {
-        JsValue::from_str(state(&self.inner).machine.connection_state().as_str())
-    }
-
-    /// `url`.
-    #[wasm_bindgen(getter, unchecked_return_type = "string")]
-    pub fn url(&self) -> JsValue {
-        state(&self.inner).url.clone()
-    }
-
-    /// `protocol` of the last socket that opened.
-    #[wasm_bindgen(getter, unchecked_return_type = "string")]
-    pub fn protocol(&self) -> JsValue {
-        state(&self.inner).protocol.clone()
-    }
-
-    /// `extensions` of the last socket that opened.
-    #[wasm_bindgen(getter, unchecked_return_type = "string")]
-    pub fn extensions(&self) -> JsValue {
-        state(&self.inner).extensions.clone()
-    }
-
-    /// `binaryType`, applied to every socket, including those of later reconnects.
-    #[wasm_bindgen(getter, js_name = binaryType, unchecked_return_type = "'blob' | 'arraybuffer'")]
-    pub fn binary_type(&self) -> JsValue {
-        state(&self.inner).binary_type.clone()
-    }
-
-    /// Sets `binaryType`. Other values are ignored, as by the native attribute.
-    #[wasm_bindgen(setter, js_name = binaryType)]
+    /// Sets `binaryType` (applied to every socket, including those of later reconnects). Other
+    /// values are ignored, as by the native attribute.
+    #[wasm_bindgen(js_name = setBinaryType)]
     pub fn set_binary_type(&self, value: JsValue) {
         // Compared in JS: no copy of the string into wasm memory.
         if !(value == "blob" || value == "arraybuffer") {
@@ -257,19 +244,6 @@ impl WebDriver {
         if let Some(ws) = ws {
             js::set(&ws, "binaryType", &value);
         }
-    }
-
-    /// `bufferedAmount`: the live socket's plus the bytes waiting in the queue; with acked
-    /// delivery, the queue plus every byte not yet acknowledged (which includes the socket's).
-    #[wasm_bindgen(getter, js_name = bufferedAmount)]
-    pub fn buffered_amount(&self) -> f64 {
-        let (ws, queued) = {
-            let inner = state(&self.inner);
-            let ws = live_ws(&inner).filter(|_| !inner.acked);
-            (ws, inner.machine.queued_bytes())
-        };
-        let socket = ws.map_or(0, |ws| ws.buffered_amount());
-        f64::from(socket) + queued as f64
     }
 
     /// `stats`, written into `out` as numbers in the order of the JS class's keys
@@ -293,13 +267,6 @@ impl WebDriver {
         for (slot, value) in out.iter_mut().zip(values) {
             *slot = value;
         }
-    }
-
-    /// Whether `delivery` is `'acked'`: the JS class then snapshots binary payloads on every
-    /// `send()`, since they may be resent after a reconnect.
-    #[wasm_bindgen(getter)]
-    pub fn acked(&self) -> bool {
-        state(&self.inner).acked
     }
 
     /// `send(data)`; `bytes` is the payload's size as the JS class measured it. Returns 0, or the
@@ -371,6 +338,31 @@ impl WebDriver {
         }
         report(&self.inner, error);
         attempt_failed(&self.inner, gen);
+    }
+}
+
+/// The attributes of [`WebDriver::attribute`], typed, for Rust callers.
+impl WebDriver {
+    /// `readyState`.
+    pub fn ready_state(&self) -> u8 {
+        state(&self.inner).machine.ready_state() as u8
+    }
+
+    /// `connectionState`.
+    pub fn connection_state(&self) -> JsValue {
+        JsValue::from_str(state(&self.inner).machine.connection_state().as_str())
+    }
+
+    /// `bufferedAmount`: the live socket's plus the bytes waiting in the queue; with acked
+    /// delivery, the queue plus every byte not yet acknowledged (which includes the socket's).
+    pub fn buffered_amount(&self) -> f64 {
+        let (ws, queued) = {
+            let inner = state(&self.inner);
+            let ws = live_ws(&inner).filter(|_| !inner.acked);
+            (ws, inner.machine.queued_bytes())
+        };
+        let socket = ws.map_or(0, |ws| ws.buffered_amount());
+        f64::from(socket) + queued as f64
     }
 }
 
