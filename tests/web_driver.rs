@@ -56,7 +56,7 @@ fn driver(url: &str) -> (WebDriver, Log, EmitClosure) {
         url.into(),
         js_sys::Array::new().into(),
         false,
-        &[f64::NAN; 21],
+        &js_sys::Float64Array::new_with_length(21).fill(f64::NAN, 0, 21),
         hooks,
         emit.as_ref().unchecked_ref::<js_sys::Function>().clone(),
     );

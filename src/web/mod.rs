@@ -26,7 +26,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::cell::{Ref, RefCell, RefMut};
 use env::{PageEvent, PageListeners};
-use js_sys::{Array, Function, Object, Reflect};
+use js_sys::{Array, Float64Array, Function, Object, Reflect};
 use options::Hooks;
 use payloads::Payloads;
 use socket::{Socket, SocketEvent};
@@ -129,7 +129,7 @@ impl WebDriver {
         url: JsValue,
         protocols: JsValue,
         has_provider: bool,
-        options: &[f64],
+        options: &Float64Array,
         hooks: Array,
         emit: Function,
     ) -> WebDriver {
@@ -246,10 +246,10 @@ impl WebDriver {
         }
     }
 
-    /// `stats`, written into `out` as numbers in the order of the JS class's keys
+    /// `stats`, written into `out` (a `Float64Array`) as numbers in the order of the JS class's keys
     /// (`js/class.js`): attempts, reconnects, downtimeMs, lastRtt (NaN before the first round
     /// trip), queued, queuedBytes, dropped, replayed, unacked, unackedBytes, resent.
-    pub fn stats(&self, out: &mut [f64]) {
+    pub fn stats(&self, out: &Float64Array) {
         let stats = state(&self.inner).machine.stats(env::now());
         let values = [
             stats.attempts.into(),
@@ -264,8 +264,8 @@ impl WebDriver {
             stats.unacked_bytes as f64,
             stats.resent.into(),
         ];
-        for (slot, value) in out.iter_mut().zip(values) {
-            *slot = value;
+        for (i, value) in (0..).zip(values) {
+            out.set_index(i, value);
         }
     }
 

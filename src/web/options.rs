@@ -8,7 +8,7 @@
 use crate::machine::{
     AckedConfig, BufferConfig, Config, HeartbeatConfig, Jitter, Millis, Overflow, ReconnectConfig,
 };
-use js_sys::Function;
+use js_sys::{Float64Array, Function};
 use wasm_bindgen::JsValue;
 
 /// The options that are JS values or functions, kept by the driver beside the core's [`Config`].
@@ -30,49 +30,50 @@ pub(crate) struct Hooks {
 /// The positions in the array `readOptions` builds; the order is that of its array literal.
 /// Milliseconds are already rounded up; NaN means absent (the default applies).
 mod at {
-    pub(super) const MIN_DELAY: usize = 0;
-    pub(super) const MAX_DELAY: usize = 1;
-    pub(super) const FACTOR: usize = 2;
+    pub(super) const MIN_DELAY: u32 = 0;
+    pub(super) const MAX_DELAY: u32 = 1;
+    pub(super) const FACTOR: u32 = 2;
     /// A ratio in [0, 1], or -1 - the index of a name (full, equal, decorrelated, none).
-    pub(super) const JITTER: usize = 3;
+    pub(super) const JITTER: u32 = 3;
     /// An integer, or Infinity.
-    pub(super) const MAX_RETRIES: usize = 4;
-    pub(super) const CONNECT_TIMEOUT: usize = 5;
-    pub(super) const MIN_UPTIME: usize = 6;
+    pub(super) const MAX_RETRIES: u32 = 4;
+    pub(super) const CONNECT_TIMEOUT: u32 = 5;
+    pub(super) const MIN_UPTIME: u32 = 6;
     /// 1 or 0.
-    pub(super) const HEARTBEAT: usize = 7;
-    pub(super) const INTERVAL: usize = 8;
-    pub(super) const TIMEOUT: usize = 9;
+    pub(super) const HEARTBEAT: u32 = 7;
+    pub(super) const INTERVAL: u32 = 8;
+    pub(super) const TIMEOUT: u32 = 9;
     /// An integer, or Infinity (no cap).
-    pub(super) const MAX_MESSAGES: usize = 10;
+    pub(super) const MAX_MESSAGES: u32 = 10;
     /// An integer, or Infinity (no cap).
-    pub(super) const MAX_BYTES: usize = 11;
+    pub(super) const MAX_BYTES: u32 = 11;
     /// The index of throw, drop-oldest, drop-newest.
-    pub(super) const OVERFLOW: usize = 12;
+    pub(super) const OVERFLOW: u32 = 12;
     /// Milliseconds, or Infinity.
-    pub(super) const TTL: usize = 13;
+    pub(super) const TTL: u32 = 13;
     /// 1 or 0; 1 also for a filter function.
-    pub(super) const REPLAY: usize = 14;
-    pub(super) const NETWORK: usize = 15;
-    pub(super) const PAGE_LIFECYCLE: usize = 16;
-    pub(super) const START_CLOSED: usize = 17;
+    pub(super) const REPLAY: u32 = 14;
+    pub(super) const NETWORK: u32 = 15;
+    pub(super) const PAGE_LIFECYCLE: u32 = 16;
+    pub(super) const START_CLOSED: u32 = 17;
     /// The index of plain, acked.
-    pub(super) const DELIVERY: usize = 18;
-    pub(super) const ACK_INTERVAL: usize = 19;
-    pub(super) const EXPOSE_PONGS: usize = 20;
+    pub(super) const DELIVERY: u32 = 18;
+    pub(super) const ACK_INTERVAL: u32 = 19;
+    pub(super) const EXPOSE_PONGS: u32 = 20;
 }
 
-/// The option at `index`, unless absent.
-fn option(raw: &[f64], index: usize) -> Option<f64> {
-    raw.get(index).copied().filter(|x| !x.is_nan())
+/// The option at `index`, unless absent. (Read from the JS array where it is, rather than copied
+/// into a Rust slice: a slice parameter costs the module wasm-bindgen's allocating conversion.)
+fn option(raw: &Float64Array, index: u32) -> Option<f64> {
+    Some(raw.get_index(index)).filter(|x| !x.is_nan())
 }
 
-fn millis(raw: &[f64], index: usize, default: Millis) -> Millis {
+fn millis(raw: &Float64Array, index: u32, default: Millis) -> Millis {
     // Float-to-int casts saturate: Infinity never reaches here, and a huge value stays huge.
     option(raw, index).map_or(default, |x| x as Millis)
 }
 
-fn flag(raw: &[f64], index: usize, default: bool) -> bool {
+fn flag(raw: &Float64Array, index: u32, default: bool) -> bool {
     option(raw, index).map_or(default, |x| x != 0.0)
 }
 
@@ -82,7 +83,7 @@ fn finite(x: f64) -> Option<f64> {
 }
 
 /// The core's [`Config`] from the validated numbers, and `heartbeat.exposePongs`.
-pub(crate) fn config(raw: &[f64]) -> (Config, bool) {
+pub(crate) fn config(raw: &Float64Array) -> (Config, bool) {
     let d = Config::default();
     let (r, b) = (d.reconnect, d.buffer);
     let heartbeat = HeartbeatConfig::default();
