@@ -13,6 +13,8 @@
  * rendering can import it.
  */
 
+import { checkProtocols, readOptions, resolveUrl } from './options.js';
+
 /** @typedef {typeof import('../pkg/resilient_websocket.js').WebDriver} WebDriverClass */
 
 /** The wasm driver class, once an entry has initialised the module. @type {WebDriverClass | undefined} */
@@ -261,6 +263,29 @@ function closeArguments(code, reason) {
   return [code === undefined ? undefined : +(/** @type {any} */ (code)), reason === undefined ? undefined : `${reason}`];
 }
 
+/**
+ * The exceptions the driver's methods report by code (`src/web/error.rs`; 0 is success), as the
+ * native `send()` and `close()` throw them: message and `DOMException` name.
+ * @type {Record<number, [string, string]>}
+ */
+const ERRORS = {
+  1: ['The connection is closed for good; the message cannot be delivered.', 'InvalidStateError'],
+  2: ['The outbound buffer is full.', 'QuotaExceededError'],
+  3: ['The close code must be either 1000, or between 3000 and 4999.', 'InvalidAccessError'],
+  4: ['The close reason must not be greater than 123 UTF-8 bytes.', 'SyntaxError'],
+};
+
+/**
+ * Throws the exception of a driver's error code, if it is one.
+ * @param {number} code
+ */
+function check(code) {
+  if (code) throw new DOMException(...ERRORS[code]);
+}
+
+/** The keys of `stats`, in the order of the driver's numbers. */
+const STATS = ['attempts', 'reconnects', 'downtimeMs', 'lastRtt', 'queued', 'queuedBytes', 'dropped', 'replayed', 'unacked', 'unackedBytes', 'resent'];
+
 /** @param {unknown} value */
 function isThenable(value) {
   return (
@@ -305,18 +330,26 @@ export class ResilientWebSocket extends EventTarget {
     if (arguments.length === 0) {
       throw new TypeError("Failed to construct 'ResilientWebSocket': 1 argument required, but only 0 present.");
     }
-    if (!WebDriver) throw driverUnavailable();
+    const Driver = WebDriver;
+    if (!Driver) throw driverUnavailable();
     super();
     if (typeof url === 'function') this.#urlProvider = url;
     if (typeof protocols === 'function') this.#protocolsProvider = protocols;
     const debug = /** @type {{ debug?: unknown } | undefined} */ (options)?.debug;
     if (typeof debug === 'function') this.#log = /** @type {any} */ (debug);
     else if (debug) this.#log = (event, detail) => console.debug('[ResilientWebSocket]', event, detail);
-    this.#driver = new WebDriver(
-      this.#urlProvider ? undefined : String(url),
-      this.#protocolsProvider ? [] : protocolList(protocols),
+    const href = this.#urlProvider ? undefined : String(url);
+    const list = this.#protocolsProvider ? [] : protocolList(protocols);
+    // The native constructor's checks, in its order: the URL, the subprotocols, then the options.
+    const resolved = href === undefined ? '' : resolveUrl(href);
+    checkProtocols(list);
+    const { config, hooks } = readOptions(options, [Driver.defaultDelay(false), Driver.defaultDelay(true)]);
+    this.#driver = new Driver(
+      resolved,
+      list,
       Boolean(this.#urlProvider || this.#protocolsProvider),
-      options,
+      config,
+      hooks,
       (/** @type {number} */ kind, /** @type {any} */ a, /** @type {any} */ b, /** @type {any} */ c) =>
         this.#onDriver(kind, a, b, c),
     );
@@ -324,40 +357,44 @@ export class ResilientWebSocket extends EventTarget {
     this.#trackLiveness();
   }
 
+  /** @returns {string} */
   get url() {
-    return this.#driver.url;
+    return this.#driver.attribute(2);
   }
 
   /** @returns {0 | 1 | 2 | 3} */
   get readyState() {
-    return /** @type {0 | 1 | 2 | 3} */ (this.#driver.readyState);
+    return this.#driver.attribute(0);
   }
 
   /** @returns {'connecting' | 'open' | 'reconnecting' | 'offline' | 'closing' | 'closed'} */
   get connectionState() {
-    return /** @type {any} */ (this.#driver.connectionState);
+    return this.#driver.attribute(1);
   }
 
+  /** @returns {number} */
   get bufferedAmount() {
-    return this.#driver.bufferedAmount;
+    return this.#driver.attribute(6);
   }
 
+  /** @returns {string} */
   get protocol() {
-    return this.#driver.protocol;
+    return this.#driver.attribute(3);
   }
 
+  /** @returns {string} */
   get extensions() {
-    return this.#driver.extensions;
+    return this.#driver.attribute(4);
   }
 
   /** @returns {BinaryType} */
   get binaryType() {
-    return this.#driver.binaryType;
+    return this.#driver.attribute(5);
   }
 
   /** @param {BinaryType} value */
   set binaryType(value) {
-    this.#driver.binaryType = value;
+    this.#driver.setBinaryType(value);
   }
 
   /**
@@ -366,7 +403,16 @@ export class ResilientWebSocket extends EventTarget {
    *   unackedBytes: number, resent: number }}
    */
   get stats() {
-    return /** @type {any} */ (this.#driver.stats);
+    const values = new Float64Array(STATS.length);
+    this.#driver.stats(values);
+    /** @type {any} */
+    const stats = {};
+    STATS.forEach((key, i) => {
+      stats[key] = values[i];
+    });
+    // NaN: no heartbeat round trip measured yet.
+    if (Number.isNaN(stats.lastRtt)) stats.lastRtt = null;
+    return stats;
   }
 
   /** @param {WebSocketPayload} data */
@@ -380,11 +426,11 @@ export class ResilientWebSocket extends EventTarget {
       // The native send() stringifies anything else (numbers, objects) as a USVString.
       payload = `${payload}`;
       size = utf8Length(/** @type {string} */ (payload));
-    } else if (this.#driver.readyState === 0 || this.#driver.acked) {
+    } else if (this.#driver.attribute(0) === 0 || this.#driver.attribute(7)) {
       // Queued, or (acked delivery) kept until acknowledged and perhaps resent.
       payload = snapshot(payload);
     }
-    this.#driver.send(payload, size);
+    check(this.#driver.send(payload, size));
   }
 
   /**
@@ -393,7 +439,7 @@ export class ResilientWebSocket extends EventTarget {
    * @param {string} [reason]
    */
   close(code, reason) {
-    this.#driver.close(...closeArguments(code, reason));
+    check(this.#driver.close(...closeArguments(code, reason)));
     this.#trackLiveness();
   }
 
@@ -404,12 +450,12 @@ export class ResilientWebSocket extends EventTarget {
    * @param {string} [reason]
    */
   reconnect(code, reason) {
-    this.#driver.reconnect(...closeArguments(code, reason));
+    check(this.#driver.reconnect(...closeArguments(code, reason)));
     this.#trackLiveness();
   }
 
   #trackLiveness() {
-    if (this.#driver.readyState === 3) live.delete(this);
+    if (this.#driver.attribute(0) === 3) live.delete(this);
     else live.add(this);
   }
 
@@ -479,11 +525,21 @@ export class ResilientWebSocket extends EventTarget {
    */
   #provide(gen, ctx) {
     const driver = this.#driver;
-    /** @param {unknown} url @param {unknown} protocols */
-    const open = (url, protocols) =>
-      driver.open(gen, url === undefined ? undefined : String(url), protocols === undefined ? undefined : protocolList(protocols));
     /** @param {unknown} error */
     const fail = (error) => driver.fail(gen, error);
+    /** @param {unknown} url @param {unknown} protocols */
+    const open = (url, protocols) => {
+      let resolved, list;
+      try {
+        // Checked as the constructor checks its arguments; a refused one fails this attempt.
+        resolved = url === undefined ? undefined : resolveUrl(String(url));
+        list = protocols === undefined ? undefined : protocolList(protocols);
+        if (list) checkProtocols(list);
+      } catch (error) {
+        return fail(error);
+      }
+      driver.open(gen, resolved, list);
+    };
     let url, protocols;
     try {
       url = this.#urlProvider?.(ctx);

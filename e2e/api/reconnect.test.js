@@ -330,17 +330,20 @@ test('connectionState, statechange and stats through a scenario', async (t) => {
     });
     window.initialStats = ws.stats;
     await window.nextEvent(ws, 'open');
-    window.dropped = window.nextEvent(ws, 'close');
+    // Sent and measured right at the close, while the 60 ms backoff runs: a later page.evaluate
+    // could come after the retry started on a busy machine.
+    window.dropped = window.nextEvent(ws, 'close').then((close) => {
+      window.states.push(`close ${close.code}`);
+      ws.send('during downtime');
+      return { ...ws.stats };
+    });
     window.reopened = window.nextEvent(ws, 'reconnecting').then(() => window.nextEvent(ws, 'open'));
   }, echo.url);
   // The server drops the connection without a close frame: 1006, then a reconnect.
   echo.terminateAll();
   const result = await page.evaluate(async () => {
     const ws = window.ws;
-    const close = await window.dropped;
-    window.states.push(`close ${close.code}`);
-    ws.send('during downtime');
-    const mid = { ...ws.stats };
+    const mid = await window.dropped;
     await window.reopened;
     const echoed = window.nextEvent(ws, 'message');
     await echoed;

@@ -80,7 +80,8 @@ impl Session {
     /// Ends this session and starts the next one (after a terminal close, before reopening).
     /// Returns the messages still unacknowledged, which the caller reports.
     pub(crate) fn restart(&mut self) -> Vec<InFlight> {
-        let unconfirmed = self.window.drain(..).collect();
+        // Collected from an iterator rather than drained: the whole session is replaced below.
+        let unconfirmed = self.window.iter().copied().collect();
         *self = Session {
             number: self.number.wrapping_add(1),
             ..Session::new(self.ack_interval)
@@ -135,7 +136,7 @@ impl Session {
         }
         if !resumed {
             let lost = self.established;
-            let unconfirmed = self.window.drain(..).collect();
+            let unconfirmed = self.window.iter().copied().collect();
             let number = self.number;
             *self = Session::new(self.ack_interval);
             self.number = number;

@@ -4,9 +4,10 @@
 //! values: a text envelope is a string concatenation, a binary one is assembled in a fresh JS
 //! buffer, and only the few bytes of a header are copied into linear memory to be parsed.
 
+use super::js;
 use crate::machine::wire::{self, Frame, Violation, MAX_CLIENT_HEADER};
 use alloc::string::String;
-use js_sys::{Array, ArrayBuffer, JsString, Math, Reflect, Uint8Array};
+use js_sys::{Array, ArrayBuffer, JsString, Math, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::Blob;
 
@@ -102,12 +103,12 @@ fn bytes_of(payload: &JsValue) -> Option<Uint8Array> {
     if !ArrayBuffer::is_view(payload) {
         return None;
     }
-    let field = |name: &str| Reflect::get(payload, &JsValue::from_str(name)).ok();
-    let buffer = field("buffer")?;
-    let offset = field("byteOffset")?.as_f64()? as u32;
-    let len = field("byteLength")?.as_f64()? as u32;
+    let offset = js::field(payload, "byteOffset").as_f64()? as u32;
+    let len = js::field(payload, "byteLength").as_f64()? as u32;
     Some(Uint8Array::new_with_byte_offset_and_length(
-        &buffer, offset, len,
+        &js::field(payload, "buffer"),
+        offset,
+        len,
     ))
 }
 
@@ -116,17 +117,18 @@ fn bytes_of(payload: &JsValue) -> Option<Uint8Array> {
 /// fills in only where there is no `crypto` at all (no browser lacks it).
 fn random_token() -> String {
     let bytes = Uint8Array::new_with_length(16);
-    let filled = Reflect::get(&js_sys::global(), &JsValue::from_str("crypto"))
-        .and_then(|crypto| {
-            let fill = Reflect::get(&crypto, &JsValue::from_str("getRandomValues"))?;
-            fill.dyn_into::<js_sys::Function>()?.call1(&crypto, &bytes)
-        })
-        .is_ok();
-    let mut raw = bytes.to_vec();
-    if !filled {
-        for byte in &mut raw {
-            *byte = (Math::random() * 256.0) as u8;
-        }
+    let crypto = js::global("crypto");
+    let filled = js::field(&crypto, "getRandomValues")
+        .dyn_into::<js_sys::Function>()
+        .is_ok_and(|fill| fill.call1(&crypto, &bytes).is_ok());
+    // Byte by byte rather than `to_vec`, whose length assertion brings panic formatting along.
+    let mut raw = [0u8; 16];
+    for (i, byte) in (0..).zip(&mut raw) {
+        *byte = if filled {
+            bytes.get_index(i)
+        } else {
+            (Math::random() * 256.0) as u8
+        };
     }
     base64url(&raw)
 }

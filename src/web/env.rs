@@ -1,5 +1,5 @@
-//! What the driver reads from the environment: the clock, a random seed, the document's base URL,
-//! and the network and page-lifecycle events.
+//! What the driver reads from the environment: the clock, a random seed, and the network and
+//! page-lifecycle events.
 
 use super::js::{field, global, Handler};
 use crate::machine::Millis;
@@ -25,21 +25,6 @@ pub(crate) fn seed() -> u64 {
     let high = (js_sys::Math::random() * 4_294_967_296.0) as u64;
     let low = (js_sys::Math::random() * 4_294_967_296.0) as u64;
     (high << 32) | low
-}
-
-/// What relative URLs resolve against: the document's base URL in a page, the script's location in
-/// a worker, nothing elsewhere (Node), where only absolute URLs are accepted.
-pub(crate) fn base_url() -> JsValue {
-    let base = field(&global("document"), "baseURI");
-    if base.is_string() {
-        return base;
-    }
-    let href = field(&global("location"), "href");
-    if href.is_string() {
-        href
-    } else {
-        JsValue::UNDEFINED
-    }
 }
 
 /// `navigator.onLine`; true where there is no navigator to ask.

@@ -1,7 +1,6 @@
 //! The JS built-ins the driver reaches for everywhere, bound so that a property name crosses into
 //! JS as a `&str` the glue decodes, instead of as a `JsValue` string made first and dropped after.
 
-use alloc::string::String;
 use wasm_bindgen::prelude::*;
 
 /// The one closure type of every event handler and timer callback the driver installs: a single
@@ -25,14 +24,6 @@ extern "C" {
         b: &JsValue,
         c: &JsValue,
     ) -> Result<JsValue, JsValue>;
-    /// The browser's URL parser.
-    #[wasm_bindgen(js_name = URL)]
-    type Url;
-    /// `new URL(url, base)`; an undefined `base` counts as none, as WebIDL has it.
-    #[wasm_bindgen(catch, constructor, js_class = URL)]
-    fn new(url: &str, base: &JsValue) -> Result<Url, JsValue>;
-    #[wasm_bindgen(method, getter)]
-    fn href(this: &Url) -> String;
     /// `globalThis`, which every environment the module runs in (windows, workers, Node) has.
     #[wasm_bindgen(js_name = globalThis)]
     type Global;
@@ -102,9 +93,4 @@ pub(crate) fn call_emit(
 ) -> Result<JsValue, JsValue> {
     emit.unchecked_ref::<Emit>()
         .call(&JsValue::NULL, kind as u8, a, b, c)
-}
-
-/// `new URL(url, base).href`, or `None` where the URL parser refuses `url`.
-pub(crate) fn parse_url(url: &str, base: &JsValue) -> Option<String> {
-    Url::new(url, base).ok().map(|url| url.href())
 }

@@ -21,14 +21,13 @@ use crate::machine::{float, validate, wire};
 use crate::machine::{
     ConnectionState, Event, Generation, Machine, Millis, Output, ReadyState, Verdict,
 };
-use alloc::collections::VecDeque;
 use alloc::rc::{Rc, Weak};
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::cell::{Ref, RefCell, RefMut};
 use env::{PageEvent, PageListeners};
 use js::Kind;
-use js_sys::{Array, Function, Object, Reflect};
+use js_sys::{Array, Float64Array, Function, Object, Reflect};
 use options::Hooks;
 use payloads::Payloads;
 use socket::{Socket, SocketEvent};
@@ -45,7 +44,8 @@ struct Inner {
     /// The URL of the current or last attempt (fixed unless a provider supplies one per attempt),
     /// a JS string.
     url: JsValue,
-    protocols: Array,
+    /// An array of strings.
+    protocols: JsValue,
     /// The JS class calls the URL or protocols provider before each attempt.
     has_provider: bool,
     /// The attempt whose socket is being set up (its provider may still be pending).
@@ -78,7 +78,7 @@ struct Inner {
     listeners: Option<PageListeners>,
     /// User-visible work (events, the replay with its filter) in the core's order, waiting for the
     /// outermost [`pump`] to hand it to JS.
-    deferred: VecDeque<Deferred>,
+    deferred: Vec<Deferred>,
     /// A [`pump`] is running further up the stack; a nested one only drains the core.
     pumping: bool,
     /// The socket that reported an `error`, handed to the core with its `close`, which the browser
@@ -116,26 +116,33 @@ pub struct WebDriver {
 
 #[wasm_bindgen]
 impl WebDriver {
-    /// Validates the arguments as the native constructor does; [`WebDriver::start`] connects.
+    /// A driver for the arguments the JS class checked and flattened (`js/options.js`);
+    /// [`WebDriver::start`] connects.
     ///
-    /// `url` is the URL string, or `undefined` when the JS class holds a URL provider (then
+    /// `url` is the resolved URL string, or `""` when the JS class holds a URL provider (then
     /// `has_provider` is true and the class answers each `provide` event with [`WebDriver::open`]).
-    /// `protocols` is an array of strings (or empty when a protocols provider is used). `emit(kind,
-    /// a, b, c)` receives every event for the user.
+    /// `protocols` is an array of strings (or empty when a protocols provider is used). `options`
+    /// are the numbers of `readOptions`, and `hooks` its JS values: `[shouldReconnect,
+    /// heartbeat.message, heartbeat.pong, replay filter, WebSocket]`. `emit(kind, a, b, c)`
+    /// receives every event for the user.
     #[wasm_bindgen(constructor)]
     pub fn new(
-        url: Option<String>,
-        protocols: Array,
+        url: JsValue,
+        protocols: JsValue,
         has_provider: bool,
-        options: JsValue,
+        options: &Float64Array,
+        hooks: Array,
         emit: Function,
-    ) -> Result<WebDriver, JsValue> {
-        let url = match url {
-            Some(url) => resolve_url(&url)?,
-            None => JsValue::from_str(""),
+    ) -> WebDriver {
+        let (config, expose_pongs) = options::config(options);
+        let hooks = Hooks {
+            should_reconnect: hooks.get(0).dyn_into().ok(),
+            heartbeat_message: hooks.get(1),
+            heartbeat_pong: hooks.get(2),
+            expose_pongs,
+            replay_filter: hooks.get(3).dyn_into().ok(),
+            constructor: hooks.get(4).unchecked_into(),
         };
-        check_protocols(&protocols)?;
-        let (config, hooks) = options::read(&options)?;
         let (acked, heartbeat, network, page_lifecycle) = (
             config.acked.is_some(),
             config.heartbeat.is_some(),
@@ -166,18 +173,30 @@ impl WebDriver {
             last_close: JsValue::NULL,
             acked,
             tokens: None,
-            payloads: Payloads::default(),
+            payloads: Payloads::new(),
             inbound: None,
             timer: DeadlineTimer::default(),
             heartbeat,
             network,
             page_lifecycle,
             listeners: None,
-            deferred: VecDeque::new(),
+            deferred: Vec::new(),
             pumping: false,
             errored: None,
         }));
-        Ok(WebDriver { inner })
+        WebDriver { inner }
+    }
+
+    /// The defaults of `reconnect.minDelay` (`max` false) and `reconnect.maxDelay`, for the one
+    /// check across two options that the JS class makes (`minDelay <= maxDelay`).
+    #[wasm_bindgen(js_name = defaultDelay)]
+    pub fn default_delay(max: bool) -> f64 {
+        let defaults = crate::machine::ReconnectConfig::default();
+        (if max {
+            defaults.max_delay
+        } else {
+            defaults.min_delay
+        }) as f64
     }
 
     /// Starts the first attempt (unless `startClosed`). Separate from the constructor so that the
@@ -186,44 +205,31 @@ impl WebDriver {
         pump(&self.inner);
     }
 
-    /// `readyState`.
-    #[wasm_bindgen(getter, js_name = readyState)]
-    pub fn ready_state(&self) -> u8 {
-        state(&self.inner).machine.ready_state() as u8
+    /// The attributes the JS class forwards, through one export (each export costs the module its
+    /// own glue): 0 `readyState`, 1 `connectionState`, 2 `url`, 3 `protocol`, 4 `extensions`,
+    /// 5 `binaryType`, 6 `bufferedAmount`, 7 `acked`.
+    pub fn attribute(&self, which: u8) -> JsValue {
+        match which {
+            0 => self.ready_state().into(),
+            1 => self.connection_state(),
+            6 => self.buffered_amount().into(),
+            7 => state(&self.inner).acked.into(),
+            _ => {
+                let inner = state(&self.inner);
+                match which {
+                    2 => &inner.url,
+                    3 => &inner.protocol,
+                    4 => &inner.extensions,
+                    _ => &inner.binary_type,
+                }
+                .clone()
+            }
+        }
     }
 
-    /// `connectionState`.
-    #[wasm_bindgen(getter, js_name = connectionState, unchecked_return_type = "string")]
-    pub fn connection_state(&self) -> JsValue {
-        JsValue::from_str(state(&self.inner).machine.connection_state().as_str())
-    }
-
-    /// `url`.
-    #[wasm_bindgen(getter, unchecked_return_type = "string")]
-    pub fn url(&self) -> JsValue {
-        state(&self.inner).url.clone()
-    }
-
-    /// `protocol` of the last socket that opened.
-    #[wasm_bindgen(getter, unchecked_return_type = "string")]
-    pub fn protocol(&self) -> JsValue {
-        state(&self.inner).protocol.clone()
-    }
-
-    /// `extensions` of the last socket that opened.
-    #[wasm_bindgen(getter, unchecked_return_type = "string")]
-    pub fn extensions(&self) -> JsValue {
-        state(&self.inner).extensions.clone()
-    }
-
-    /// `binaryType`, applied to every socket, including those of later reconnects.
-    #[wasm_bindgen(getter, js_name = binaryType, unchecked_return_type = "'blob' | 'arraybuffer'")]
-    pub fn binary_type(&self) -> JsValue {
-        state(&self.inner).binary_type.clone()
-    }
-
-    /// Sets `binaryType`. Other values are ignored, as by the native attribute.
-    #[wasm_bindgen(setter, js_name = binaryType)]
+    /// Sets `binaryType` (applied to every socket, including those of later reconnects). Other
+    /// values are ignored, as by the native attribute.
+    #[wasm_bindgen(js_name = setBinaryType)]
     pub fn set_binary_type(&self, value: JsValue) {
         // Compared in JS: no copy of the string into wasm memory.
         if !(value == "blob" || value == "arraybuffer") {
@@ -241,114 +247,83 @@ impl WebDriver {
         }
     }
 
-    /// `bufferedAmount`: the live socket's plus the bytes waiting in the queue; with acked
-    /// delivery, the queue plus every byte not yet acknowledged (which includes the socket's).
-    #[wasm_bindgen(getter, js_name = bufferedAmount)]
-    pub fn buffered_amount(&self) -> f64 {
-        let (ws, queued) = {
-            let inner = state(&self.inner);
-            let ws = live_ws(&inner).filter(|_| !inner.acked);
-            (ws, inner.machine.queued_bytes())
-        };
-        let socket = ws.map_or(0, |ws| ws.buffered_amount());
-        f64::from(socket) + queued as f64
-    }
-
-    /// `stats`: a fresh plain object of counters.
-    #[wasm_bindgen(getter)]
-    pub fn stats(&self) -> Object {
+    /// `stats`, written into `out` (a `Float64Array`) as numbers in the order of the JS class's keys
+    /// (`js/class.js`): attempts, reconnects, downtimeMs, lastRtt (NaN before the first round
+    /// trip), queued, queuedBytes, dropped, replayed, unacked, unackedBytes, resent.
+    pub fn stats(&self, out: &Float64Array) {
         let stats = state(&self.inner).machine.stats(env::now());
-        let object = Object::new();
-        // Numbers, and null for a round trip not measured yet.
-        let counters: [(&str, Option<f64>); 11] = [
-            ("attempts", Some(stats.attempts.into())),
-            ("reconnects", Some(stats.reconnects.into())),
-            ("downtimeMs", Some(stats.downtime_ms as f64)),
-            ("lastRtt", stats.last_rtt.map(|rtt| rtt as f64)),
-            ("queued", Some(stats.queued.into())),
-            ("queuedBytes", Some(stats.queued_bytes as f64)),
-            ("dropped", Some(stats.dropped.into())),
-            ("replayed", Some(stats.replayed.into())),
-            ("unacked", Some(stats.unacked.into())),
-            ("unackedBytes", Some(stats.unacked_bytes as f64)),
-            ("resent", Some(stats.resent.into())),
+        let values = [
+            stats.attempts.into(),
+            stats.reconnects.into(),
+            stats.downtime_ms as f64,
+            stats.last_rtt.map_or(f64::NAN, |rtt| rtt as f64),
+            stats.queued.into(),
+            stats.queued_bytes as f64,
+            stats.dropped.into(),
+            stats.replayed.into(),
+            stats.unacked.into(),
+            stats.unacked_bytes as f64,
+            stats.resent.into(),
         ];
-        for (key, value) in counters {
-            js::set(
-                &object,
-                key,
-                &value.map_or(JsValue::NULL, JsValue::from_f64),
-            );
+        for (i, value) in (0..).zip(values) {
+            out.set_index(i, value);
         }
-        object
     }
 
-    /// Whether `delivery` is `'acked'`: the JS class then snapshots binary payloads on every
-    /// `send()`, since they may be resent after a reconnect.
-    #[wasm_bindgen(getter)]
-    pub fn acked(&self) -> bool {
-        state(&self.inner).acked
-    }
-
-    /// `send(data)`; `bytes` is the payload's size as the JS class measured it.
-    pub fn send(&self, data: JsValue, bytes: f64) -> Result<(), JsValue> {
+    /// `send(data)`; `bytes` is the payload's size as the JS class measured it. Returns 0, or the
+    /// code of the error to throw (see `error`).
+    pub fn send(&self, data: JsValue, bytes: f64) -> u8 {
         notice_peer_closing(&self.inner);
         let sent = {
             let mut inner = state_mut(&self.inner);
             let sent = inner.machine.send(env::now(), bytes as u64);
             if let Ok(id) = sent {
-                inner.payloads.insert(id, data);
+                inner.payloads.insert(id, &data);
             }
             sent
         };
         pump(&self.inner);
-        sent.map(drop).map_err(error::send_error)
+        sent.map_or_else(error::send_error, |_| 0)
     }
 
-    /// `close(code, reason)`: terminal.
-    pub fn close(&self, code: JsValue, reason: Option<String>) -> Result<(), JsValue> {
-        let code = close_code(&code);
+    /// `close(code, reason)`: terminal. `code` is a number (clamped here as WebIDL's `[Clamp]
+    /// unsigned short`) or absent. Returns 0, or the code of the error to throw (see `error`).
+    pub fn close(&self, code: Option<f64>, reason: Option<String>) -> u8 {
+        let code = code.map(validate::clamp_u16);
         let closed = state_mut(&self.inner)
             .machine
             .close(env::now(), code, reason.as_deref());
         pump(&self.inner);
-        closed.map_err(error::close_error)
+        closed.map_or_else(error::close_error, |()| 0)
     }
 
-    /// `reconnect(code, reason)`: drop the current socket, if any, and connect now.
-    pub fn reconnect(&self, code: JsValue, reason: Option<String>) -> Result<(), JsValue> {
-        let code = close_code(&code);
+    /// `reconnect(code, reason)`: drop the current socket, if any, and connect now. Arguments and
+    /// result as for [`WebDriver::close`].
+    pub fn reconnect(&self, code: Option<f64>, reason: Option<String>) -> u8 {
+        let code = code.map(validate::clamp_u16);
         let reconnected =
             state_mut(&self.inner)
                 .machine
                 .reconnect(env::now(), code, reason.as_deref());
         pump(&self.inner);
-        reconnected.map_err(error::close_error)
+        reconnected.map_or_else(error::close_error, |()| 0)
     }
 
-    /// Opens the socket of attempt `gen` with what the providers returned (`undefined` keeps the
-    /// fixed value). A stale `gen` is ignored: the attempt was abandoned meanwhile. A URL or
-    /// protocols that the native constructor would refuse fail this attempt, and the error is
-    /// reported through the `hookerror` event.
-    pub fn open(&self, gen: u32, url: Option<String>, protocols: Option<Array>) {
+    /// Opens the socket of attempt `gen` with what the providers returned, checked by the JS class
+    /// (`undefined` keeps the fixed value). A stale `gen` is ignored: the attempt was abandoned
+    /// meanwhile. (A URL or protocols that the native constructor would refuse fail the attempt
+    /// through [`WebDriver::fail`] instead.)
+    pub fn open(&self, gen: u32, url: JsValue, protocols: JsValue) {
         let gen = Generation(gen);
-        if state(&self.inner).pending != Some(gen) {
-            return;
-        }
-        let url = match url.as_deref().map(resolve_url) {
-            Some(Err(error)) => return self.fail(gen.0, error),
-            Some(Ok(url)) => Some(url),
-            None => None,
-        };
-        if let Some(Err(error)) = protocols.as_ref().map(check_protocols) {
-            return self.fail(gen.0, error);
-        }
         {
             let mut inner = state_mut(&self.inner);
-            if let Some(url) = url {
+            if inner.pending != Some(gen) {
+                return;
+            }
+            if !url.is_undefined() {
                 inner.url = url;
             }
-            if let Some(protocols) = protocols {
+            if !protocols.is_undefined() {
                 inner.protocols = protocols;
             }
         }
@@ -364,6 +339,31 @@ impl WebDriver {
         }
         report(&self.inner, error);
         attempt_failed(&self.inner, gen);
+    }
+}
+
+/// The attributes of [`WebDriver::attribute`], typed, for Rust callers.
+impl WebDriver {
+    /// `readyState`.
+    pub fn ready_state(&self) -> u8 {
+        state(&self.inner).machine.ready_state() as u8
+    }
+
+    /// `connectionState`.
+    pub fn connection_state(&self) -> JsValue {
+        JsValue::from_str(state(&self.inner).machine.connection_state().as_str())
+    }
+
+    /// `bufferedAmount`: the live socket's plus the bytes waiting in the queue; with acked
+    /// delivery, the queue plus every byte not yet acknowledged (which includes the socket's).
+    pub fn buffered_amount(&self) -> f64 {
+        let (ws, queued) = {
+            let inner = state(&self.inner);
+            let ws = live_ws(&inner).filter(|_| !inner.acked);
+            (ws, inner.machine.queued_bytes())
+        };
+        let socket = ws.map_or(0, |ws| ws.buffered_amount());
+        f64::from(socket) + queued as f64
     }
 }
 
@@ -383,40 +383,6 @@ fn live_ws(inner: &Inner) -> Option<WebSocket> {
     inner.socket.as_ref().map(|s| s.ws.clone())
 }
 
-/// Resolves `url` against the document base with the browser's own URL parser, then applies the
-/// native constructor's rules (scheme mapping, no fragment).
-fn resolve_url(url: &str) -> Result<JsValue, JsValue> {
-    let Some(href) = js::parse_url(url, &env::base_url()) else {
-        return Err(error::dom_exception("The URL is invalid.", "SyntaxError"));
-    };
-    match validate::url(&href) {
-        Ok(url) => Ok(JsValue::from_str(&url)),
-        Err(error) => Err(error::url_error(error)),
-    }
-}
-
-fn check_protocols(protocols: &Array) -> Result<(), JsValue> {
-    let mut names = Vec::new();
-    for i in 0..protocols.length() {
-        match protocols.get(i).as_string() {
-            Some(name) => names.push(name),
-            None => return Err(error::protocol_error(validate::ProtocolError::Invalid)),
-        }
-    }
-    let names: Vec<&str> = names.iter().map(String::as_str).collect();
-    validate::protocols(&names).map_err(error::protocol_error)
-}
-
-/// The `code` argument of `close()`: absent, or a number converted as WebIDL `[Clamp] unsigned
-/// short` converts it.
-fn close_code(code: &JsValue) -> Option<u16> {
-    if code.is_undefined() {
-        None
-    } else {
-        Some(validate::clamp_u16(code.as_f64().unwrap_or(f64::NAN)))
-    }
-}
-
 /// Drains the core's outputs, then hands the events they produced to JS one at a time, in order.
 ///
 /// Side effects (sockets, transmissions, the timer) are performed as soon as the core asks for
@@ -431,15 +397,21 @@ fn pump(rc: &Rc<RefCell<Inner>>) {
     if nested {
         return;
     }
+    // Taken a batch at a time: work deferred while one batch is handed out lands in the next, so
+    // it still comes after everything deferred before it, as from a FIFO.
     loop {
-        let next = state_mut(rc).deferred.pop_front();
-        match next {
-            Some(Deferred::Emit(kind, a, b, c)) => emit(rc, kind, a, b, c),
-            Some(Deferred::Replay(gen)) => replay(rc, gen),
-            Some(Deferred::Provide { gen, attempt }) => provide(rc, gen, attempt),
-            None => break,
+        let batch = core::mem::take(&mut state_mut(rc).deferred);
+        if batch.is_empty() {
+            break;
         }
-        drain(rc);
+        for next in batch {
+            match next {
+                Deferred::Emit(kind, a, b, c) => emit(rc, kind, a, b, c),
+                Deferred::Replay(gen) => replay(rc, gen),
+                Deferred::Provide { gen, attempt } => provide(rc, gen, attempt),
+            }
+            drain(rc);
+        }
     }
     state_mut(rc).pumping = false;
 }
@@ -507,7 +479,7 @@ fn perform(rc: &Rc<RefCell<Inner>>, output: Output) {
         Output::Connect { gen } => connect(rc, gen),
         Output::Transmit { gen, id } => {
             let (ws, payload) = {
-                let mut inner = state_mut(rc);
+                let inner = state(rc);
                 let payload = inner.payloads.remove(id);
                 (ws_of(&inner, gen), payload)
             };
@@ -519,14 +491,14 @@ fn perform(rc: &Rc<RefCell<Inner>>, output: Output) {
         Output::TransmitAcked { gen, id, seq, ack } => {
             let (ws, payload) = {
                 let inner = state(rc);
-                (ws_of(&inner, gen), inner.payloads.get(id).cloned())
+                (ws_of(&inner, gen), inner.payloads.get(id))
             };
             if let (Some(ws), Some(payload)) = (ws, payload) {
                 let _ = socket::send(&ws, &acked::envelope(&payload, seq, ack));
             }
         }
         Output::Release { id } => {
-            state_mut(rc).payloads.remove(id);
+            state(rc).payloads.remove(id);
         }
         Output::SendHello {
             gen,
@@ -575,11 +547,11 @@ fn perform(rc: &Rc<RefCell<Inner>>, output: Output) {
             }
             drop(detached);
         }
-        Output::Replay { gen } => state_mut(rc).deferred.push_back(Deferred::Replay(gen)),
+        Output::Replay { gen } => state_mut(rc).deferred.push(Deferred::Replay(gen)),
         Output::Emit(event) => {
             let inner = &mut *state_mut(rc);
             let (kind, a, b, c) = convert(inner, event);
-            inner.deferred.push_back(Deferred::Emit(kind, a, b, c));
+            inner.deferred.push(Deferred::Emit(kind, a, b, c));
         }
     }
 }
@@ -595,7 +567,7 @@ fn connect(rc: &Rc<RefCell<Inner>>, gen: Generation) {
         let attempt = inner.attempts_since_open;
         inner.attempts_since_open += 1;
         if inner.has_provider {
-            inner.deferred.push_back(Deferred::Provide { gen, attempt });
+            inner.deferred.push(Deferred::Provide { gen, attempt });
         }
         inner.has_provider
     };
@@ -732,7 +704,7 @@ fn replay(rc: &Rc<RefCell<Inner>>, gen: Generation) {
         {
             let mut inner = state_mut(rc);
             for id in inner.machine.replay_candidates(env::now(), gen) {
-                let data = inner.payloads.get(id).cloned();
+                let data = inner.payloads.get(id);
                 candidates.push((id, data.unwrap_or(JsValue::UNDEFINED)));
             }
         }

@@ -1,18 +1,15 @@
-//! The third constructor argument, read straight off the JS object.
+//! The third constructor argument, as the JS class hands it over: validated and flattened into
+//! numbers by `readOptions` in `js/options.js`, beside the options that stay JS values ([`Hooks`]).
 //!
-//! Reading with `Reflect` instead of a serde deserializer keeps the deserialization machinery out
-//! of the wasm binary. This file only converts JS types; every range is checked by the core's
-//! pure `validate` functions, which name the option in their message. A number option of the
-//! wrong JS type is passed on as NaN so that it fails with that same message.
+//! Reading the JS object from here would cost a call into JS per property and the checks' messages;
+//! the class does both. What stays here is filling in the core's defaults, which live in
+//! [`Config::default`].
 
-use super::error::option_error;
-use super::js;
-use crate::machine::validate::{
-    self, BufferOptions, HeartbeatOptions, JitterOption, OptionError, ReconnectOptions,
+use crate::machine::{
+    AckedConfig, BufferConfig, Config, HeartbeatConfig, Jitter, Millis, Overflow, ReconnectConfig,
 };
-use crate::machine::Config;
-use js_sys::Function;
-use wasm_bindgen::{JsCast, JsValue};
+use js_sys::{Float64Array, Function};
+use wasm_bindgen::JsValue;
 
 /// The options that are JS values or functions, kept by the driver beside the core's [`Config`].
 pub(crate) struct Hooks {
@@ -30,207 +27,107 @@ pub(crate) struct Hooks {
     pub(crate) constructor: Function,
 }
 
-/// Reads option values, keeping the first error: a getter that threw or a value out of range.
-///
-/// Once there is one, nothing more is read (no further getter runs, as in WebIDL's dictionary
-/// conversion, which stops at the first exception) and [`Reader::finish`] returns it. One error
-/// slot instead of an early return at every read keeps the reading one straight line of code.
-#[derive(Default)]
-struct Reader {
-    error: Option<JsValue>,
+/// The positions in the array `readOptions` builds; the order is that of its array literal.
+/// Milliseconds are already rounded up; NaN means absent (the default applies).
+mod at {
+    pub(super) const MIN_DELAY: u32 = 0;
+    pub(super) const MAX_DELAY: u32 = 1;
+    pub(super) const FACTOR: u32 = 2;
+    /// A ratio in [0, 1], or -1 - the index of a name (full, equal, decorrelated, none).
+    pub(super) const JITTER: u32 = 3;
+    /// An integer, or Infinity.
+    pub(super) const MAX_RETRIES: u32 = 4;
+    pub(super) const CONNECT_TIMEOUT: u32 = 5;
+    pub(super) const MIN_UPTIME: u32 = 6;
+    /// 1 or 0.
+    pub(super) const HEARTBEAT: u32 = 7;
+    pub(super) const INTERVAL: u32 = 8;
+    pub(super) const TIMEOUT: u32 = 9;
+    /// An integer, or Infinity (no cap).
+    pub(super) const MAX_MESSAGES: u32 = 10;
+    /// An integer, or Infinity (no cap).
+    pub(super) const MAX_BYTES: u32 = 11;
+    /// The index of throw, drop-oldest, drop-newest.
+    pub(super) const OVERFLOW: u32 = 12;
+    /// Milliseconds, or Infinity.
+    pub(super) const TTL: u32 = 13;
+    /// 1 or 0; 1 also for a filter function.
+    pub(super) const REPLAY: u32 = 14;
+    pub(super) const NETWORK: u32 = 15;
+    pub(super) const PAGE_LIFECYCLE: u32 = 16;
+    pub(super) const START_CLOSED: u32 = 17;
+    /// The index of plain, acked.
+    pub(super) const DELIVERY: u32 = 18;
+    pub(super) const ACK_INTERVAL: u32 = 19;
+    pub(super) const EXPOSE_PONGS: u32 = 20;
 }
 
-impl Reader {
-    /// `obj[key]`; `undefined` when `obj` is not an object or an error came first.
-    fn get(&mut self, obj: &JsValue, key: &str) -> JsValue {
-        if self.error.is_some() {
-            return JsValue::UNDEFINED;
-        }
-        js::get(obj, key).unwrap_or_else(|error| {
-            self.error = Some(error);
-            JsValue::UNDEFINED
-        })
-    }
-
-    fn number(&mut self, obj: &JsValue, key: &str) -> Option<f64> {
-        let value = self.get(obj, key);
-        if value.is_undefined() {
-            None
-        } else {
-            Some(value.as_f64().unwrap_or(f64::NAN))
-        }
-    }
-
-    /// A WebIDL `boolean`: absent is `default`, anything else converts by truthiness.
-    fn boolean(&mut self, obj: &JsValue, key: &str, default: bool) -> bool {
-        let value = self.get(obj, key);
-        if value.is_undefined() {
-            default
-        } else {
-            value.is_truthy()
-        }
-    }
-
-    fn function(&mut self, obj: &JsValue, key: &str, option: &'static str) -> Option<Function> {
-        let value = self.get(obj, key);
-        if value.is_undefined() {
-            return None;
-        }
-        let function = value.dyn_into::<Function>().ok();
-        if function.is_none() {
-            self.fail(option, "a function");
-        }
-        function
-    }
-
-    /// An object-valued option: absent is `undefined`; anything but an object is refused.
-    fn object(&mut self, obj: &JsValue, key: &str, option: &'static str) -> JsValue {
-        let value = self.get(obj, key);
-        if !(value.is_undefined() || value.is_object()) {
-            self.fail(option, "an object");
-        }
-        value
-    }
-
-    /// Keeps a validated value, or records why it is not one (then the value is never used).
-    fn check<T: Default>(&mut self, validated: Result<T, OptionError>) -> T {
-        validated.unwrap_or_else(|error| {
-            self.fail(error.option, error.expected);
-            T::default()
-        })
-    }
-
-    fn fail(&mut self, option: &'static str, expected: &'static str) {
-        if self.error.is_none() {
-            self.error = Some(option_error(OptionError { option, expected }));
-        }
-    }
-
-    fn finish<T>(self, value: T) -> Result<T, JsValue> {
-        match self.error {
-            Some(error) => Err(error),
-            None => Ok(value),
-        }
-    }
+/// The option at `index`, unless absent. (Read from the JS array where it is, rather than copied
+/// into a Rust slice: a slice parameter costs the module wasm-bindgen's allocating conversion.)
+fn option(raw: &Float64Array, index: u32) -> Option<f64> {
+    Some(raw.get_index(index)).filter(|x| !x.is_nan())
 }
 
-/// Reads and validates `options` (undefined and null mean all defaults).
-pub(crate) fn read(options: &JsValue) -> Result<(Config, Hooks), JsValue> {
-    let mut r = Reader::default();
-    if !(options.is_undefined() || options.is_null() || options.is_object()) {
-        r.fail("options", "an object");
-    }
-    let reconnect = r.object(options, "reconnect", "reconnect");
-    let jitter = r.get(&reconnect, "jitter");
-    let jitter_name = jitter.as_string();
-    let jitter = if jitter.is_undefined() {
-        None
-    } else if let Some(name) = jitter_name.as_deref() {
-        Some(JitterOption::Name(name))
-    } else if let Some(ratio) = jitter.as_f64() {
-        Some(JitterOption::Ratio(ratio))
-    } else {
-        Some(JitterOption::Other)
-    };
-    let raw = ReconnectOptions {
-        min_delay: r.number(&reconnect, "minDelay"),
-        max_delay: r.number(&reconnect, "maxDelay"),
-        factor: r.number(&reconnect, "factor"),
-        jitter,
-        max_retries: r.number(&reconnect, "maxRetries"),
-        connect_timeout: r.number(&reconnect, "connectTimeout"),
-        min_uptime: r.number(&reconnect, "minUptime"),
-    };
-    let reconnect_config = r.check(validate::reconnect_options(&raw));
-    let should_reconnect = r.function(&reconnect, "shouldReconnect", "reconnect.shouldReconnect");
+fn millis(raw: &Float64Array, index: u32, default: Millis) -> Millis {
+    // Float-to-int casts saturate: Infinity never reaches here, and a huge value stays huge.
+    option(raw, index).map_or(default, |x| x as Millis)
+}
 
-    let heartbeat = r.get(options, "heartbeat");
-    let heartbeat_on = match heartbeat.as_bool() {
-        Some(on) => on,
-        None => {
-            if !(heartbeat.is_undefined() || heartbeat.is_object()) {
-                r.fail("heartbeat", "a boolean or an object");
-            }
-            heartbeat.is_object()
-        }
-    };
-    let heartbeat_config = if heartbeat_on {
-        let raw = HeartbeatOptions {
-            interval: r.number(&heartbeat, "interval"),
-            timeout: r.number(&heartbeat, "timeout"),
-        };
-        Some(r.check(validate::heartbeat_options(&raw)))
-    } else {
-        None
-    };
-    let mut heartbeat_message = r.get(&heartbeat, "message");
-    if heartbeat_message.is_undefined() {
-        heartbeat_message = JsValue::from_str("ping");
-    }
-    let mut heartbeat_pong = r.get(&heartbeat, "pong");
-    if heartbeat_pong.is_undefined() {
-        heartbeat_pong = JsValue::from_str("pong");
-    } else if !(heartbeat_pong.is_string() || heartbeat_pong.is_function()) {
-        r.fail("heartbeat.pong", "a string or a function");
-    }
+fn flag(raw: &Float64Array, index: u32, default: bool) -> bool {
+    option(raw, index).map_or(default, |x| x != 0.0)
+}
 
-    let buffer = r.object(options, "buffer", "buffer");
-    let overflow = r.get(&buffer, "overflow");
-    let overflow_name = overflow.as_string();
-    let raw = BufferOptions {
-        max_messages: r.number(&buffer, "maxMessages"),
-        max_bytes: r.number(&buffer, "maxBytes"),
-        overflow: if overflow.is_undefined() {
-            None
-        } else {
-            Some(overflow_name.as_deref().unwrap_or(""))
-        },
-        ttl: r.number(&buffer, "ttl"),
-    };
-    let mut buffer_config = r.check(validate::buffer_options(&raw));
-    let replay = r.get(&buffer, "replay");
-    let replay_filter = replay.dyn_ref::<Function>().cloned();
-    buffer_config.replay = replay.is_undefined() || replay_filter.is_some() || replay.is_truthy();
+/// `Infinity` as `None`, else the value.
+fn finite(x: f64) -> Option<f64> {
+    (x != f64::INFINITY).then_some(x)
+}
 
-    // Kept as it is while an error is recorded: then it is never used.
-    let mut constructor = r.get(options, "WebSocket");
-    let mut expected = "a function";
-    if constructor.is_undefined() && r.error.is_none() {
-        constructor = js::global("WebSocket");
-        expected = "a WebSocket constructor (this environment has no global WebSocket)";
-    }
-    if !constructor.is_function() {
-        r.fail("WebSocket", expected);
-    }
-
-    let delivery = r.get(options, "delivery");
-    let delivery_name = delivery.as_string();
-    let ack_interval = r.number(options, "ackInterval");
-    let acked = r.check(validate::delivery_options(
-        if delivery.is_undefined() {
-            None
-        } else {
-            Some(delivery_name.as_deref().unwrap_or(""))
-        },
-        ack_interval,
-    ));
-
+/// The core's [`Config`] from the validated numbers, and `heartbeat.exposePongs`.
+pub(crate) fn config(raw: &Float64Array) -> (Config, bool) {
+    let d = Config::default();
+    let (r, b) = (d.reconnect, d.buffer);
+    let heartbeat = HeartbeatConfig::default();
     let config = Config {
-        reconnect: reconnect_config,
-        heartbeat: heartbeat_config,
-        buffer: buffer_config,
-        network: r.boolean(options, "network", true),
-        page_lifecycle: r.boolean(options, "pageLifecycle", true),
-        start_closed: r.boolean(options, "startClosed", false),
-        acked,
+        reconnect: ReconnectConfig {
+            min_delay: millis(raw, at::MIN_DELAY, r.min_delay),
+            max_delay: millis(raw, at::MAX_DELAY, r.max_delay),
+            factor: option(raw, at::FACTOR).unwrap_or(r.factor),
+            jitter: match option(raw, at::JITTER) {
+                None => r.jitter,
+                Some(ratio) if ratio >= 0.0 => Jitter::Ratio(ratio),
+                Some(-1.0) => Jitter::Full,
+                Some(-2.0) => Jitter::Equal,
+                Some(-3.0) => Jitter::Decorrelated,
+                Some(_) => Jitter::None,
+            },
+            max_retries: option(raw, at::MAX_RETRIES)
+                .map_or(r.max_retries, |x| finite(x).map(|n| n as u32)),
+            connect_timeout: millis(raw, at::CONNECT_TIMEOUT, r.connect_timeout),
+            min_uptime: millis(raw, at::MIN_UPTIME, r.min_uptime),
+        },
+        heartbeat: flag(raw, at::HEARTBEAT, d.heartbeat.is_some()).then(|| HeartbeatConfig {
+            interval: millis(raw, at::INTERVAL, heartbeat.interval),
+            timeout: millis(raw, at::TIMEOUT, heartbeat.timeout),
+        }),
+        buffer: BufferConfig {
+            // Infinity saturates to the largest value, which is how the config spells "no cap".
+            max_messages: option(raw, at::MAX_MESSAGES).map_or(b.max_messages, |x| x as u32),
+            max_bytes: option(raw, at::MAX_BYTES).map_or(b.max_bytes, |x| x as u64),
+            overflow: match option(raw, at::OVERFLOW) {
+                None => b.overflow,
+                Some(1.0) => Overflow::DropOldest,
+                Some(2.0) => Overflow::DropNewest,
+                Some(_) => Overflow::Throw,
+            },
+            ttl: option(raw, at::TTL).map_or(b.ttl, |x| finite(x).map(|ms| ms as Millis)),
+            replay: flag(raw, at::REPLAY, b.replay),
+        },
+        network: flag(raw, at::NETWORK, d.network),
+        page_lifecycle: flag(raw, at::PAGE_LIFECYCLE, d.page_lifecycle),
+        start_closed: flag(raw, at::START_CLOSED, d.start_closed),
+        acked: flag(raw, at::DELIVERY, d.acked.is_some()).then(|| AckedConfig {
+            ack_interval: millis(raw, at::ACK_INTERVAL, AckedConfig::default().ack_interval),
+        }),
     };
-    let hooks = Hooks {
-        should_reconnect,
-        heartbeat_message,
-        heartbeat_pong,
-        expose_pongs: r.boolean(&heartbeat, "exposePongs", false),
-        replay_filter,
-        constructor: constructor.unchecked_into(),
-    };
-    r.finish((config, hooks))
+    (config, flag(raw, at::EXPOSE_PONGS, false))
 }

@@ -1,52 +1,41 @@
 //! The payloads of the messages the core knows only by id.
 
 use crate::machine::MsgId;
-use alloc::collections::VecDeque;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::prelude::*;
 
-/// Each payload in the slot of its id, until the core transmits or drops the message.
-///
-/// Not a hash map: the core hands out ids one after the other and the driver keeps every one, so
-/// slot `i` holds id `first + i`. A removal empties its slot; empty slots at the front go at once.
-/// The core takes ids back oldest first (replay, `drop-oldest`), so the deque stays as long as
-/// the queue; a message sent while open (or dropped as the newest) is usually alone in it, and
-/// otherwise leaves an empty slot that goes with the queued ones before it.
-#[derive(Default)]
-pub(crate) struct Payloads {
-    slots: VecDeque<Option<JsValue>>,
-    /// The id of the first slot.
-    first: u64,
+#[wasm_bindgen]
+extern "C" {
+    /// A JS `Map` from a message id (a number: ids stay far below 2^53) to its payload, kept until
+    /// the core transmits (plain), releases (acked) or drops the message. The payloads are JS
+    /// values either way, so a JS map costs the module only these calls, where a Rust collection
+    /// would cost its code.
+    #[wasm_bindgen(js_name = Map)]
+    pub(crate) type Payloads;
+    #[wasm_bindgen(constructor, js_class = Map)]
+    pub(crate) fn new() -> Payloads;
+    #[wasm_bindgen(method, js_class = Map, js_name = set)]
+    fn set_id(this: &Payloads, id: f64, data: &JsValue);
+    #[wasm_bindgen(method, js_class = Map, js_name = get)]
+    fn get_id(this: &Payloads, id: f64) -> JsValue;
+    #[wasm_bindgen(method, js_class = Map, js_name = delete)]
+    fn delete_id(this: &Payloads, id: f64);
 }
 
 impl Payloads {
-    /// Keeps the payload of `id`, the newest id the core has handed out.
-    pub(crate) fn insert(&mut self, id: MsgId, data: JsValue) {
-        if self.slots.is_empty() {
-            self.first = id.0;
-        }
-        // Ids only grow; should one ever be skipped, its slot stays empty.
-        while self.first + (self.slots.len() as u64) < id.0 {
-            self.slots.push_back(None);
-        }
-        self.slots.push_back(Some(data));
+    /// Keeps the payload of `id`.
+    pub(crate) fn insert(&self, id: MsgId, data: &JsValue) {
+        self.set_id(id.0 as f64, data);
     }
 
-    /// The payload of `id`, if kept.
-    pub(crate) fn get(&self, id: MsgId) -> Option<&JsValue> {
-        self.slots.get(self.index(id)?)?.as_ref()
+    /// The payload of `id`, if kept (a payload is never `undefined`).
+    pub(crate) fn get(&self, id: MsgId) -> Option<JsValue> {
+        Some(self.get_id(id.0 as f64)).filter(|data| !data.is_undefined())
     }
 
     /// Takes the payload of `id` out, if kept.
-    pub(crate) fn remove(&mut self, id: MsgId) -> Option<JsValue> {
-        let data = self.slots.get_mut(self.index(id)?)?.take();
-        while let Some(None) = self.slots.front() {
-            self.slots.pop_front();
-            self.first += 1;
-        }
+    pub(crate) fn remove(&self, id: MsgId) -> Option<JsValue> {
+        let data = self.get(id);
+        self.delete_id(id.0 as f64);
         data
-    }
-
-    fn index(&self, id: MsgId) -> Option<usize> {
-        usize::try_from(id.0.checked_sub(self.first)?).ok()
     }
 }
