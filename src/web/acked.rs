@@ -79,8 +79,15 @@ pub(crate) fn open(data: &JsValue, as_blob: bool) -> (Result<Frame, Violation>, 
         return (Err(Violation::Malformed), None);
     };
     let len = buffer.byte_length();
-    let head = Uint8Array::new_with_byte_offset_and_length(buffer, 0, len.min(17)).to_vec();
-    match wire::parse_binary(&head) {
+    // The header is at most 17 bytes (a kind byte, two LEB128 numbers). Read byte by byte rather
+    // than with `to_vec` or `copy_to`, whose length assertions bring panic formatting along.
+    let view = Uint8Array::new_with_byte_offset_and_length(buffer, 0, len.min(17));
+    let mut head = [0u8; 17];
+    let head = &mut head[..(view.length() as usize).min(17)];
+    for (i, byte) in (0..).zip(head.iter_mut()) {
+        *byte = view.get_index(i);
+    }
+    match wire::parse_binary(head) {
         Ok((frame, at)) => {
             let body = buffer.slice(at as u32);
             let payload = if as_blob {
