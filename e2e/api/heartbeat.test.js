@@ -109,6 +109,19 @@ test('heartbeat.message and heartbeat.pong as functions; exposePongs dispatches 
     const echoed = window.nextEvent(hidden, 'message');
     hidden.send('plain');
     await echoed;
+    // Close with no ping in flight, so that the pong of every ping sent was asked about: now, or
+    // in the task of the heartbeat event that completes the last ping sent (the next ping is a
+    // timer's task, so it cannot be sent in between).
+    const beats = () => hiddenLog.filter((l) => l === 'heartbeat').length;
+    if (beats() !== n) {
+      await new Promise((resolve) => {
+        hidden.addEventListener('heartbeat', function settled() {
+          if (beats() !== n) return;
+          hidden.removeEventListener('heartbeat', settled);
+          resolve(undefined);
+        });
+      });
+    }
     hidden.close();
     const exposed = new window.RWS(`${url}exposed`, [], options(true));
     const exposedLog = window.record(exposed, ['message', 'heartbeat']);
