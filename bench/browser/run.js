@@ -77,8 +77,8 @@ export const MEASURES = ['throughput', 'acked', 'replay', 'memory', 'restart', '
 
 /**
  * Launches Chromium and the static server; the returned session runs each measure on demand
- * (several may run at once: each has its own bench server and pages). `close()` ends it and
- * throws if any page raised an uncaught error meanwhile.
+ * (several may run at once: each has its own bench server and pages). `pageErrors` collects
+ * every uncaught error and crash of a page; `close()` ends the session.
  */
 export async function startBrowserSession({ log }) {
   const browser = await launchChromium();
@@ -109,10 +109,10 @@ export async function startBrowserSession({ log }) {
     restart,
     online,
     detection,
+    pageErrors,
     async close() {
       await browser.close();
       await http.stop();
-      if (pageErrors.length) throw new Error(`uncaught errors in the pages:\n${pageErrors.join('\n')}`);
     },
   };
 
@@ -123,8 +123,9 @@ export async function startBrowserSession({ log }) {
     return pages;
   }
 
+  /** Closes the pages; one that crashed or closed already is not an error of its own here. */
   async function closeAll(pages) {
-    for (const page of pages.values()) await page.close();
+    for (const page of pages.values()) await page.close().catch(() => {});
   }
 
   async function throughput() {
@@ -135,10 +136,15 @@ export async function startBrowserSession({ log }) {
       THROUGHPUT.rows.map((row) => [row.key, Object.fromEntries(CONTENDERS.map((c) => [c.key, { ms: [], cpuUs: [] }]))]),
     );
     const run = (contender, row, count) =>
-      pages.get(contender.key).evaluate(({ direction, spec }) => window.bench[direction](0, spec), {
-        direction: row.direction,
-        spec: { count, binary: row.binary, bytes: row.bytes },
-      });
+      pages
+        .get(contender.key)
+        .evaluate(({ direction, spec }) => window.bench[direction](0, spec), {
+          direction: row.direction,
+          spec: { count, binary: row.binary, bytes: row.bytes },
+        })
+        .catch((error) => {
+          throw new Error(`throughput: ${row.key}, ${count} messages, ${contender.key}: ${error.message}`);
+        });
     /** CPU seconds the page's main thread has used so far (DevTools `ThreadTime`). */
     const cpuSeconds = async (contender) => {
       const { metrics } = await cdps.get(contender.key).send('Performance.getMetrics');
@@ -171,7 +177,7 @@ export async function startBrowserSession({ log }) {
         }
       }
     } finally {
-      for (const cdp of cdps.values()) await cdp.detach();
+      for (const cdp of cdps.values()) await cdp.detach().catch(() => {});
       await closeAll(pages);
       await server.stop();
     }
@@ -338,7 +344,7 @@ export async function startBrowserSession({ log }) {
                 (wasm === null ? '' : `, wasm memory ${wasm.toFixed(1)} B/cycle (${after.wasm} bytes)`),
             );
           }
-          await cdp.detach();
+          await cdp.detach().catch(() => {});
         }),
       );
     } finally {
