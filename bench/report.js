@@ -399,9 +399,10 @@ function methodSection(browser) {
       'each figure is paired with a native one taken seconds before), each contender in its own page for all its rounds, after one warm-up. ' +
       'Recovery and detection wait on timers rather than the CPU, and memory counts bytes: there the contenders run side by side, each in its own page ' +
       '(its own browser context, renderer process and heap), recovery and detection through the same server event, recovery in fresh pages every round.',
-    '- To finish within 10 minutes on two cores, the measures that wait rather than compute overlap the others: the detection window (idle connections) ' +
-      'runs beside throughput, the recovery rounds beside replay and memory (a busy CPU can delay a reconnect by milliseconds, against figures of ' +
-      'hundreds of milliseconds and more), the herd simulation beside memory.',
+    '- To finish within 10 minutes on two cores, the run has two phases. First, every measure that does not time the CPU runs at once: sizes, ' +
+      'the herd simulation, memory, recovery and the detection window (a busy CPU can delay a reconnect by milliseconds, against figures of ' +
+      'hundreds of milliseconds and more). Then throughput, acked delivery and replay run one at a time, beside at most the idle connections ' +
+      'of the detection window.',
     '- Times within one process use `performance.now()`; times across the page and the server use `Date.now()` on both sides (same machine, same clock).',
     '- Not in the test command (`npm test`); `npm run bench -- --only throughput` runs a subset and writes nothing.',
   ].join('\n');
