@@ -254,7 +254,8 @@ function sizeSection(size, versions) {
     '## Size',
     '',
     `Bytes of each browser bundle: \`esbuild\` ${size.esbuild} with \`bundle\`, \`minify\`, \`format: 'esm'\`, \`platform: 'browser'\`, \`target: 'es2022'\`, ` +
-      'the whole module exported (nothing tree-shaken), then gzip -9. Files the bundle fetches at run time (our `.wasm`) are gzipped and added. ' +
+      'the whole module exported (nothing tree-shaken), then gzip -9. Files the bundle fetches at run time (the slim entry\'s `.wasm`; the default ' +
+      'entry carries it inlined) are gzipped and added. ' +
       'The native `WebSocket` costs 0 bytes.',
     '',
     table(['bundle', 'minified JS', 'gzipped JS', 'gzipped assets', 'total gzipped'], rows),
