@@ -24,7 +24,8 @@ export const CONTENDERS = [
 // of this repository or a package specifier resolved from bench/, `assets` are files the bundle
 // fetches at run time (our wasm), counted beside it. One line per row.
 export const SIZE_ENTRIES = [
-  { key: 'ours', name: 'resilient-websocket (js/index.js + wasm)', entry: './js/index.js', assets: ['pkg/resilient_websocket_bg.wasm'] },
+  { key: 'ours', name: 'resilient-websocket (js/index.js, the wasm inlined)', entry: './js/index.js', assets: [] },
+  { key: 'ours-slim', name: 'resilient-websocket/slim (js/slim.js + wasm)', entry: './js/slim.js', assets: ['pkg/resilient_websocket_bg.wasm'] },
   { key: 'reconnecting-websocket', name: 'reconnecting-websocket', entry: 'reconnecting-websocket', assets: [] },
   { key: 'partysocket', name: 'partysocket (PartySocket, the main entry)', entry: 'partysocket', assets: [] },
   { key: 'partysocket/ws', name: 'partysocket/ws (its ReconnectingWebSocket, benchmarked above)', entry: 'partysocket/ws', assets: [] },

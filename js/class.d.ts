@@ -34,11 +34,11 @@ export type DropReason = 'closed' | 'overflow' | 'expired' | 'filtered' | 'giveu
 export type Jitter = 'full' | 'equal' | 'decorrelated' | 'none' | number;
 
 export interface ReconnectOptions {
-  /** Base of the backoff, ms. Default 1000. */
+  /** Base of the backoff, ms: the first retry waits 0–5 s by default. Default 5000. */
   minDelay?: number;
-  /** Cap of every delay, ms. Default 30000. */
+  /** Cap of every delay, ms. Default 7000. */
   maxDelay?: number;
-  /** Growth per attempt (>= 1). Default 1.6. */
+  /** Growth per attempt (>= 1). Default 1.4. */
   factor?: number;
   /** Default `'full'`. */
   jitter?: Jitter;

@@ -151,11 +151,31 @@ impl Sim {
     }
 }
 
+/// The backoff these scenarios are written against: 1 s·1.6ⁿ capped at 30 s, full jitter (the
+/// defaults before the thundering-herd benchmark moved them; `default_backoff_*` tests today's).
+/// Round numbers that make every delay of a schedule easy to follow.
+fn one_second_backoff() -> ReconnectConfig {
+    ReconnectConfig {
+        min_delay: 1000,
+        max_delay: 30_000,
+        factor: 1.6,
+        ..ReconnectConfig::default()
+    }
+}
+
+/// The default config with [`one_second_backoff`].
+fn base() -> Config {
+    Config {
+        reconnect: one_second_backoff(),
+        ..Config::default()
+    }
+}
+
 fn no_jitter() -> Config {
     Config {
         reconnect: ReconnectConfig {
             jitter: Jitter::None,
-            ..ReconnectConfig::default()
+            ..one_second_backoff()
         },
         ..Config::default()
     }
@@ -396,22 +416,59 @@ fn backoff_without_jitter_grows_by_factor_up_to_max_delay() {
 
 #[test]
 fn full_jitter_sequence_for_a_fixed_seed() {
-    let (_, delays) = failing_schedule(Config::default(), 42, 10);
+    let (_, delays) = failing_schedule(base(), 42, 10);
     assert_eq!(
         delays,
         vec![742, 256, 713, 1410, 249, 9104, 3664, 21492, 10198, 18555]
     );
-    let (_, again) = failing_schedule(Config::default(), 42, 10);
+    let (_, again) = failing_schedule(base(), 42, 10);
     assert_eq!(delays, again, "same seed, same schedule");
-    let (_, other) = failing_schedule(Config::default(), 43, 10);
+    let (_, other) = failing_schedule(base(), 43, 10);
     assert_ne!(delays, other, "every attempt draws anew from the seed");
+}
+
+#[test]
+fn default_backoff_draws_the_first_retry_within_5_s_and_later_ones_within_7_s() {
+    let defaults = ReconnectConfig::default();
+    assert_eq!(
+        (
+            defaults.min_delay,
+            defaults.factor,
+            defaults.max_delay,
+            defaults.jitter
+        ),
+        (5000, 1.4, 7000, Jitter::Full)
+    );
+    let mut config = Config::default();
+    config.reconnect.jitter = Jitter::None;
+    let (_, ceilings) = failing_schedule(config, SEED, 4);
+    assert_eq!(ceilings, vec![5000, 7000, 7000, 7000]);
+    // Full jitter: uniform under those ceilings, drawn anew for every retry.
+    let (mut highest_first, mut highest_later) = (0, 0);
+    for seed in 0..200 {
+        let (_, delays) = failing_schedule(Config::default(), seed, 4);
+        assert!(delays[0] <= 5000, "seed {seed}: first retry {}", delays[0]);
+        assert!(
+            delays[1..].iter().all(|&d| d <= 7000),
+            "seed {seed}: {delays:?}"
+        );
+        highest_first = highest_first.max(delays[0]);
+        highest_later = highest_later.max(*delays[1..].iter().max().unwrap());
+    }
+    assert!(
+        highest_first > 4500 && highest_later > 6500,
+        "{highest_first} {highest_later}"
+    );
+    // 1012/1013 wait at least 5 × minDelay, capped by maxDelay: 7 s.
+    let (mut sim, _) = Sim::new(Config::default());
+    assert_eq!(sim.closed(0, 1, 1012, "")[2], reconnecting(1, 7000));
 }
 
 fn jittered(jitter: Jitter) -> Config {
     Config {
         reconnect: ReconnectConfig {
             jitter,
-            ..ReconnectConfig::default()
+            ..one_second_backoff()
         },
         ..Config::default()
     }
@@ -572,7 +629,7 @@ fn service_restart_and_try_again_later_wait_at_least_five_min_delays() {
         let (mut sim, _) = Sim::new(no_jitter());
         assert_eq!(sim.closed(0, 1, code, "")[2], reconnecting(1, 5000));
         // Full jitter draws below the floor; the floor wins.
-        let (mut sim, _) = Sim::new(Config::default());
+        let (mut sim, _) = Sim::new(base());
         let out = sim.closed(0, 1, code, "");
         assert_eq!(out[2], reconnecting(1, 5000));
     }
@@ -585,7 +642,7 @@ fn service_restart_and_try_again_later_wait_at_least_five_min_delays() {
 
 #[test]
 fn retry_after_ms_in_the_reason_sets_the_delay() {
-    let (mut sim, _) = Sim::new(Config::default());
+    let (mut sim, _) = Sim::new(base());
     let out = sim.closed(0, 1, 1013, r#"{"retryAfterMs": 12345}"#);
     assert_eq!(out[2], reconnecting(1, 12_345));
     assert_eq!(sim.fire().0, 12_345);

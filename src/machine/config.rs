@@ -75,11 +75,17 @@ pub struct ReconnectConfig {
 }
 
 impl Default for ReconnectConfig {
+    /// The first retry after a loss draws from 0–5 s, every later one from 0–7 s (full jitter).
+    /// Chosen with the thundering-herd simulation of `benches/herd.rs` (BENCHMARKS.md): when a
+    /// server drops all its clients at once, a first wave spread over 5 s and a ceiling of 7 s
+    /// bring them back sooner and with fewer refused attempts than the peers' formulas. A
+    /// client whose own network failed is not slowed by it: `online` reconnects within 1 s,
+    /// and `pageshow`/`resume` and `reconnect()` at once.
     fn default() -> Self {
         ReconnectConfig {
-            min_delay: 1000,
-            max_delay: 30_000,
-            factor: 1.6,
+            min_delay: 5000,
+            max_delay: 7000,
+            factor: 1.4,
             jitter: Jitter::Full,
             max_retries: None,
             connect_timeout: 10_000,
