@@ -114,10 +114,6 @@ export class HeartbeatEvent extends Event {
  * @extends {MessageEvent<any>}
  */
 class SocketMessageEvent extends MessageEvent {
-  static {
-    Object.defineProperty(this, 'name', { value: 'MessageEvent' });
-  }
-
   #data;
   #origin;
   /**
@@ -140,6 +136,9 @@ class SocketMessageEvent extends MessageEvent {
     return this.#origin;
   }
 }
+
+// Set after the class rather than in a static block, which older Safari versions cannot parse.
+Object.defineProperty(SocketMessageEvent, 'name', { value: 'MessageEvent' });
 
 /**
  * Acknowledged delivery: the server started a new session instead of resuming ours (PROTOCOL.md).
