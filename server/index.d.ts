@@ -11,6 +11,8 @@ export declare const PROTOCOL_VERSION: 1;
 export declare const CloseCode: Readonly<{
   /** A frame larger than `maxMessageBytes`. */
   TOO_BIG: 1009;
+  /** `maxSessions` reached with every session's client connected: come back later. */
+  TOO_MANY_SESSIONS: 1013;
   /** No hello within `helloTimeout` of the connection. */
   NO_HELLO: 4408;
   /** The session was taken over by a newer connection of the same client. */
@@ -33,7 +35,7 @@ export declare const CloseCode: Readonly<{
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
 
 /** The codes a client that broke the protocol is closed with (the `violation` event). */
-export type ViolationCode = Exclude<CloseCode, 4409 | 4413>;
+export type ViolationCode = Exclude<CloseCode, 1013 | 4409 | 4413>;
 
 export interface AckedServerOptions {
   /** How long a session whose connection is gone is kept for the client to resume it, in ms. Default 120,000. */
@@ -48,6 +50,12 @@ export interface AckedServerOptions {
   ackInterval?: number;
   /** The largest frame a client may send, envelope included, in bytes (then 1009). Default 1 MiB. */
   maxMessageBytes?: number;
+  /**
+   * The most sessions kept at once. A hello that would start one more evicts the session whose
+   * client has been away longest; when every session has its client connected, the new client is
+   * closed with 1013 (try again later). Either way, `limit` tells. Default 10,000.
+   */
+  maxSessions?: number;
 }
 
 /** What a client sent, as {@link parseClientFrame} reads it. */
@@ -65,8 +73,11 @@ export type ClientFrame =
  */
 export declare function parseClientFrame(data: Buffer, isBinary: boolean): ClientFrame;
 
-/** Why a session ended: its ttl ran out, it exceeded its bounds, or `session.close()` (or `server.close()`). */
-export type SessionEndReason = 'expired' | 'overflow' | 'closed';
+/**
+ * Why a session ended: its ttl ran out, it exceeded its bounds, `session.close()` (or
+ * `server.close()`), or it made room for a new session (`maxSessions`).
+ */
+export type SessionEndReason = 'expired' | 'overflow' | 'closed' | 'evicted';
 
 /** The arguments of a `message` event: text as a string, binary as a Buffer. */
 export type SessionMessage = [data: string, isBinary: false] | [data: Buffer, isBinary: true];
@@ -149,6 +160,14 @@ export interface ExpiredInfo {
   unacked: number;
 }
 
+/** What the `limit` event tells: `maxSessions` was reached by a hello that would start a session. */
+export interface LimitInfo {
+  /** `maxSessions`. */
+  limit: number;
+  /** The session evicted to make room (its client was away), or null: the new client was refused with 1013. */
+  evicted: Session | null;
+}
+
 /** What the `violation` event tells: a client broke the protocol and was closed with `code`. */
 export interface ViolationInfo {
   code: ViolationCode;
@@ -183,14 +202,18 @@ export declare class AckedServer extends EventEmitter {
   on(event: 'expired', listener: (session: Session, info: ExpiredInfo) => void): this;
   /** A client broke the protocol and was closed. */
   on(event: 'violation', listener: (violation: ViolationInfo) => void): this;
+  /** `maxSessions` was reached: a session was evicted, or a new client refused. */
+  on(event: 'limit', listener: (info: LimitInfo) => void): this;
 
   once(event: 'session', listener: (session: Session) => void): this;
   once(event: 'overflow', listener: (session: Session, info: OverflowInfo) => void): this;
   once(event: 'expired', listener: (session: Session, info: ExpiredInfo) => void): this;
   once(event: 'violation', listener: (violation: ViolationInfo) => void): this;
+  once(event: 'limit', listener: (info: LimitInfo) => void): this;
 
   off(event: 'session', listener: (session: Session) => void): this;
   off(event: 'overflow', listener: (session: Session, info: OverflowInfo) => void): this;
   off(event: 'expired', listener: (session: Session, info: ExpiredInfo) => void): this;
   off(event: 'violation', listener: (violation: ViolationInfo) => void): this;
+  off(event: 'limit', listener: (info: LimitInfo) => void): this;
 }

@@ -20,6 +20,7 @@ export const PROTOCOL_VERSION = 1;
 /** The close codes of PROTOCOL.md, "Errors". */
 export const CloseCode = Object.freeze({
   TOO_BIG: 1009,
+  TOO_MANY_SESSIONS: 1013,
   NO_HELLO: 4408,
   TAKEN_OVER: 4409,
   OVERFLOW: 4413,
@@ -32,6 +33,7 @@ export const CloseCode = Object.freeze({
 
 const REASONS = {
   [CloseCode.TOO_BIG]: 'message too big',
+  [CloseCode.TOO_MANY_SESSIONS]: 'too many sessions',
   [CloseCode.NO_HELLO]: 'no hello',
   [CloseCode.TAKEN_OVER]: 'session taken over',
   [CloseCode.OVERFLOW]: 'session overflow',
@@ -202,6 +204,8 @@ export class Session extends EventEmitter {
     this.expiry = null;
     /** @type {import('ws').WebSocket | null} the connection that holds the session now */
     this.socket = null;
+    /** When the last connection went (`performance.now()`): the longest away is evicted first. */
+    this.detachedAt = 0;
     this.ended = false;
   }
 
@@ -242,6 +246,11 @@ export class Session extends EventEmitter {
   /** Ends the session for good: its connection is closed with `code` and its state dropped. */
   close(code = 1000, reason = '') {
     this.#end('closed', code, reason);
+  }
+
+  /** Ends a session whose client is away, to make room for a new one (`maxSessions`). */
+  evict() {
+    this.#end('evicted');
   }
 
   #transmit(ws, seq, payload) {
@@ -301,6 +310,7 @@ export class Session extends EventEmitter {
   detach(ws) {
     if (this.socket !== ws) return;
     this.socket = null;
+    this.detachedAt = performance.now();
     this.#clearAck();
     if (this.ended) return;
     this.emit('disconnect');
@@ -332,13 +342,14 @@ export class Session extends EventEmitter {
  * Events: `session` (session) for every new session (and every new incarnation after the old one
  * was lost); `overflow` (session, info) when a session exceeded its bounds; `expired` (session,
  * info) when a disconnected session was forgotten; `violation` ({ code, reason, session }) when a
- * client broke the protocol and was closed.
+ * client broke the protocol and was closed; `limit` ({ limit, evicted }) when `maxSessions` was
+ * reached.
  */
 export class AckedServer extends EventEmitter {
   /**
    * @param {import('ws').WebSocketServer | null} wss
    * @param {{ sessionTtl?: number, maxQueueMessages?: number, maxQueueBytes?: number,
-   *   helloTimeout?: number, ackInterval?: number, maxMessageBytes?: number }} [options]
+   *   helloTimeout?: number, ackInterval?: number, maxMessageBytes?: number, maxSessions?: number }} [options]
    */
   constructor(wss, options = {}) {
     super();
@@ -349,6 +360,7 @@ export class AckedServer extends EventEmitter {
       helloTimeout: 10_000,
       ackInterval: 100,
       maxMessageBytes: 1024 * 1024,
+      maxSessions: 10_000,
       ...options,
     };
     for (const [name, value] of Object.entries(this.options)) {
@@ -449,6 +461,10 @@ export class AckedServer extends EventEmitter {
       // Cannot happen with a conforming client; start over rather than guess.
       session.close(CloseCode.MALFORMED, 'session state mismatch');
     }
+    if (!this.#makeRoom()) {
+      ws.close(CloseCode.TOO_MANY_SESSIONS, REASONS[CloseCode.TOO_MANY_SESSIONS]);
+      return null;
+    }
     session = new Session(this, sid, key);
     this.sessions.set(sid, session);
     this.emit('session', session);
@@ -459,6 +475,24 @@ export class AckedServer extends EventEmitter {
     }
     session.attach(ws, false);
     return session;
+  }
+
+  /**
+   * Whether a new session may start: below `maxSessions`, or once the session whose client has been
+   * away longest is evicted (every hello with an unknown id starts a session, so without a bound a
+   * client could fill the memory). When every session has its client connected, the new client is
+   * refused with 1013 and comes back later. Either way, `limit` tells.
+   */
+  #makeRoom() {
+    const limit = this.options.maxSessions;
+    if (this.sessions.size < limit) return true;
+    let evicted = null;
+    for (const session of this.sessions.values()) {
+      if (session.socket === null && (evicted === null || session.detachedAt < evicted.detachedAt)) evicted = session;
+    }
+    this.emit('limit', { limit, evicted });
+    evicted?.evict();
+    return evicted !== null;
   }
 
   /** Ends every session and stops accepting: every connection is closed with 1001. */

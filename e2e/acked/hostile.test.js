@@ -5,8 +5,8 @@
 //    code (and reason) PROTOCOL.md documents, the `violation` event reports it, and a well-behaved
 //    session on the same server keeps working before and after. Also the protocol paths that make
 //    the adapter trustworthy: resumption and resends, take-over (4409), duplicates, the queue
-//    bounds (4413, `overflow`), `sessionTtl` (`expired`), an application that refuses a session,
-//    and `close()`. An exception escaping the adapter would fail this file (node:test reports it).
+//    bounds (4413, `overflow`), `sessionTtl` (`expired`), the bound on sessions (`maxSessions`:
+//    eviction, 1013, `limit`), an application that refuses a session, and `close()`. An exception escaping the adapter would fail this file (node:test reports it).
 // 2. A hostile server against the real client in headless Chromium: a raw `ws` server answers the
 //    client's hello (or its resuming hello) with bad frames; the client closes with the documented
 //    code and gives up (a violation the client detects is terminal: `shouldReconnect` is not asked,
@@ -25,6 +25,7 @@ import { openPage } from '../support/browser.js';
 /** The close reason that goes with each code (the adapter's and the client's). */
 const REASON = {
   1009: 'message too big',
+  1013: 'too many sessions',
   4408: 'no hello',
   4409: 'session taken over',
   4413: 'session overflow',
@@ -539,6 +540,53 @@ describe('hostile clients against AckedServer', () => {
     back.send('d1,0;again');
     await back.expect('d1,1;echo:again');
     assert.deepEqual(adapter.delivered.get(sid), ['again']);
+  });
+
+  test('maxSessions: a new session evicts the one away longest; with every client connected, 1013', async (t) => {
+    const adapter = await startAdapter(t, { maxSessions: 3 });
+    const limits = [];
+    adapter.server.on('limit', ({ limit, evicted }) => limits.push({ limit, evicted: evicted?.id ?? null }));
+    const good = await goodSession(adapter);
+    // Two sessions whose clients go away, in this order.
+    const away = [];
+    for (const name of ['first', 'second']) {
+      const peer = await adapter.connect();
+      const { sid } = await hello(peer, token(name));
+      const session = adapter.sessions.get(sid);
+      const gone = once(session, 'disconnect');
+      peer.ws.terminate();
+      await within(gone, `${name} disconnected`);
+      away.push({ sid, ended: once(session, 'end') });
+    }
+    assert.deepEqual(limits, [], 'below the limit, nothing happens');
+
+    // Two newcomers: each evicts the session whose client has been away longest.
+    const newcomers = [];
+    for (const [i, { sid, ended }] of away.entries()) {
+      const peer = await adapter.connect();
+      newcomers.push(peer);
+      await hello(peer, token('newcomer'));
+      assert.deepEqual(await within(ended, 'the eviction'), ['evicted']);
+      assert.equal(adapter.server.sessions.has(sid), false);
+      assert.deepEqual(limits[i], { limit: 3, evicted: sid });
+    }
+    assert.equal(adapter.server.sessions.size, 3);
+
+    // Every client is connected now: one more is told to come back later, and nothing changes.
+    const refused = await adapter.connect();
+    const created = adapter.created;
+    refused.send(`h1,${token('refused')},${token('key')},0,0`);
+    assert.deepEqual(await refused.closeOrFrame(), { code: 1013, reason: 'too many sessions' });
+    assert.deepEqual(limits.at(-1), { limit: 3, evicted: null });
+    assert.equal(limits.length, 3);
+    assert.equal(adapter.created, created, 'no session for the refused client');
+    assert.equal(adapter.server.sessions.size, 3);
+    assert.deepEqual(adapter.violations, [], 'a full server is not a protocol violation');
+    await good.exchange('after');
+    for (const peer of newcomers) {
+      peer.send('d1,0;still here');
+      await peer.expect('d1,1;echo:still here');
+    }
   });
 
   test('session.close() in the `session` listener refuses the client with its code', async (t) => {
