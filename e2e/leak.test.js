@@ -5,7 +5,7 @@
 // replayed on open, so the send, queue, replay and message paths run 1,000 times as well.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { launchChromium, openPage } from './support/browser.js';
+import { heapAfterGc, launchChromium, openPage } from './support/browser.js';
 import { startEchoServer, startStaticServer } from './support/servers.js';
 
 const WARM_UP_CYCLES = 100;
@@ -25,22 +25,6 @@ before(async () => {
 after(async () => {
   await browser?.close();
 });
-
-/**
- * The JS heap in use after garbage collection, through the DevTools protocol. One collection may
- * leave garbage that only a later one frees (weak references, finalizers run in between), so this
- * collects until two readings in a row agree, at most 10 times.
- */
-async function heapAfterGc(cdp) {
-  let previous = Infinity;
-  for (let round = 0; round < 10; round++) {
-    await cdp.send('HeapProfiler.collectGarbage');
-    const { usedSize } = await cdp.send('Runtime.getHeapUsage');
-    if (usedSize === previous) return usedSize;
-    previous = usedSize;
-  }
-  return previous;
-}
 
 test('1,000 forced reconnect cycles leak neither wasm memory nor JS heap', { timeout: 120_000 }, async (t) => {
   const started = performance.now();

@@ -6,7 +6,7 @@
 // server event (the recovery rounds in fresh pages: reconnecting-websocket draws its minimum
 // delay once per page load), and memory counts bytes, not milliseconds.
 import { performance } from 'node:perf_hooks';
-import { launchChromium } from '../../e2e/support/browser.js';
+import { heapAfterGc, launchChromium } from '../../e2e/support/browser.js';
 import { startStaticServer } from '../../e2e/support/servers.js';
 import { CONTENDERS } from '../contenders.js';
 import { startBenchServer } from './server.js';
@@ -485,19 +485,4 @@ export async function startBrowserSession({ log }) {
       await server.stop();
     }
   }
-}
-
-/**
- * The JS heap in use after garbage collection, through the DevTools protocol: collects until two
- * readings in a row agree (at most 10 times), as one collection may leave garbage for the next.
- */
-async function heapAfterGc(cdp) {
-  let previous = Infinity;
-  for (let round = 0; round < 10; round++) {
-    await cdp.send('HeapProfiler.collectGarbage');
-    const { usedSize } = await cdp.send('Runtime.getHeapUsage');
-    if (usedSize === previous) return usedSize;
-    previous = usedSize;
-  }
-  return previous;
 }

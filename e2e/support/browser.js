@@ -34,3 +34,19 @@ export async function openPage(browser) {
   page.on('crash', () => errors.push('page crashed'));
   return { page, errors };
 }
+
+/**
+ * The JS heap in use after garbage collection, through the DevTools protocol. One collection may
+ * leave garbage that only a later one frees (weak references, finalizers run in between), so this
+ * collects until two readings in a row agree, at most 10 times.
+ */
+export async function heapAfterGc(cdp) {
+  let previous = Infinity;
+  for (let round = 0; round < 10; round++) {
+    await cdp.send('HeapProfiler.collectGarbage');
+    const { usedSize } = await cdp.send('Runtime.getHeapUsage');
+    if (usedSize === previous) return usedSize;
+    previous = usedSize;
+  }
+  return previous;
+}
