@@ -307,6 +307,8 @@ function reportError(error) {
 export class ResilientWebSocket extends EventTarget {
   /** @type {InstanceType<WebDriverClass>} */
   #driver;
+  /** Acknowledged delivery (the `delivery` option), fixed for the instance's life. */
+  #acked = false;
   /** @type {((ctx: ProviderContext) => unknown) | undefined} */
   #urlProvider;
   /** @type {((ctx: ProviderContext) => unknown) | undefined} */
@@ -352,6 +354,7 @@ export class ResilientWebSocket extends EventTarget {
       (/** @type {number} */ kind, /** @type {any} */ a, /** @type {any} */ b, /** @type {any} */ c) =>
         this.#onDriver(kind, a, b, c),
     );
+    this.#acked = this.#driver.attribute(7);
     this.#driver.start();
     this.#trackLiveness();
   }
@@ -425,7 +428,7 @@ export class ResilientWebSocket extends EventTarget {
       // The native send() stringifies anything else (numbers, objects) as a USVString.
       payload = `${payload}`;
       size = utf8Length(/** @type {string} */ (payload));
-    } else if (this.#driver.attribute(0) === 0 || this.#driver.attribute(7)) {
+    } else if (this.#acked || this.#driver.attribute(0) === 0) {
       // Queued, or (acked delivery) kept until acknowledged and perhaps resent.
       payload = snapshot(payload);
     }
