@@ -105,6 +105,7 @@ test('stalled handshake: abandoned after connectTimeout, counted as a failed att
   assert.deepEqual(attempts.map((a) => a.outcome), [...Array(stalls).fill('stalled'), 'accepted']);
   const failures = failedAttemptCloses(log);
   assert.equal(failures.length, stalls);
+  assert.equal(log.sockets.length, stalls + 1, 'one socket per attempt');
   const reconnecting = eventsOf(log, 'reconnecting');
   for (let n = 0; n < stalls; n += 1) {
     const failure = failures[n];
@@ -115,16 +116,22 @@ test('stalled handshake: abandoned after connectTimeout, counted as a failed att
     );
     const delay = ceiling(reconnect, n);
     assert.equal(reconnecting[n].delay, delay, `stall ${n + 1}: the backoff continues (attempt ${n + 1})`);
-    // The handshake timer starts when the client creates the socket: at construction for the
-    // first attempt, when the backoff delay ends for the others (its timer may only fire late, so
-    // this start is never later than the real one).
-    const started = n === 0 ? log.createdAt : reconnecting[n - 1].at + reconnecting[n - 1].delay;
-    assertWithin(failure.at - started, reconnect.connectTimeout - CLOCK_SLACK_MS, reconnect.connectTimeout + TOLERANCE_MS, `stall ${n + 1}: handshake abandoned after connectTimeout`);
-    assertWithin(attempts[n].at - started, -CLOCK_SLACK_MS, TOLERANCE_MS, `stall ${n + 1}: the server saw the attempt when it started`);
-    assertWithin(attempts[n + 1].at - failure.at, delay - CLOCK_SLACK_MS, delay + TOLERANCE_MS, `stall ${n + 1}: next attempt after the backoff delay`);
+    // The handshake timer starts when the client creates the socket. Every lower bound below is
+    // measured from socket creations (stamped as the constructor is entered, right after the
+    // product read its clock) and never from an event's stamp: a listener runs after the product
+    // read its clock, and a loaded machine can delay it by milliseconds.
+    const created = log.sockets[n].at;
+    const next = log.sockets[n + 1].at;
+    assertWithin(failure.at - created, reconnect.connectTimeout - CLOCK_SLACK_MS, reconnect.connectTimeout + TOLERANCE_MS, `stall ${n + 1}: handshake abandoned after connectTimeout`);
+    assertWithin(attempts[n].at - created, -CLOCK_SLACK_MS, TOLERANCE_MS, `stall ${n + 1}: the server saw the attempt when it started`);
+    // The wait began when the handshake was abandoned, connectTimeout after socket n+1.
+    assertWithin(next - created, reconnect.connectTimeout + delay - CLOCK_SLACK_MS, Infinity, `stall ${n + 1}: socket ${n + 2} created connectTimeout + delay after socket ${n + 1}`);
+    assertWithin(next - failure.at, -Infinity, delay + TOLERANCE_MS, `stall ${n + 1}: socket ${n + 2} created within the delay of the abandon`);
+    assertWithin(attempts[n + 1].at - next, -CLOCK_SLACK_MS, TOLERANCE_MS, `stall ${n + 1}: the server saw attempt ${n + 2} when it started`);
     // The browser drops the abandoned handshake's TCP connection, so nothing leaks on the server.
     assert.notEqual(attempts[n].peerClosedAt, null, `stall ${n + 1}: the client closed the stalled TCP connection`);
-    assertWithin(attempts[n].peerClosedAt - failure.at, -CLOCK_SLACK_MS, TOLERANCE_MS, `stall ${n + 1}: TCP closed when the handshake was abandoned`);
+    assertWithin(attempts[n].peerClosedAt - created, reconnect.connectTimeout - CLOCK_SLACK_MS, Infinity, `stall ${n + 1}: TCP kept until connectTimeout`);
+    assertWithin(attempts[n].peerClosedAt - failure.at, -Infinity, TOLERANCE_MS, `stall ${n + 1}: TCP closed when the handshake was abandoned`);
   }
   assertDelivery(t, log, chaos, 'st');
   await assertOneConnectionAtATime(chaos, 'st', t);

@@ -60,9 +60,12 @@ export function createClient(name, url, options = {}) {
   // is already in CLOSING or CLOSED state."): the product could have known and kept it queued.
   class RecordingWebSocket extends WebSocket {
     constructor(...args) {
+      // Stamped on entry: the closest a page can get to the product's own clock reading for the
+      // attempt, which happens just before, with no user code in between.
+      const at = now();
       super(...args);
       this.socketId = log.sockets.length + 1;
-      log.sockets.push({ id: this.socketId, at: now() });
+      log.sockets.push({ id: this.socketId, at });
     }
     send(data) {
       if (typeof data === 'string' && data.startsWith('m:')) {
