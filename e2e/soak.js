@@ -15,8 +15,9 @@
 // context.setOffline. After each fault it waits (bounded) until every client is OPEN again with one
 // connection on the server, then lets them run healthy for a moment.
 //
-// Exit status: 0 when nothing was duplicated, nothing was "lost otherwise", nothing arrived out of
-// order and every recovery finished within its bound; 1 otherwise; 2 on an internal error or the
+// Exit status: 0 when nothing was duplicated, nothing was "lost otherwise", nothing was handed to a
+// CLOSING socket or taken and never handed over, nothing arrived out of order and every recovery
+// finished within its bound; 1 otherwise; 2 on an internal error or the
 // global watchdog; 130 on SIGINT (after a summary of what ran). "Lost in flight" (handed to a socket
 // that died without a close frame) is reported, not failed: only acknowledgements can prevent it.
 //
@@ -301,7 +302,8 @@ async function main() {
     results.push({ name, delivery, frames });
   }
   printSummary(results, finalStates);
-  const failed = results.some((r) => r.delivery.duplicated.length > 0 || r.delivery.lostOtherwise.length > 0 || r.delivery.outOfOrder.length > 0) ||
+  const failed = results.some(({ delivery: d }) => d.duplicated.length > 0 || d.lostOtherwise.length > 0 || d.outOfOrder.length > 0 ||
+    d.handedToClosingSocket.length > 0 || d.neverHanded.length > 0) ||
     recoveryFailures.length > 0;
   for (const f of recoveryFailures) console.log(`  recovery timeout after ${f.kind} at ${f.at}: ${f.detail}`);
   console.log(`${failed ? 'soak: FAIL' : 'soak: PASS (zero duplicated, zero lost otherwise)'}${interrupted ? ' (interrupted: a partial run)' : ''}`);

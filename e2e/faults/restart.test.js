@@ -104,7 +104,9 @@ test('terminate: TCP dropped without a close frame; 1006, then a reconnect after
   assert.deepEqual({ attempt: reconnecting.attempt, delay: reconnecting.delay }, { attempt: 1, delay: minDelay });
   const [, second] = chaos.attemptsOf('t');
   assertWithin(second.at - terminatedAt, minDelay - CLOCK_SLACK_MS, minDelay + TOLERANCE_MS, 'terminate to the next upgrade attempt');
-  assertWithin(second.at - close.at, minDelay - CLOCK_SLACK_MS, minDelay + TOLERANCE_MS, 'close event to the next upgrade attempt');
+  // Only from above: the close event's listener runs after the client read its clock for the
+  // close, and a loaded machine can delay it by more than the slack.
+  assertWithin(second.at - close.at, -Infinity, minDelay + TOLERANCE_MS, 'close event to the next upgrade attempt');
   assert.equal(log.opens, 2);
   assertDelivery(t, log, chaos, 't', { lossAllowed: (open) => open === 1 });
   await assertOneConnectionAtATime(chaos, 't', t);

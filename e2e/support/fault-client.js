@@ -35,7 +35,8 @@ export const clients = new Map();
 
 /**
  * A client named `name` (the name is also the chaos server's client id when the URL carries it).
- * Its record: `events` (every event, with readyState and connectionState at that moment), `sent`
+ * Its record: `events` (every event, with readyState and connectionState at that moment), `sockets`
+ * (every underlying socket: created `at`, its native close event `closedAt`), `sent`
  * (every numbered message: n, at, readyState at send(), `open` = how many opens had happened, i.e.
  * which connection an OPEN send went to), `refused` (send() threw), `drops`, `messages` (inbound).
  */
@@ -65,11 +66,17 @@ export function createClient(name, url, options = {}) {
       const at = now();
       super(...args);
       this.socketId = log.sockets.length + 1;
-      log.sockets.push({ id: this.socketId, at });
+      const record = { id: this.socketId, at, closedAt: null };
+      log.sockets.push(record);
+      // Registered before the product's own listener, so it runs first: stamped before the
+      // product reads its clock for this close (a lower bound for whatever the close schedules).
+      this.addEventListener('close', () => {
+        record.closedAt = now();
+      });
     }
     send(data) {
       if (typeof data === 'string' && data.startsWith('m:')) {
-        log.handed.push({ data, at: now(), socket: this.socketId, native: this.readyState });
+        log.handed.push({ data, at: now(), socket: this.socketId, open: log.opens, native: this.readyState });
       }
       return super.send(data);
     }

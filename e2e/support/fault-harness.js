@@ -129,12 +129,16 @@ const SEQ = /^m:(\d+)$/;
  * Compares what the page sent with what the server received for one client.
  *
  * - queued: the client's queue took it (sent while not OPEN, or while the server was closing the
- *   socket); must arrive exactly once, in order, unless a `drop` event reported it.
- * - direct: handed to the socket within send(). If it never arrived and no drop reported
- *   it, it was handed to a socket that was already dead: "lost in flight". `lossAllowed(open)` says
- *   whether connection number `open` (1-based, per client) ended without a close frame, where such
- *   a loss cannot be noticed by a client without acknowledgements.
- * - Through the recording WebSocket of fault-client.js each direct send also says what the native
+ *   socket); must arrive exactly once, in order, unless a `drop` event reported it. Queued and
+ *   never handed to any socket (nor dropped) is a product bug: `lostOtherwise`.
+ * - direct: handed to the socket within send().
+ * - A message handed to a socket (directly, or by the replay of a later connection) that never
+ *   arrived and that no drop reported was handed to a socket that was already dead: "lost in
+ *   flight" on the connection it was handed to. `lossAllowed(open)` says whether connection number
+ *   `open` (1-based, per client) ended without a close frame, where such a loss cannot be noticed
+ *   by a client without acknowledgements (a replay can land on a connection the server is just
+ *   crashing, as a direct send can).
+ * - Through the recording WebSocket of fault-client.js each hand-over also says what the native
  *   socket's readyState was when the product handed the message over. Handed to a CLOSING or CLOSED
  *   native socket (the browser discards it) is a product bug whatever the fault: the product could
  *   have seen it and kept the message queued. Never handed over at all (and not dropped) likewise.
@@ -209,11 +213,16 @@ export function analyzeDelivery(log, chaos, client, options = {}) {
       if (isDirect ? on !== m.open : !(on > m.open)) result.misrouted.push({ n: m.n, sentOn: m.open, receivedOn: on, isDirect });
     } else if (dropped.has(m.n)) {
       result.droppedWithEvent.push({ n: m.n, reason: dropped.get(m.n) });
-    } else if (isDirect) {
+    } else if (!handed.has(m.n) && !isDirect) {
+      result.lostOtherwise.push(m.n);
+    } else {
       const hand = handed.get(m.n)?.[0];
-      const lost = { n: m.n, open: m.open, native: hand ? hand.native : 'never handed to a socket' };
+      // The connection it was handed to: its own for a direct send, the one whose replay took it
+      // for a queued one.
+      const open = hand?.open ?? m.open;
+      const lost = { n: m.n, open, replayed: !isDirect, native: hand ? hand.native : 'never handed to a socket' };
       result.lostInFlight.push(lost);
-      const closeSentAt = byOrdinal.get(m.open)?.closeSentAt ?? null;
+      const closeSentAt = byOrdinal.get(open)?.closeSentAt ?? null;
       if (!hand) {
         // Taken by send() while OPEN, never given to any socket, never dropped: a product bug.
         result.neverHanded.push(lost);
@@ -225,11 +234,9 @@ export function analyzeDelivery(log, chaos, client, options = {}) {
         // browser answers a close frame at once and discards data sent after that, before the page
         // is told (the native WebSocket loses it the same way). Only acknowledgements can help.
         result.crossedCloseFrame.push(lost);
-      } else if (!lossAllowed(m.open)) {
+      } else if (!lossAllowed(open)) {
         result.lostInFlightUnexplained.push(lost);
       }
-    } else {
-      result.lostOtherwise.push(m.n);
     }
   }
   return result;
@@ -238,10 +245,12 @@ export function analyzeDelivery(log, chaos, client, options = {}) {
 export function formatDelivery(r) {
   const byConnection = {};
   for (const m of r.lostInFlight) byConnection[m.open] = (byConnection[m.open] ?? 0) + 1;
+  const replayed = r.lostInFlight.filter((m) => m.replayed).length;
   return `delivery: sent ${r.sent} (${r.queued} queued, ${r.direct} direct), delivered ${r.delivered}, ` +
     `duplicated ${r.duplicated.length}, out of order ${r.outOfOrder.length}, ` +
     `dropped with event ${r.droppedWithEvent.length}, refused by send() ${r.refused}, ` +
     `lost in flight ${r.lostInFlight.length}${r.lostInFlight.length ? ` (per connection ${JSON.stringify(byConnection)}` +
+      `${replayed ? `; ${replayed} of them replayed from the queue` : ''}` +
       `${r.crossedCloseFrame.length ? `; ${r.crossedCloseFrame.length} sent after the server's close frame` : ''})` : ''}, ` +
     `lost otherwise ${r.lostOtherwise.length}` +
     (r.handedToClosingSocket.length ? `; handed to a CLOSING/CLOSED native socket ${JSON.stringify(r.handedToClosingSocket)}` : '') +
@@ -258,7 +267,7 @@ export function assertDelivery(t, log, chaos, client, options = {}) {
   assert.deepEqual(r.phantom, [], 'the server received nothing the page did not send');
   assert.deepEqual(r.droppedAndDelivered, [], 'no message was both dropped and delivered');
   assert.deepEqual(r.misrouted, [], 'direct sends arrive on their connection, queued ones on a later one');
-  assert.deepEqual(r.lostOtherwise, [], 'every queued message arrived or was dropped with a drop event');
+  assert.deepEqual(r.lostOtherwise, [], 'every queued message was replayed to a socket or dropped with a drop event');
   assert.deepEqual(r.handedTwice, [], 'no message was handed to a socket twice');
   assert.deepEqual(r.handedToClosingSocket, [], 'no message was handed to a native socket that was already CLOSING or CLOSED');
   assert.deepEqual(r.neverHanded, [], 'every message send() took while OPEN was handed to a socket (or dropped with an event)');
