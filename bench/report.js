@@ -391,7 +391,10 @@ function methodSection(browser) {
   return [
     '## Method',
     '',
-    `- One headless Chromium (${browser.chromium}, playwright-core, the flags of \`webdriver.json\`), pages served from the repository, ` +
+    `- One headless Chromium (${browser.chromium}, the flags of \`webdriver.json\` and three that keep background tabs at full speed), ` +
+      'driven over the DevTools protocol directly with only the domains a measure needs (`bench/browser/bare-chromium.js`): playwright-core, ' +
+      'which the tests use, turns on the Network domain, and Chromium then copies every WebSocket frame to the driver, which made a 64 B ' +
+      'receive run four times as long for every contender alike. Pages served from the repository, ' +
       'a `ws` server on 127.0.0.1 (`bench/browser/server.js`; it counts and times, and keeps no message).',
     "- Contenders: the native `WebSocket`; `ResilientWebSocket` from `js/index.js` with the build in `pkg/`; reconnecting-websocket's ESM build; " +
       "partysocket's `partysocket/ws` (its `ReconnectingWebSocket`; the `PartySocket` class adds only URL building). Each page loads one contender's " +

@@ -1,14 +1,16 @@
-// The browser half of `npm run bench`: one headless Chromium, a bench server on loopback per
-// measure, and the contenders of bench/contenders.js. The measures that time the CPU (throughput,
+// The browser half of `npm run bench`: one headless Chromium (driven over the DevTools protocol
+// without playwright-core, see bare-chromium.js), a bench server on loopback per measure, and the
+// contenders of bench/contenders.js. The measures that time the CPU (throughput,
 // replay) run the contenders one after the other, A B C D A B C D …, each in its own page (kept
 // for all rounds of the measure, after one warm-up). The others run them side by side, each in
 // its own page: recovery and dead-connection detection wait on timers and go through the same
 // server event (the recovery rounds in fresh pages: reconnecting-websocket draws its minimum
 // delay once per page load), and memory counts bytes, not milliseconds.
 import { performance } from 'node:perf_hooks';
-import { heapAfterGc, launchChromium } from '../../e2e/support/browser.js';
+import { heapAfterGc } from '../../e2e/support/browser.js';
 import { startStaticServer } from '../../e2e/support/servers.js';
 import { CONTENDERS } from '../contenders.js';
+import { launchBareChromium } from './bare-chromium.js';
 import { startBenchServer } from './server.js';
 
 export const ROUNDS = 5;
@@ -82,7 +84,7 @@ export const MEASURES = ['throughput', 'acked', 'replay', 'memory', 'restart', '
  * every uncaught error and crash of a page; `close()` ends the session.
  */
 export async function startBrowserSession({ log }) {
-  const browser = await launchChromium();
+  const browser = await launchBareChromium();
   const http = await startStaticServer();
   const pageErrors = [];
 
@@ -132,7 +134,6 @@ export async function startBrowserSession({ log }) {
   async function throughput() {
     const server = await startBenchServer();
     const pages = await pagePerContender(CONTENDERS);
-    const cdps = new Map();
     const figures = Object.fromEntries(
       THROUGHPUT.rows.map((row) => [row.key, Object.fromEntries(CONTENDERS.map((c) => [c.key, { ms: [], cpuUs: [] }]))]),
     );
@@ -148,15 +149,13 @@ export async function startBrowserSession({ log }) {
         });
     /** CPU seconds the page's main thread has used so far (DevTools `ThreadTime`). */
     const cpuSeconds = async (contender) => {
-      const { metrics } = await cdps.get(contender.key).send('Performance.getMetrics');
+      const { metrics } = await pages.get(contender.key).send('Performance.getMetrics');
       return metrics.find((metric) => metric.name === 'ThreadTime').value;
     };
     try {
       for (const contender of CONTENDERS) {
         const page = pages.get(contender.key);
-        const cdp = await page.context().newCDPSession(page);
-        await cdp.send('Performance.enable', { timeDomain: 'threadTicks' });
-        cdps.set(contender.key, cdp);
+        await page.send('Performance.enable', { timeDomain: 'threadTicks' });
         await page.evaluate((url) => window.bench.open(url), `${server.url}/throughput-${contender.key}`);
         // The warm-up: the JIT has seen every path before the first measured round.
         for (const row of THROUGHPUT.rows) await run(contender, row, THROUGHPUT.warmUp);
@@ -178,7 +177,6 @@ export async function startBrowserSession({ log }) {
         }
       }
     } finally {
-      for (const cdp of cdps.values()) await cdp.detach().catch(() => {});
       await closeAll(pages);
       await server.stop();
     }
@@ -327,11 +325,10 @@ export async function startBrowserSession({ log }) {
       await Promise.all(
         CONTENDERS.map(async (contender) => {
           const page = pages.get(contender.key);
-          const cdp = await page.context().newCDPSession(page);
-          await cdp.send('HeapProfiler.enable');
+          await page.send('HeapProfiler.enable');
           const url = `${servers.get(contender.key).url}/memory-${contender.key}`;
           const cycle = (n) => page.evaluate(({ n, url }) => window.bench.cycle(0, n, url), { n, url });
-          const sample = async () => ({ heap: await heapAfterGc(cdp), wasm: await page.evaluate(() => window.bench.wasmBytes()) });
+          const sample = async () => ({ heap: await heapAfterGc(page), wasm: await page.evaluate(() => window.bench.wasmBytes()) });
           await page.evaluate((u) => window.bench.open(u, undefined, { track: false }), url);
           // The warm-up: allocator, JIT and table sizes settle before the first measured round.
           await cycle(MEMORY.warmUp);
@@ -348,7 +345,6 @@ export async function startBrowserSession({ log }) {
                 (wasm === null ? '' : `, wasm memory ${wasm.toFixed(1)} B/cycle (${after.wasm} bytes)`),
             );
           }
-          await cdp.detach().catch(() => {});
         }),
       );
     } finally {
