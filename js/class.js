@@ -171,7 +171,11 @@ const KINDS = /** @type {const} */ ([
   'sessionlost',
   'provide',
   'hookerror',
+  'listen',
 ]);
+
+/** The report that installs the direct `message` listener: answered at once, never deferred. */
+const LISTEN = KINDS.indexOf('listen');
 
 /**
  * Instances that are not terminally closed. A native `WebSocket` with listeners stays alive while
@@ -315,6 +319,9 @@ export class ResilientWebSocket extends EventTarget {
   #protocolsProvider;
   /** @type {((event: string, detail: unknown) => void) | undefined} */
   #log;
+  /** Reports of the driver held back while a directly delivered message is dispatched. */
+  #deferred = /** @type {[number, any, any, any][]} */ ([]);
+  #deferring = false;
   /** The origin of `url`, computed once per open for every `MessageEvent`. */
   #origin = '';
   /** @type {Map<string, Function | null>} the current value of each `on*` attribute */
@@ -462,13 +469,47 @@ export class ResilientWebSocket extends EventTarget {
   }
 
   /**
-   * Everything the driver reports: events for the user, provider requests, hook errors.
+   * Everything the driver reports: events for the user, provider requests, hook errors. While a
+   * directly delivered message is dispatched, they wait in `#deferred` (see `#deliver`).
    * @param {number} code the kind of report, an index into `KINDS`
    * @param {any} a
    * @param {any} b
    * @param {any} c
    */
   #onDriver(code, a, b, c) {
+    if (this.#deferring && code !== LISTEN) this.#deferred.push([code, a, b, c]);
+    else return this.#handle(code, a, b, c);
+  }
+
+  /**
+   * Dispatches a message delivered directly (not through the driver), then what the driver
+   * reported meanwhile, in order: as the driver does for what it delivers, so that every listener
+   * of one event runs before the next event, whatever a listener calls (`close()` from a
+   * `message` listener reports its `statechange` only after the last `message` listener ran).
+   * @param {unknown} data
+   */
+  #deliver(data) {
+    this.#deferring = true;
+    try {
+      this.#handle(0 /* KINDS: message */, data);
+      const deferred = this.#deferred;
+      for (let next = 0; next < deferred.length; next++) {
+        const [code, a, b, c] = deferred[next];
+        this.#handle(code, a, b, c);
+      }
+    } finally {
+      this.#deferred.length = 0;
+      this.#deferring = false;
+    }
+  }
+
+  /**
+   * @param {number} code the kind of report, an index into `KINDS`
+   * @param {any} a
+   * @param {any} [b]
+   * @param {any} [c]
+   */
+  #handle(code, a, b, c) {
     const kind = KINDS[code];
     let event;
     switch (kind) {
@@ -478,6 +519,8 @@ export class ResilientWebSocket extends EventTarget {
         break;
       case 'provide':
         return this.#provide(a, { attempt: b, lastClose: c });
+      case 'listen':
+        return this.#listen(a, b, c);
       case 'hookerror':
         return reportError(a);
       case 'open':
@@ -517,6 +560,33 @@ export class ResilientWebSocket extends EventTarget {
     // Only a state change can end or restore liveness; checking on every event would put a call
     // into wasm on the path of every message.
     if (kind === 'statechange') this.#trackLiveness();
+  }
+
+  /**
+   * Direct delivery (see `Direct` in src/web/socket.rs): installs on a new socket the listener
+   * that dispatches its messages here while the driver keeps `listener.open` true and the data is
+   * not `pong` (undefined when no message is a pong), and hands every other one to the driver's
+   * own `handler`. `listener.at` is the time of the last message dispatched here, which the
+   * driver reports to the core before it needs it: a message then costs no call into wasm.
+   * @param {WebSocket} ws
+   * @param {(event: MessageEvent) => void} handler
+   * @param {unknown} pong
+   */
+  #listen(ws, handler, pong) {
+    const listener = Object.assign(
+      (/** @type {MessageEvent} */ event) => {
+        const { data } = event;
+        if (listener.open && data !== pong) {
+          listener.at = event.timeStamp;
+          this.#deliver(data);
+        } else {
+          handler(event);
+        }
+      },
+      { open: false, at: 0 },
+    );
+    ws.onmessage = listener;
+    return listener;
   }
 
   /**

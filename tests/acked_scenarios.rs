@@ -417,3 +417,13 @@ fn plain_mode_ignores_frames() {
     assert!(sim.drain().is_empty());
     assert!(!sim.m.is_acked());
 }
+
+#[test]
+fn acknowledged_delivery_never_delivers_directly() {
+    let sim = Sim::open(acked());
+    assert_eq!(sim.m.ready_state(), ReadyState::Open);
+    assert!(
+        !sim.m.direct_delivery(g(1)),
+        "every frame carries a header the core reads"
+    );
+}

@@ -762,6 +762,50 @@ fn any_inbound_traffic_postpones_the_ping_and_answers_it() {
 }
 
 #[test]
+fn direct_delivery_holds_while_open_with_no_ping_out_and_its_traffic_moves_the_idle_deadline() {
+    let (mut sim, _) = Sim::new(with_heartbeat(Config::default()));
+    assert!(!sim.m.direct_delivery(g(1)), "not while connecting");
+    sim.open(0, 1);
+    assert!(sim.m.direct_delivery(g(1)));
+    assert!(!sim.m.direct_delivery(g(2)), "not for another socket");
+    // Messages the driver delivered itself, the last at 10 s, reported when the timer fires at
+    // the idle deadline it had armed: no ping, the deadline moves to 35 s.
+    assert_eq!(sim.m.poll_timeout(), Some(25_000));
+    sim.m.handle_direct_traffic(10_000, g(1));
+    sim.m.handle_direct_traffic(4_000, g(1));
+    assert_eq!(sim.drain(), vec![], "reported traffic emits nothing");
+    assert_eq!(sim.timeout(25_000), vec![]);
+    assert_eq!(
+        sim.m.poll_timeout(),
+        Some(35_000),
+        "an earlier report never moves it back"
+    );
+    sim.m.handle_direct_traffic(20_000, g(2));
+    assert_eq!(
+        sim.m.poll_timeout(),
+        Some(35_000),
+        "another socket's traffic does not count"
+    );
+    assert_eq!(
+        sim.fire(),
+        (35_000, vec![Output::SendHeartbeat { gen: g(1) }])
+    );
+    assert!(
+        !sim.m.direct_delivery(g(1)),
+        "a ping is out: messages go through the core"
+    );
+    sim.m.handle_direct_traffic(35_010, g(1));
+    assert_eq!(sim.drain(), vec![], "direct traffic does not answer a ping");
+    assert_eq!(
+        sim.message(35_020, 1, false),
+        vec![ev(Event::Heartbeat { rtt: 20 }), ev(Event::Message)]
+    );
+    assert!(sim.m.direct_delivery(g(1)), "answered: direct again");
+    sim.close(36_000, None, None);
+    assert!(!sim.m.direct_delivery(g(1)), "not while closing");
+}
+
+#[test]
 fn a_timer_firing_late_never_kills_a_healthy_connection() {
     let (mut sim, _) = Sim::new(with_heartbeat(Config::default()));
     sim.open(0, 1);

@@ -16,7 +16,7 @@ wasm_bindgen_test_configure!(run_in_browser);
 const ECHO_URL: Option<&str> = option_env!("RWS_TEST_ECHO_URL");
 
 /// The names of `emit`'s `kind` numbers, in the order of `KINDS` in js/class.js.
-const KINDS: [&str; 12] = [
+const KINDS: [&str; 13] = [
     "message",
     "open",
     "close",
@@ -29,6 +29,7 @@ const KINDS: [&str; 12] = [
     "sessionlost",
     "provide",
     "hookerror",
+    "listen",
 ];
 
 /// One call of the driver's `emit(kind, a, b, c)` callback, its kind by name.

@@ -1,11 +1,12 @@
 // The browser half of `npm run bench`: one headless Chromium (driven over the DevTools protocol
 // without playwright-core, see bare-chromium.js), a bench server on loopback per measure, and the
-// contenders of bench/contenders.js. The measures that time the CPU (throughput,
-// replay) run the contenders one after the other, A B C D A B C D …, each in its own page (kept
-// for all rounds of the measure, after one warm-up). The others run them side by side, each in
-// its own page: recovery and dead-connection detection wait on timers and go through the same
-// server event (the recovery rounds in fresh pages: reconnecting-websocket draws its minimum
-// delay once per page load), and memory counts bytes, not milliseconds.
+// contenders of bench/contenders.js. The measures that time the CPU (throughput, replay) run the
+// contenders one after the other, A B C D A B C D … (each throughput round starting one contender
+// further), each in its own page (kept for all rounds of the measure, after one warm-up). The
+// others run them side by side, each in its own page: recovery and dead-connection detection wait
+// on timers and go through the same server event (the recovery rounds in fresh pages:
+// reconnecting-websocket draws its minimum delay once per page load), and memory counts bytes,
+// not milliseconds.
 import { performance } from 'node:perf_hooks';
 import { heapAfterGc } from '../../e2e/support/browser.js';
 import { startStaticServer } from '../../e2e/support/servers.js';
@@ -160,12 +161,15 @@ export async function startBrowserSession({ log }) {
         // The warm-up: the JIT has seen every path before the first measured round.
         for (const row of THROUGHPUT.rows) await run(contender, row, THROUGHPUT.warmUp);
       }
-      // Row by row within a round, so that each contender's figure is taken seconds after the
-      // native one it is paired with.
+      // Row by row within a round, so that each contender's figure is taken seconds from the
+      // native one it is paired with; each round starts with the next contender (A B C D, then
+      // B C D A, …), so that none always runs first after the server switched rows.
       for (let round = 1; round <= ROUNDS; round++) {
+        const start = (round - 1) % CONTENDERS.length;
+        const order = [...CONTENDERS.slice(start), ...CONTENDERS.slice(0, start)];
         for (const row of THROUGHPUT.rows) {
           const line = [];
-          for (const contender of CONTENDERS) {
+          for (const contender of order) {
             const cpuBefore = await cpuSeconds(contender);
             const ms = await run(contender, row, THROUGHPUT.count);
             const cpuUs = ((await cpuSeconds(contender)) - cpuBefore) * 1e6 / THROUGHPUT.count;
@@ -188,7 +192,7 @@ export async function startBrowserSession({ log }) {
           CONTENDERS.map(({ key }) => {
             const { ms, cpuUs } = figures[row.key][key];
             // Paired ratios: round r of a contender against round r of the native socket, which
-            // ran seconds before it, so that load from elsewhere on the machine cancels out.
+            // ran seconds from it, so that load from elsewhere on the machine cancels out.
             const ratios = ms.map((value, r) => figures[row.key].native.ms[r] / value);
             const medianMs = median(ms);
             return [

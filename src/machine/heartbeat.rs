@@ -49,6 +49,20 @@ impl Liveness {
             .map(|ping| now.saturating_sub(ping.sent_at))
     }
 
+    /// Traffic the driver delivered without the core, reported afterwards (see
+    /// [`crate::machine::Machine::handle_direct_traffic`]): it moves the idle deadline, never
+    /// backwards, and only while no ping is outstanding (direct delivery stops when one goes out).
+    pub(crate) fn on_direct_traffic(&mut self, at: Millis) {
+        if self.ping.is_none() {
+            self.last_inbound = self.last_inbound.max(at);
+        }
+    }
+
+    /// Whether a ping awaits its answer (any inbound traffic).
+    pub(crate) fn awaiting(&self) -> bool {
+        self.ping.is_some()
+    }
+
     /// When [`Liveness::check`] has something to do; `None` while an overdue ping waits for the
     /// page to become visible.
     pub(crate) fn deadline(&self, cfg: &HeartbeatConfig) -> Option<Millis> {

@@ -689,6 +689,30 @@ impl Machine {
         }
     }
 
+    /// Whether a message on the socket `gen` would only be delivered and count as traffic: the
+    /// socket is open, delivery is plain, and no ping awaits its answer. While this holds, a driver
+    /// may deliver such messages itself, without a step of the core for each, and report the time
+    /// of the last one with [`Machine::handle_direct_traffic`] before any other input. A message
+    /// that is a heartbeat pong must still go through [`Machine::handle_message`].
+    pub fn direct_delivery(&self, gen: Generation) -> bool {
+        self.session.is_none()
+            && matches!(&self.phase, Phase::Open { gen: g, liveness, .. } if *g == gen && !liveness.awaiting())
+    }
+
+    /// Messages delivered directly (see [`Machine::direct_delivery`]) arrived on the socket `gen`,
+    /// the last of them at `at` (which may be earlier than the last input's `now`): the idle
+    /// deadline of the heartbeat moves, as it does for [`Machine::handle_message`].
+    pub fn handle_direct_traffic(&mut self, at: Millis, gen: Generation) {
+        if let Phase::Open {
+            gen: g, liveness, ..
+        } = &mut self.phase
+        {
+            if *g == gen {
+                liveness.on_direct_traffic(at);
+            }
+        }
+    }
+
     /// Acknowledged delivery: a frame arrived on the socket `gen`, its header parsed by
     /// [`wire::parse_text`] or [`wire::parse_binary`] (or rejected by them). A data frame in order
     /// emits [`Event::Message`] (the driver dispatches the payload after the header); a duplicate

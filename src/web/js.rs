@@ -81,6 +81,9 @@ pub(crate) enum Kind {
     Provide,
     /// An exception thrown by user code (a hook or provider), to report.
     HookError,
+    /// A request to install the class's own `message` listener on a new socket (see
+    /// [`super::socket::Direct`]); answered synchronously with the listener.
+    Listen,
 }
 
 /// `emit(kind, a, b, c)`, the JS class's callback for everything the driver reports.

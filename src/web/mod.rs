@@ -30,7 +30,7 @@ use js::Kind;
 use js_sys::{Array, Float64Array, Function, Object, Reflect};
 use options::Hooks;
 use payloads::Payloads;
-use socket::{Socket, SocketEvent};
+use socket::{Direct, Socket, SocketEvent};
 use timer::DeadlineTimer;
 use wasm_bindgen::prelude::*;
 use web_sys::WebSocket;
@@ -429,6 +429,7 @@ fn drain(rc: &Rc<RefCell<Inner>>) {
     }
     let weak = Rc::downgrade(rc);
     let mut inner = state_mut(rc);
+    update_direct(&mut inner);
     let deadline = inner.machine.poll_timeout();
     let timer_weak = weak.clone();
     inner
@@ -450,6 +451,7 @@ fn on_timer(weak: &Weak<RefCell<Inner>>) {
         {
             let mut inner = state_mut(&rc);
             inner.timer.fired();
+            report_direct_traffic(&mut inner);
             inner.machine.handle_timeout(env::now());
         }
         pump(&rc);
@@ -460,7 +462,9 @@ fn on_page_event(weak: &Weak<RefCell<Inner>>, event: PageEvent) {
     let Some(rc) = weak.upgrade() else { return };
     {
         let now = env::now();
-        let machine = &mut state_mut(&rc).machine;
+        let mut inner = state_mut(&rc);
+        report_direct_traffic(&mut inner);
+        let machine = &mut inner.machine;
         match event {
             PageEvent::Online => machine.handle_online(now),
             PageEvent::Offline => machine.handle_offline(now),
@@ -623,7 +627,9 @@ fn open_socket(rc: &Rc<RefCell<Inner>>, gen: Generation) {
             }
             js::set(&ws, "binaryType", &binary_type);
             let weak = Rc::downgrade(rc);
-            let socket = Socket::attach(gen, ws, move |gen, event| on_socket(&weak, gen, event));
+            let mut socket =
+                Socket::attach(gen, ws, move |gen, event| on_socket(&weak, gen, event));
+            socket.direct = listen(rc, &socket);
             let previous = state_mut(rc).socket.replace(socket);
             drop(previous);
         }
@@ -632,6 +638,75 @@ fn open_socket(rc: &Rc<RefCell<Inner>>, gen: Generation) {
             // failed attempt, as the browser reports an unreachable server.
             report(rc, error);
             attempt_failed(rc, gen);
+        }
+    }
+}
+
+/// Asks the class to put its own `message` listener in front of the driver's (see [`Direct`]).
+/// Not with acknowledged delivery, where every frame has a header to read, nor with a pong
+/// predicate, which is user code the core must call for every message.
+fn listen(rc: &Rc<RefCell<Inner>>, socket: &Socket) -> Option<Direct> {
+    let (emit, pong) = {
+        let inner = state(rc);
+        let pong = if inner.heartbeat && !inner.hooks.expose_pongs {
+            inner.hooks.heartbeat_pong.clone()
+        } else {
+            JsValue::UNDEFINED
+        };
+        if inner.acked || pong.is_function() {
+            return None;
+        }
+        (inner.emit.clone(), pong)
+    };
+    let listener = js::call_emit(
+        &emit,
+        Kind::Listen,
+        &socket.ws,
+        socket.message_handler(),
+        &pong,
+    )
+    .ok()
+    .filter(JsValue::is_function)?;
+    Some(Direct {
+        listener,
+        open: false,
+        reported: 0.0,
+    })
+}
+
+/// Reports the traffic of directly delivered messages to the core, before an input whose
+/// outcome depends on it (a heartbeat deadline, a visibility or network change).
+fn report_direct_traffic(inner: &mut Inner) {
+    let Inner {
+        socket, machine, ..
+    } = inner;
+    let Some(socket) = socket.as_mut() else {
+        return;
+    };
+    let Some(direct) = socket.direct.as_mut() else {
+        return;
+    };
+    if let Some(at) = js::field(&direct.listener, "at").as_f64() {
+        if at > direct.reported {
+            direct.reported = at;
+            // As env::now() counts: whole milliseconds, truncated.
+            machine.handle_direct_traffic(at as Millis, socket.gen);
+        }
+    }
+}
+
+/// Opens or closes the direct path to what the core says now.
+fn update_direct(inner: &mut Inner) {
+    let Inner {
+        socket, machine, ..
+    } = inner;
+    if let Some(socket) = socket.as_mut() {
+        if let Some(direct) = socket.direct.as_mut() {
+            let open = machine.direct_delivery(socket.gen);
+            if open != direct.open {
+                direct.open = open;
+                js::set(&direct.listener, "open", &JsValue::from_bool(open));
+            }
         }
     }
 }

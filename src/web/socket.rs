@@ -39,7 +39,23 @@ const HANDLERS: [&str; 4] = ["onopen", "onmessage", "onerror", "onclose"];
 pub(crate) struct Socket {
     pub(crate) gen: Generation,
     pub(crate) ws: WebSocket,
-    _handlers: [Handler; 4],
+    handlers: [Handler; 4],
+    /// Plain delivery: the class's listener in front of the `message` closure.
+    pub(crate) direct: Option<Direct>,
+}
+
+/// Direct delivery: a JS listener the class installs as the socket's `onmessage`, which
+/// dispatches a message event itself while its `open` property is true and the data is not the
+/// heartbeat pong (and calls the driver's closure otherwise), recording in its `at` property the
+/// `timeStamp` of the last message it dispatched. Most messages then never cross into wasm: the
+/// core has nothing to decide about them (see `Machine::direct_delivery`), only their time.
+pub(crate) struct Direct {
+    /// The listener, whose `open` and `at` properties are read and written.
+    pub(crate) listener: JsValue,
+    /// The value last written to `open`.
+    pub(crate) open: bool,
+    /// The value of `at` last reported to the core.
+    pub(crate) reported: f64,
 }
 
 impl Socket {
@@ -72,8 +88,14 @@ impl Socket {
         Socket {
             gen,
             ws,
-            _handlers: handlers,
+            handlers,
+            direct: None,
         }
+    }
+
+    /// The closure that hands `message` events to the driver.
+    pub(crate) fn message_handler(&self) -> &JsValue {
+        self.handlers[1].as_ref()
     }
 }
 
