@@ -172,3 +172,33 @@ test('a binary heartbeat message is sent as binary; a string pong must match exa
   await sleep(0);
   assertNoPageErrors(errors);
 });
+
+test('with no ping out, a message equal to the pong is still no message event, and every message counts as traffic', async (t) => {
+  // Messages delivered while no ping is out take the class's direct path (README, "Decisions"):
+  // it must still hold back the pong, and the core must still see their traffic.
+  const { page, errors, echo } = await setup(t, shared, { reply: answerPings });
+  const result = await page.evaluate(async (url) => {
+    const ws = new window.RWS(url, [], { heartbeat: { interval: 200, timeout: 500 } });
+    const log = window.record(ws, ['open', 'message', 'heartbeat']);
+    await window.nextEvent(ws, 'open');
+    // An unsolicited pong (the echo of ours), then a message: only the message is an event.
+    const echoed = window.nextEvent(ws, 'message');
+    ws.send('pong');
+    ws.send('after the pong');
+    await echoed;
+    // Traffic every 50 ms for 600 ms, three intervals: no ping while it flows.
+    for (let i = 0; i < 12; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      ws.send(`tick ${i}`);
+    }
+    await window.nextEvent(ws, 'message');
+    const pingsWhileBusy = ws.stats.lastRtt;
+    await window.nextEvent(ws, 'heartbeat', 2000);
+    return { log, pingsWhileBusy };
+  }, echo.url);
+  const ticks = Array.from({ length: 12 }, (_, i) => `tick ${i}`);
+  assert.equal(result.pingsWhileBusy, null, 'no ping answered while traffic flowed');
+  assert.deepEqual(echo.received.slice(0, 14), ['pong', 'after the pong', ...ticks], 'no ping among the first 14 messages');
+  assert.deepEqual(result.log, ['open rs=1', 'message "after the pong" rs=1', ...ticks.map((m) => `message "${m}" rs=1`), 'heartbeat']);
+  assertNoPageErrors(errors);
+});
