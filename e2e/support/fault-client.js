@@ -75,10 +75,14 @@ export function createClient(name, url, options = {}) {
       });
     }
     send(data) {
-      if (typeof data === 'string' && data.startsWith('m:')) {
-        log.handed.push({ data, at: now(), socket: this.socketId, open: log.opens, native: this.readyState });
-      }
-      return super.send(data);
+      if (!(typeof data === 'string' && data.startsWith('m:'))) return super.send(data);
+      // The state the product saw, then the send, then the stamp: a stamp no earlier than the
+      // send itself, so that "handed over after the server's close frame" can never be missed by a
+      // stamp taken before a delay (the harness compares it with the server's close).
+      const native = this.readyState;
+      const result = super.send(data);
+      log.handed.push({ data, at: now(), socket: this.socketId, open: log.opens, native });
+      return result;
     }
   }
   const ws = new ResilientWebSocket(url, [], { WebSocket: RecordingWebSocket, ...options });

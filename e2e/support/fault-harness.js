@@ -143,11 +143,14 @@ const SEQ = /^m:(\d+)$/;
  *   native socket (the browser discards it) is a product bug whatever the fault: the product could
  *   have seen it and kept the message queued. Never handed over at all (and not dropped) likewise.
  * - On a connection the server closed with a close frame, a message handed to the native socket
- *   while it still said OPEN but after the server had sent its close frame crossed that frame: the
- *   browser had already answered the close and discards it before the page can know (measured in
- *   Chromium: the native WebSocket loses it the same way, see the report). Counted as lost in
- *   flight (`crossedCloseFrame`) and printed, not a failure. Anything else lost on such a
- *   connection fails.
+ *   while it still said OPEN but that reached the browser's network process after the server's
+ *   close frame crossed that frame: the browser had already answered the close and discards it
+ *   before the page can know (measured in Chromium: the native WebSocket loses it the same way, see
+ *   the report). The page's hand-over can precede the server's close by the time the message takes
+ *   from the page to the network process, which a loaded machine stretches; so a loss counts as
+ *   such a crossing (`crossedCloseFrame`: lost in flight, printed, not a failure) when it was
+ *   handed over at most TOLERANCE_MS before the server's close and nothing handed over after it on
+ *   that connection arrived. Anything else lost on such a connection fails.
  */
 export function analyzeDelivery(log, chaos, client, options = {}) {
   const { lossAllowed = () => false } = options;
@@ -174,6 +177,11 @@ export function analyzeDelivery(log, chaos, client, options = {}) {
     if (!handed.has(n)) handed.set(n, []);
     handed.get(n).push(h);
   }
+  // Per connection, the last hand-over (its index in log.handed) whose message arrived.
+  const lastArrivedHand = new Map();
+  (log.handed ?? []).forEach((h, index) => {
+    if (receivedCount.has(Number(SEQ.exec(h.data)[1]))) lastArrivedHand.set(h.open, index);
+  });
   const sentNumbers = new Set(log.sent.map((m) => m.n));
   const result = {
     sent: log.sent.length,
@@ -229,10 +237,16 @@ export function analyzeDelivery(log, chaos, client, options = {}) {
       } else if (hand.native !== 1) {
         // The product could have seen that the socket was closing: a product bug on any fault.
         result.handedToClosingSocket.push(lost);
-      } else if (closeSentAt !== null && hand.at >= closeSentAt - CLOCK_SLACK_MS) {
-        // Handed over (native socket still OPEN) after the server had sent its close frame: the
-        // browser answers a close frame at once and discards data sent after that, before the page
-        // is told (the native WebSocket loses it the same way). Only acknowledgements can help.
+      } else if (
+        closeSentAt !== null &&
+        hand.at >= closeSentAt - TOLERANCE_MS &&
+        !((lastArrivedHand.get(open) ?? -1) > (log.handed ?? []).indexOf(hand))
+      ) {
+        // Handed over (native socket still OPEN) as the server's close frame arrived, the last of
+        // its connection: the browser answers a close frame at once and discards data that reaches
+        // it after that, before the page is told (the native WebSocket loses it the same way).
+        // Only acknowledgements can help.
+        lost.beforeCloseMs = Math.round(closeSentAt - hand.at);
         result.crossedCloseFrame.push(lost);
       } else if (!lossAllowed(open)) {
         result.lostInFlightUnexplained.push(lost);
