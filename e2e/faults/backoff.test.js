@@ -97,7 +97,9 @@ test('stalled handshake: abandoned after connectTimeout, counted as a failed att
   t.after(() => chaos.dispose());
   const stalls = 3;
   chaos.stall(stalls);
-  const reconnect = { minDelay: 100, factor: 2, maxDelay: 5000, jitter: 'none', connectTimeout: 400 };
+  // connectTimeout well above what the accepted handshake can take on a loaded machine (one took
+  // over 400 ms once, and was abandoned like a stalled one).
+  const reconnect = { minDelay: 100, factor: 2, maxDelay: 5000, jitter: 'none', connectTimeout: 1000 };
   const { page, errors } = await openFaultPage(t, shared.browser, shared.http.url);
   await createClient(page, 'st', chaos.urlFor('st'), { reconnect });
   await call(page, 'st', 'startSending', 25);

@@ -29,8 +29,8 @@ const READ_TIMEOUT_MS = 3000;
 /** nginx re-arms its timers lazily (NGX_TIMER_LAZY_DELAY, 300 ms), so a cut may come that much late. */
 const NGINX_TIMER_SLACK_MS = 300;
 
-/** nginx starts its timer when it relays the handshake (a little before the page's open event)
- * and reads a cached clock; the cut may come that much before 3 s after the open event. */
+/** nginx reads a cached clock when it arms its timer; the cut may come that much before 3 s after
+ * the last traffic. */
 const NGINX_EARLY_MS = 50;
 
 const shared = useBrowser({ staticServer: true });
@@ -67,8 +67,12 @@ test('nginx proxy_read_timeout 3s, no heartbeat: cut every ~3 s, reconnected, qu
   for (let i = 0; i < 2; i += 1) {
     assert.notEqual(settled.sockets[i].closedAt, null, `cut ${i + 1}: the socket fired its close event`);
     assert.deepEqual({ code: closes[i].code, wasClean: closes[i].wasClean, readyState: closes[i].readyState }, { code: 1006, wasClean: false, readyState: 0 }, `cut ${i + 1}: no close frame, a reconnect follows`);
-    // The last traffic on connection i is its open (and the replay echoed right after it).
-    assertWithin(closes[i].at - opens[i].at, READ_TIMEOUT_MS - NGINX_EARLY_MS, READ_TIMEOUT_MS + NGINX_TIMER_SLACK_MS + TOLERANCE_MS, `connection ${i + 1}: open to cut`);
+    // The last traffic on connection i is its open (and the replay echoed right after it). From
+    // below, from the socket's creation (stamped before the handshake nginx relays) to its native
+    // close event: the open event's stamp can come late on a loaded machine. From above, from the
+    // open event to the product's close event.
+    assertWithin(settled.sockets[i].closedAt - settled.sockets[i].at, READ_TIMEOUT_MS - NGINX_EARLY_MS, Infinity, `connection ${i + 1}: socket to cut`);
+    assertWithin(closes[i].at - opens[i].at, -Infinity, READ_TIMEOUT_MS + NGINX_TIMER_SLACK_MS + TOLERANCE_MS, `connection ${i + 1}: open to cut`);
     // From below, from the native close event (stamped before the client read its clock for it)
     // to the next socket; from above, from the product's close event to the next open.
     assertWithin(settled.sockets[i + 1].at - settled.sockets[i].closedAt, minDelay - CLOCK_SLACK_MS, Infinity, `cut ${i + 1} to the next socket`);
