@@ -54,7 +54,7 @@ export async function launchBareChromium() {
   async function openPage(browserContextId, ownsContext) {
     const { targetId } = await connection.send('Target.createTarget', { url: 'about:blank', browserContextId });
     const { sessionId } = await connection.send('Target.attachToTarget', { targetId, flatten: true });
-    const page = new Page(connection, sessionId, targetId, async () => {
+    const page = new Page(connection, sessionId, async () => {
       pages.delete(sessionId);
       await connection.send('Target.closeTarget', { targetId });
       if (ownsContext) await connection.send('Target.disposeBrowserContext', { browserContextId });
@@ -66,19 +66,18 @@ export async function launchBareChromium() {
     return page;
   }
 
-  async function newContext() {
+  async function createContext() {
     const { browserContextId } = await connection.send('Target.createBrowserContext', { disposeOnDetach: true });
-    return { browserContextId };
+    return browserContextId;
   }
 
   return {
     version: () => product.replace(/^[^/]*\//, ''),
     async newPage() {
-      const { browserContextId } = await newContext();
-      return openPage(browserContextId, true);
+      return openPage(await createContext(), true);
     },
     async newContext() {
-      const { browserContextId } = await newContext();
+      const browserContextId = await createContext();
       const mine = new Set();
       return {
         async newPage() {
@@ -161,10 +160,9 @@ class Connection {
 }
 
 class Page {
-  constructor(connection, sessionId, targetId, close) {
+  constructor(connection, sessionId, close) {
     this.connection = connection;
     this.sessionId = sessionId;
-    this.targetId = targetId;
     this.closeTarget = close;
     this.closed = false;
     this.listeners = { pageerror: [], crash: [] };

@@ -171,16 +171,15 @@ export function analyzeDelivery(log, chaos, client, options = {}) {
     const match = SEQ.exec(d.data);
     if (match) dropped.set(Number(match[1]), d.reason);
   }
+  // Every hand-over of each message, with its index in log.handed; and per connection, the index
+  // of the last hand-over whose message arrived.
   const handed = new Map();
-  for (const h of log.handed ?? []) {
-    const n = Number(SEQ.exec(h.data)[1]);
-    if (!handed.has(n)) handed.set(n, []);
-    handed.get(n).push(h);
-  }
-  // Per connection, the last hand-over (its index in log.handed) whose message arrived.
   const lastArrivedHand = new Map();
   (log.handed ?? []).forEach((h, index) => {
-    if (receivedCount.has(Number(SEQ.exec(h.data)[1]))) lastArrivedHand.set(h.open, index);
+    const n = Number(SEQ.exec(h.data)[1]);
+    if (!handed.has(n)) handed.set(n, []);
+    handed.get(n).push({ ...h, index });
+    if (receivedCount.has(n)) lastArrivedHand.set(h.open, index);
   });
   const sentNumbers = new Set(log.sent.map((m) => m.n));
   const result = {
@@ -240,7 +239,7 @@ export function analyzeDelivery(log, chaos, client, options = {}) {
       } else if (
         closeSentAt !== null &&
         hand.at >= closeSentAt - TOLERANCE_MS &&
-        !((lastArrivedHand.get(open) ?? -1) > (log.handed ?? []).indexOf(hand))
+        !((lastArrivedHand.get(open) ?? -1) > hand.index)
       ) {
         // Handed over (native socket still OPEN) as the server's close frame arrived, the last of
         // its connection: the browser answers a close frame at once and discards data that reaches

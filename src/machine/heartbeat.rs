@@ -58,11 +58,6 @@ impl Liveness {
         }
     }
 
-    /// Whether a ping awaits its answer (any inbound traffic).
-    pub(crate) fn awaiting(&self) -> bool {
-        self.ping.is_some()
-    }
-
     /// When [`Liveness::check`] has something to do; `None` while an overdue ping waits for the
     /// page to become visible.
     pub(crate) fn deadline(&self, cfg: &HeartbeatConfig) -> Option<Millis> {

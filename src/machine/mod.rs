@@ -696,7 +696,7 @@ impl Machine {
     /// that is a heartbeat pong must still go through [`Machine::handle_message`].
     pub fn direct_delivery(&self, gen: Generation) -> bool {
         self.session.is_none()
-            && matches!(&self.phase, Phase::Open { gen: g, liveness, .. } if *g == gen && !liveness.awaiting())
+            && matches!(&self.phase, Phase::Open { gen: g, liveness, .. } if *g == gen && liveness.pong_deadline().is_none())
     }
 
     /// Messages delivered directly (see [`Machine::direct_delivery`]) arrived on the socket `gen`,
