@@ -2,7 +2,7 @@
 // (not messages, unless exposed), a silent server closed with 4000 and reconnected, message and
 // pong as functions, binary pings.
 import assert from 'node:assert/strict';
-import { assertNoPageErrors, setup, sleep, test, useBrowser } from './helpers.js';
+import { assertNoPageErrors, longestSilence, setup, sleep, test, useBrowser } from './helpers.js';
 
 const shared = useBrowser();
 
@@ -11,7 +11,8 @@ const answerPings = (message) => (message === 'ping' ? 'pong' : undefined);
 test('a ping goes out only after interval of silence; the pong is a heartbeat event with the rtt', async (t) => {
   const { page, errors, echo } = await setup(t, shared, { reply: answerPings });
   const result = await page.evaluate(async (url) => {
-    const ws = new window.RWS(url, [], { heartbeat: { interval: 250, timeout: 500 } });
+    const { WebSocket, traffic } = window.trafficSocket();
+    const ws = new window.RWS(url, [], { heartbeat: { interval: 250, timeout: 500 }, WebSocket });
     window.ws = ws;
     const log = window.record(ws, ['open', 'message', 'heartbeat', 'close']);
     const beats = [];
@@ -32,12 +33,21 @@ test('a ping goes out only after interval of silence; the pong is a heartbeat ev
     await window.nextEvent(ws, 'heartbeat', 2000);
     const firstBeatAfter = performance.now() - silentFrom;
     await window.nextEvent(ws, 'heartbeat', 2000);
-    return { log, beats, firstBeatAfter, lastRtt: ws.stats.lastRtt, rs: ws.readyState };
+    return { log, beats, firstBeatAfter, lastRtt: ws.stats.lastRtt, rs: ws.readyState, traffic };
   }, echo.url);
   const ticks = Array.from({ length: 10 }, (_, i) => `tick ${i}`);
-  assert.deepEqual(echo.received, [...ticks, 'ping', 'ping'], 'no ping while traffic flowed, then one per silence');
-  assert.deepEqual(result.log, ['open rs=1', ...ticks.map((m) => `message "${m}" rs=1`), 'heartbeat', 'heartbeat']);
-  assert.equal(result.beats.length, 2);
+  assert.deepEqual(echo.received.filter((m) => m !== 'ping'), ticks);
+  assert.deepEqual(echo.received.slice(-2), ['ping', 'ping'], 'one ping per silence after the ticks');
+  assert.deepEqual(result.log.filter((l) => l !== 'heartbeat'), ['open rs=1', ...ticks.map((m) => `message "${m}" rs=1`)]);
+  assert.deepEqual(result.log.slice(-2), ['heartbeat', 'heartbeat']);
+  // Traffic every 20 ms keeps the connection from pinging, unless the machine held an echo or the
+  // page back for a whole interval: the claim is checked whenever this run allows deciding it.
+  const silence = longestSilence(result.traffic.slice(0, 1 + ticks.length));
+  t.diagnostic(`longest silence while the ticks flowed: ${silence.toFixed(1)} ms`);
+  if (silence < 249) {
+    assert.deepEqual(echo.received, [...ticks, 'ping', 'ping'], 'no ping while traffic flowed');
+    assert.equal(result.beats.length, 2);
+  }
   for (const beat of result.beats) {
     assert.equal(beat.isHeartbeatEvent, true);
     assert.ok(Number.isInteger(beat.rtt) && beat.rtt >= 0 && beat.rtt < 500, `rtt ${beat.rtt}`);
@@ -62,10 +72,14 @@ test('a server that stops answering is closed with 4000 and reconnected', async 
     });
     const log = window.record(ws, window.ALL_EVENTS);
     await window.nextEvent(ws, 'open');
+    const openedAfter = performance.now() - createdAt;
     const close = await window.nextEvent(ws, 'close', 2000);
     const deadAfter = performance.now() - createdAt;
     await window.nextEvent(ws, 'open', 2000);
-    return { log, deadAfter, code: close.code };
+    // The server answers no ping on this connection either: close before the heartbeat kills it.
+    const seen = [...log];
+    ws.close();
+    return { log: seen, openedAfter, deadAfter, code: close.code };
   }, echo.url);
   assert.deepEqual(result.log, [
     'statechange connecting->open rs=1',
@@ -76,9 +90,13 @@ test('a server that stops answering is closed with 4000 and reconnected', async 
     'statechange reconnecting->open rs=1',
     'open rs=1',
   ]);
+  const timing = `open ${result.openedAfter.toFixed(1)} ms and close ${result.deadAfter.toFixed(1)} ms after creation`;
+  t.diagnostic(timing);
   // The client's clock counts whole milliseconds, hence 129.
-  assert.ok(result.deadAfter >= 129, `declared dead ${result.deadAfter} ms after creation (interval 50 + timeout 80 after the open)`);
-  assert.ok(result.deadAfter < 1000);
+  assert.ok(result.deadAfter >= 129, `${timing}: declared dead too soon (interval 50 + timeout 80 after the open)`);
+  // The handshake is not the heartbeat's business (it took over 850 ms once in CI): the upper
+  // bound runs from the open event, whose stamp can only be late, never early.
+  assert.ok(result.deadAfter - result.openedAfter < 1000, `${timing}: declared dead too late`);
   await echo.waitFor((s) => s.closes.length >= 1, { what: 'the close of the dead connection' });
   assert.deepEqual(echo.closes[0], { code: 4000, reason: 'heartbeat timeout' });
   assert.equal(echo.received[0], 'ping');
@@ -97,6 +115,8 @@ test('heartbeat.message and heartbeat.pong as functions; exposePongs dispatches 
   const result = await page.evaluate(async (url) => {
     let n = 0;
     const asked = [];
+    // Resolved by the predicate once it has been asked about the pong of the latest ping.
+    let answered = () => {};
     const options = (exposePongs) => ({
       heartbeat: {
         interval: 40,
@@ -104,6 +124,7 @@ test('heartbeat.message and heartbeat.pong as functions; exposePongs dispatches 
         message: () => JSON.stringify({ type: 'ping', n: ++n }),
         pong: (data) => {
           asked.push(data);
+          if (data === JSON.stringify({ type: 'pong', n })) answered();
           return typeof data === 'string' && data.startsWith('{"type":"pong"');
         },
         exposePongs,
@@ -115,18 +136,12 @@ test('heartbeat.message and heartbeat.pong as functions; exposePongs dispatches 
     const echoed = window.nextEvent(hidden, 'message');
     hidden.send('plain');
     await echoed;
-    // Close with no ping in flight, so that the pong of every ping sent was asked about: now, or
-    // in the task of the heartbeat event that completes the last ping sent (the next ping is a
-    // timer's task, so it cannot be sent in between).
-    const beats = () => hiddenLog.filter((l) => l === 'heartbeat').length;
-    if (beats() !== n) {
-      await new Promise((resolve) => {
-        hidden.addEventListener('heartbeat', function settled() {
-          if (beats() !== n) return;
-          hidden.removeEventListener('heartbeat', settled);
-          resolve(undefined);
-        });
-      });
+    // Close once the pong of every ping sent was asked about. Not at the heartbeat event: any
+    // inbound traffic answers a ping (API.md), so 'plain' itself may have completed a ping sent
+    // during its round trip, with that ping's pong still on its way. Closing in the microtask
+    // after the predicate saw the last pong leaves no room for another ping (a timer's task).
+    if (!asked.includes(JSON.stringify({ type: 'pong', n }))) {
+      await new Promise((resolve) => (answered = resolve));
     }
     hidden.close();
     const exposed = new window.RWS(`${url}exposed`, [], options(true));
@@ -167,8 +182,14 @@ test('a binary heartbeat message is sent as binary; a string pong must match exa
     ws.close();
     return log;
   }, echo.url);
-  assert.deepEqual(result, ['heartbeat', 'message "pong" rs=1']);
-  assert.deepEqual(echo.received.map((m) => (typeof m === 'string' ? m : [...m])), [[0x89], 'pong']);
+  // Another ping may go out while 'pong' makes its round trip (on a busy machine), and any inbound
+  // traffic answers it (API.md): count the heartbeats instead of assuming one.
+  assert.equal(result[0], 'heartbeat');
+  assert.deepEqual(result.filter((l) => l !== 'heartbeat'), ['message "pong" rs=1'], "'pong' is no pong: a message event");
+  const received = echo.received.map((m) => (typeof m === 'string' ? m : [...m]));
+  assert.deepEqual(received[0], [0x89]);
+  assert.deepEqual(received.filter((m) => m === 'pong'), ['pong']);
+  assert.deepEqual(received.filter((m) => m !== 'pong'), Array(received.length - 1).fill([0x89]), 'every ping is binary');
   await sleep(0);
   assertNoPageErrors(errors);
 });
@@ -178,7 +199,8 @@ test('with no ping out, a message equal to the pong is still no message event, a
   // it must still hold back the pong, and the core must still see their traffic.
   const { page, errors, echo } = await setup(t, shared, { reply: answerPings });
   const result = await page.evaluate(async (url) => {
-    const ws = new window.RWS(url, [], { heartbeat: { interval: 200, timeout: 500 } });
+    const { WebSocket, traffic } = window.trafficSocket();
+    const ws = new window.RWS(url, [], { heartbeat: { interval: 200, timeout: 500 }, WebSocket });
     const log = window.record(ws, ['open', 'message', 'heartbeat']);
     await window.nextEvent(ws, 'open');
     // An unsolicited pong (the echo of ours), then a message: only the message is an event.
@@ -194,11 +216,20 @@ test('with no ping out, a message equal to the pong is still no message event, a
     await window.nextEvent(ws, 'message');
     const pingsWhileBusy = ws.stats.lastRtt;
     await window.nextEvent(ws, 'heartbeat', 2000);
-    return { log, pingsWhileBusy };
+    return { log, pingsWhileBusy, traffic };
   }, echo.url);
   const ticks = Array.from({ length: 12 }, (_, i) => `tick ${i}`);
-  assert.equal(result.pingsWhileBusy, null, 'no ping answered while traffic flowed');
-  assert.deepEqual(echo.received.slice(0, 14), ['pong', 'after the pong', ...ticks], 'no ping among the first 14 messages');
-  assert.deepEqual(result.log, ['open rs=1', 'message "after the pong" rs=1', ...ticks.map((m) => `message "${m}" rs=1`), 'heartbeat']);
+  assert.deepEqual(echo.received.filter((m) => m !== 'ping'), ['pong', 'after the pong', ...ticks]);
+  assert.deepEqual(result.log.filter((l) => l !== 'heartbeat'), ['open rs=1', 'message "after the pong" rs=1', ...ticks.map((m) => `message "${m}" rs=1`)]);
+  assert.equal(result.log.at(-1), 'heartbeat');
+  // Unless the machine held an echo or the page back for a whole interval, the directly delivered
+  // messages kept the connection from pinging: checked whenever this run allows deciding it.
+  const silence = longestSilence(result.traffic.slice(0, 3 + ticks.length));
+  t.diagnostic(`longest silence while the ticks flowed: ${silence.toFixed(1)} ms`);
+  if (silence < 199) {
+    assert.equal(result.pingsWhileBusy, null, 'no ping answered while traffic flowed');
+    assert.deepEqual(echo.received.slice(0, 14), ['pong', 'after the pong', ...ticks], 'no ping among the first 14 messages');
+    assert.deepEqual(result.log.filter((l) => l === 'heartbeat'), ['heartbeat']);
+  }
   assertNoPageErrors(errors);
 });

@@ -69,6 +69,21 @@ export async function setup(t, shared, echoOptions = {}) {
       for (const type of types) target.addEventListener(type, (event) => log.push(window.describe(event)));
       return log;
     };
+    // A WebSocket option that records the inbound traffic as the client sees it: for the open and
+    // every message, the native event's timeStamp (the time the client takes as the traffic's)
+    // and when the page got to run it (a listener registered before the client's own).
+    window.trafficSocket = () => {
+      const traffic = [];
+      class TrafficWebSocket extends WebSocket {
+        constructor(...args) {
+          super(...args);
+          for (const type of ['open', 'message']) {
+            this.addEventListener(type, (event) => traffic.push({ ts: event.timeStamp, at: performance.now() }));
+          }
+        }
+      }
+      return { WebSocket: TrafficWebSocket, traffic };
+    };
     window.ALL_EVENTS = ['open', 'message', 'error', 'close', 'statechange', 'reconnecting', 'giveup', 'drop', 'heartbeat'];
     // What a call did: 'ok', or the name of what it threw, marked when it is a DOMException (the
     // native WebSocket throws DOMExceptions for state and argument errors, TypeErrors otherwise).
@@ -94,6 +109,18 @@ export function assertNoPageErrors(errors, { failedConnections = false } = {}) {
     ? errors.filter((e) => !/^console\.error: WebSocket connection to '[^']*' failed: /.test(e))
     : errors;
   assert.deepEqual(relevant, [], 'the page raised no errors');
+}
+
+/**
+ * The longest the client can have gone without inbound traffic between the first and the last
+ * entry of `traffic` (from `window.trafficSocket`): from one entry's timeStamp until the page ran
+ * the next. A heartbeat timer firing in between saw at most that much silence, however late the
+ * machine let the page run.
+ */
+export function longestSilence(traffic) {
+  let longest = 0;
+  for (let i = 1; i < traffic.length; i++) longest = Math.max(longest, traffic[i].at - traffic[i - 1].ts);
+  return longest;
 }
 
 /** Resolves after `ms` milliseconds (only for "nothing happens within" checks, never to synchronise). */
