@@ -322,6 +322,12 @@ export class ResilientWebSocket extends EventTarget {
   /** Reports of the driver held back while a directly delivered message is dispatched. */
   #deferred = /** @type {[number, any, any, any][]} */ ([]);
   #deferring = false;
+  /**
+   * The newest socket and its direct listener, whose `writable` the driver keeps true while a
+   * `send()` would only hand the payload to that socket (see `#listen`).
+   * @type {{ ws: WebSocket, listener: { writable: boolean } } | null}
+   */
+  #direct = null;
   /** The origin of `url`, computed once per open for every `MessageEvent`. */
   #origin = '';
   /** @type {Map<string, Function | null>} the current value of each `on*` attribute */
@@ -428,6 +434,13 @@ export class ResilientWebSocket extends EventTarget {
   send(data) {
     if (arguments.length === 0) {
       throw new TypeError("Failed to execute 'send' on 'ResilientWebSocket': 1 argument required, but only 0 present.");
+    }
+    const direct = this.#direct;
+    if (direct !== null && direct.listener.writable && direct.ws.readyState === 1) {
+      // The direct path (README, "Decisions"): what the driver would do, without a call into wasm
+      // (the native send() converts what is not binary to a string as the slower path does).
+      direct.ws.send(/** @type {Parameters<WebSocket["send"]>[0]} */ (data));
+      return;
     }
     let payload = /** @type {unknown} */ (data);
     let size = payloadSize(payload);
@@ -563,11 +576,13 @@ export class ResilientWebSocket extends EventTarget {
   }
 
   /**
-   * Direct delivery (see `Direct` in src/web/socket.rs): installs on a new socket the listener
+   * The direct paths (see `Direct` in src/web/socket.rs): installs on a new socket the listener
    * that dispatches its messages here while the driver keeps `listener.open` true and the data is
    * not `pong` (undefined when no message is a pong), and hands every other one to the driver's
    * own `handler`. `listener.at` is the time of the last message dispatched here, which the
    * driver reports to the core before it needs it: a message then costs no call into wasm.
+   * `listener.writable` does the same for `send()`, while the browser reports the socket open
+   * (once the server has started its closing handshake, the driver must queue what is sent).
    * @param {WebSocket} ws
    * @param {(event: MessageEvent) => void} handler
    * @param {unknown} pong
@@ -583,9 +598,10 @@ export class ResilientWebSocket extends EventTarget {
           handler(event);
         }
       },
-      { open: false, at: 0 },
+      { open: false, writable: false, at: 0 },
     );
     ws.onmessage = listener;
+    this.#direct = { ws, listener };
     return listener;
   }
 

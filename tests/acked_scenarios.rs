@@ -419,11 +419,15 @@ fn plain_mode_ignores_frames() {
 }
 
 #[test]
-fn acknowledged_delivery_never_delivers_directly() {
+fn acknowledged_delivery_never_takes_a_direct_path() {
     let sim = Sim::open(acked());
     assert_eq!(sim.m.ready_state(), ReadyState::Open);
     assert!(
         !sim.m.direct_delivery(g(1)),
         "every frame carries a header the core reads"
+    );
+    assert!(
+        !sim.m.direct_send(g(1)),
+        "every message sent is numbered and kept until acknowledged"
     );
 }

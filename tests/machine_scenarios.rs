@@ -806,6 +806,39 @@ fn direct_delivery_holds_while_open_with_no_ping_out_and_its_traffic_moves_the_i
 }
 
 #[test]
+fn direct_send_holds_exactly_while_a_send_would_only_be_transmitted() {
+    let (mut sim, _) = Sim::new(with_heartbeat(no_jitter()));
+    assert_eq!(sim.send(0, 3), (Ok(MsgId(0)), vec![]), "queued");
+    assert!(!sim.m.direct_send(g(1)), "not while connecting");
+    assert!(sim.open(10, 1).contains(&Output::Replay { gen: g(1) }));
+    assert!(sim.m.direct_send(g(1)), "open, even before the replay");
+    assert!(!sim.m.direct_send(g(2)), "not for another socket");
+    // What the core does with a send now: transmit it at once (ahead of the replay), nothing else.
+    assert_eq!(sim.send(11, 4), (Ok(MsgId(1)), vec![transmit(1, 1)]));
+    assert_eq!(sim.replay(12, 1, &[]), vec![transmit(1, 0)]);
+    assert_eq!(
+        sim.fire(),
+        (25_010, vec![Output::SendHeartbeat { gen: g(1) }])
+    );
+    assert!(
+        sim.m.direct_send(g(1)),
+        "a ping out changes nothing for sends"
+    );
+    assert_eq!(sim.send(25_013, 5), (Ok(MsgId(2)), vec![transmit(1, 2)]));
+    // The server's close frame arrived: sends queue for the next connection.
+    sim.m.handle_peer_closing(25_020, g(1));
+    assert!(!sim.m.direct_send(g(1)), "not once the server is closing");
+    assert_eq!(sim.send(25_030, 6), (Ok(MsgId(3)), vec![]), "queued");
+    sim.closed(25_100, 1, 1001, "going away");
+    assert!(!sim.m.direct_send(g(1)), "not after the close");
+    sim.fire();
+    sim.open(26_200, 2);
+    assert!(sim.m.direct_send(g(2)));
+    sim.close(26_300, None, None);
+    assert!(!sim.m.direct_send(g(2)), "not while closing");
+}
+
+#[test]
 fn a_timer_firing_late_never_kills_a_healthy_connection() {
     let (mut sim, _) = Sim::new(with_heartbeat(Config::default()));
     sim.open(0, 1);

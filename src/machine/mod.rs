@@ -699,6 +699,16 @@ impl Machine {
             && matches!(&self.phase, Phase::Open { gen: g, liveness, .. } if *g == gen && liveness.pong_deadline().is_none())
     }
 
+    /// Whether a `send()` now would only hand its payload to the socket `gen`: the socket is open
+    /// and writable, and delivery is plain. While this holds, a driver may hand the user's
+    /// payloads to the browser itself, without a step of the core for each: the core would
+    /// transmit at once (ahead of a pending replay, as [`Machine::send`] does), check no cap and
+    /// keep nothing.
+    pub fn direct_send(&self, gen: Generation) -> bool {
+        self.session.is_none()
+            && matches!(&self.phase, Phase::Open { gen: g, writable: true, .. } if *g == gen)
+    }
+
     /// Messages delivered directly (see [`Machine::direct_delivery`]) arrived on the socket `gen`,
     /// the last of them at `at` (which may be earlier than the last input's `now`): the idle
     /// deadline of the heartbeat moves, as it does for [`Machine::handle_message`].

@@ -87,14 +87,23 @@ struct Inner {
     errored: Option<Generation>,
 }
 
-/// The driver's state, borrowed. Every borrow goes through these two: `RefCell::borrow` records its
-/// caller for the panic message, and in wasm that is a static per call site.
+/// The driver's state, borrowed. Every borrow goes through these two.
 fn state(rc: &RefCell<Inner>) -> Ref<'_, Inner> {
-    rc.borrow()
+    rc.try_borrow().unwrap_or_else(|_| borrow_failed())
 }
 
 fn state_mut(rc: &RefCell<Inner>) -> RefMut<'_, Inner> {
-    rc.borrow_mut()
+    rc.try_borrow_mut().unwrap_or_else(|_| borrow_failed())
+}
+
+/// A borrow that fails is a bug of the driver (user code runs with no borrow held). In wasm it
+/// traps, as `RefCell`'s own panic would with `panic = "abort"`, but without that panic's message,
+/// whose formatting code would otherwise stay in the module (0.1 KB gzipped).
+fn borrow_failed() -> ! {
+    #[cfg(target_arch = "wasm32")]
+    core::arch::wasm32::unreachable();
+    #[cfg(not(target_arch = "wasm32"))]
+    unreachable!("the driver's state is already borrowed");
 }
 
 /// Work for user code that [`pump`] defers until the core is drained, so that user code never
@@ -643,20 +652,22 @@ fn open_socket(rc: &Rc<RefCell<Inner>>, gen: Generation) {
 }
 
 /// Asks the class to put its own `message` listener in front of the driver's (see [`Direct`]).
-/// Not with acknowledged delivery, where every frame has a header to read, nor with a pong
-/// predicate, which is user code the core must call for every message.
+/// Not with acknowledged delivery, where every frame has a header to read and every message sent
+/// is numbered. With a pong predicate, which is user code the core must call for every message,
+/// the listener delivers nothing itself; `send()` still takes the direct path.
 fn listen(rc: &Rc<RefCell<Inner>>, socket: &Socket) -> Option<Direct> {
-    let (emit, pong) = {
+    let (emit, pong, delivers) = {
         let inner = state(rc);
+        if inner.acked {
+            return None;
+        }
         let pong = if inner.heartbeat && !inner.hooks.expose_pongs {
             inner.hooks.heartbeat_pong.clone()
         } else {
             JsValue::UNDEFINED
         };
-        if inner.acked || pong.is_function() {
-            return None;
-        }
-        (inner.emit.clone(), pong)
+        let delivers = !pong.is_function();
+        (inner.emit.clone(), pong, delivers)
     };
     let listener = js::call_emit(
         &emit,
@@ -669,7 +680,9 @@ fn listen(rc: &Rc<RefCell<Inner>>, socket: &Socket) -> Option<Direct> {
     .filter(JsValue::is_function)?;
     Some(Direct {
         listener,
+        delivers,
         open: false,
+        writable: false,
         reported: 0.0,
     })
 }
@@ -695,17 +708,22 @@ fn report_direct_traffic(inner: &mut Inner) {
     }
 }
 
-/// Opens or closes the direct path to what the core says now.
+/// Opens or closes the direct paths, in and out, to what the core says now.
 fn update_direct(inner: &mut Inner) {
     let Inner {
         socket, machine, ..
     } = inner;
     if let Some(socket) = socket.as_mut() {
         if let Some(direct) = socket.direct.as_mut() {
-            let open = machine.direct_delivery(socket.gen);
+            let open = direct.delivers && machine.direct_delivery(socket.gen);
             if open != direct.open {
                 direct.open = open;
                 js::set(&direct.listener, "open", &JsValue::from_bool(open));
+            }
+            let writable = machine.direct_send(socket.gen);
+            if writable != direct.writable {
+                direct.writable = writable;
+                js::set(&direct.listener, "writable", &JsValue::from_bool(writable));
             }
         }
     }
