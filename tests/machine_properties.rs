@@ -132,6 +132,9 @@ struct Model {
     /// The current call is the user's `reconnect()`, the only way out of CLOSED (and out of
     /// CLOSING other than to CLOSED).
     in_reconnect: bool,
+    /// The current call is a close with 1012 or 1013, whose delay may exceed `maxDelay` by up to
+    /// `maxDelay` (5 × `minDelay`, at most `maxDelay`, on top of the backoff).
+    in_service_restart: bool,
 }
 
 fn legal_ready_edge(from: ReadyState, to: ReadyState) -> bool {
@@ -155,6 +158,7 @@ impl Model {
             queue: VecDeque::new(),
             pending_replay: None,
             in_reconnect: false,
+            in_service_restart: false,
         };
         model.drain(None, None);
         model
@@ -242,10 +246,15 @@ impl Model {
                 Output::Emit(Event::Drop { id, .. }) => self.leave(id, sent, &mut sent_left),
                 Output::Emit(Event::Reconnecting { attempt, delay }) => {
                     assert!(attempt >= 1);
+                    let max_delay = self.config.reconnect.max_delay;
+                    let cap = if self.in_service_restart {
+                        max_delay.saturating_mul(2)
+                    } else {
+                        max_delay
+                    };
                     assert!(
-                        delay <= self.config.reconnect.max_delay || Some(delay) == allowed_delay,
-                        "delay {delay} above maxDelay {}",
-                        self.config.reconnect.max_delay
+                        delay <= cap || Some(delay) == allowed_delay,
+                        "delay {delay} above {cap} (maxDelay {max_delay})"
                     );
                 }
                 Output::Emit(Event::Open { gen }) => {
@@ -348,7 +357,9 @@ impl Model {
                     // A stale report must change nothing.
                     self.m.handle_close(now, gen, code, reason, false, verdict);
                 }
+                self.in_service_restart = matches!(code, 1012 | 1013);
                 self.drain(None, allowed);
+                self.in_service_restart = false;
             }
             7 | 8 => {
                 // The timer fires on time.

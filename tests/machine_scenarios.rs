@@ -459,9 +459,12 @@ fn default_backoff_draws_the_first_retry_within_5_s_and_later_ones_within_7_s() 
         highest_first > 4500 && highest_later > 6500,
         "{highest_first} {highest_later}"
     );
-    // 1012/1013 wait at least 5 × minDelay, capped by maxDelay: 7 s.
-    let (mut sim, _) = Sim::new(Config::default());
-    assert_eq!(sim.closed(0, 1, 1012, "")[2], reconnecting(1, 7000));
+    // 1012/1013 add 5 × minDelay, capped by maxDelay, to the first retry's draw: 7–12 s.
+    for seed in 0..20 {
+        let (mut sim, _) = Sim::with_seed(Config::default(), seed);
+        let delay = Sim::delay_in(&sim.closed(0, 1, 1012, ""));
+        assert!((7000..=12_000).contains(&delay), "seed {seed}: {delay}");
+    }
 }
 
 fn jittered(jitter: Jitter) -> Config {
@@ -624,20 +627,36 @@ fn default_policy_terminal_codes_give_up() {
 }
 
 #[test]
-fn service_restart_and_try_again_later_wait_at_least_five_min_delays() {
+fn service_restart_and_try_again_later_wait_five_min_delays_longer_than_the_backoff() {
     for code in [1012, 1013] {
+        // Without jitter: the backoff's 1 s, then 5 × minDelay on top.
         let (mut sim, _) = Sim::new(no_jitter());
-        assert_eq!(sim.closed(0, 1, code, "")[2], reconnecting(1, 5000));
-        // Full jitter draws below the floor; the floor wins.
-        let (mut sim, _) = Sim::new(base());
-        let out = sim.closed(0, 1, code, "");
-        assert_eq!(out[2], reconnecting(1, 5000));
+        assert_eq!(sim.closed(0, 1, code, "")[2], reconnecting(1, 6000));
+        assert_eq!(sim.fire().0, 6000);
     }
-    // The floor never exceeds maxDelay.
+    // With full jitter the delays stay spread: 5 s plus a draw in 0–1 s. Clients a restart closed
+    // at the same instant come back over that second, not all at once.
+    let delays: Vec<Millis> = (0..200)
+        .map(|seed| {
+            let (mut sim, _) = Sim::with_seed(base(), seed);
+            Sim::delay_in(&sim.closed(0, 1, 1012, ""))
+        })
+        .collect();
+    assert!(
+        delays.iter().all(|d| (5000..=6000).contains(d)),
+        "{delays:?}"
+    );
+    let distinct: std::collections::BTreeSet<_> = delays.iter().collect();
+    assert!(
+        distinct.len() > 150,
+        "spread: {} distinct delays of 200",
+        distinct.len()
+    );
+    // What is added never exceeds maxDelay.
     let mut config = no_jitter();
     config.reconnect.max_delay = 3000;
     let (mut sim, _) = Sim::new(config);
-    assert_eq!(sim.closed(0, 1, 1013, "")[2], reconnecting(1, 3000));
+    assert_eq!(sim.closed(0, 1, 1013, "")[2], reconnecting(1, 1000 + 3000));
 }
 
 #[test]

@@ -144,7 +144,7 @@ test('shouldReconnect: false stops, true overrides a terminal code, { delay } se
   assertNoPageErrors(errors);
 });
 
-test('the default close-code policy: terminal codes, 1012 waits 5 × minDelay, retryAfterMs sets the delay', async (t) => {
+test('the default close-code policy: terminal codes, 1012 waits 5 × minDelay longer, retryAfterMs sets the delay', async (t) => {
   const { page, errors, echo } = await setup(t, shared);
   const cases = [
     // [path, code, reason]
@@ -196,7 +196,8 @@ test('the default close-code policy: terminal codes, 1012 waits 5 × minDelay, r
     custom: ['close 3500 "" clean rs=3', 'giveup rs=3'],
     app: ['close 4500 "" clean rs=3', 'giveup rs=3'],
     ok4000: ['close 4000 "" clean rs=0', 'reconnecting attempt=1 delay=10 rs=0'],
-    restart: ['close 1012 "" clean rs=0', 'reconnecting attempt=1 delay=50 rs=0'],
+    // The backoff's 10 ms, then 5 × minDelay on top.
+    restart: ['close 1012 "" clean rs=0', 'reconnecting attempt=1 delay=60 rs=0'],
     hint: ['close 4001 "{\\"retryAfterMs\\": 45}" clean rs=0', 'reconnecting attempt=1 delay=45 rs=0'],
   });
   assertNoPageErrors(errors);

@@ -1,7 +1,7 @@
 // Every close code of the default policy (API.md §3), sent by a real server in a close frame:
 // terminal codes (1002, 1003, 1007, 1008, 1009, 1010, 3500–3999, 4500–4999) end the connection for
 // good (CLOSED, giveup, no new attempt); every other one reconnects, 1000/1001 from the server and
-// 1006 included; 1012/1013 wait at least 5 × minDelay; a JSON reason {"retryAfterMs": n} sets the
+// 1006 included; 1012/1013 wait 5 × minDelay longer than the backoff; a JSON reason {"retryAfterMs": n} sets the
 // delay. Each code gets a fresh client that sends a numbered message every 10 ms throughout.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -150,16 +150,16 @@ describe('other close codes: reconnect after the backoff delay', () => {
     });
   });
   for (const code of [1012, 1013]) {
-    test(`${code}: waits at least 5 × minDelay`, { timeout: 20_000 }, async (t) => {
-      await closeCase(t, { code, reason: `later ${code}`, terminal: false, delay: 5 * minDelay });
+    test(`${code}: waits 5 × minDelay longer than the backoff`, { timeout: 20_000 }, async (t) => {
+      await closeCase(t, { code, reason: `later ${code}`, terminal: false, delay: minDelay + 5 * minDelay });
     });
   }
   test('4000 with {"retryAfterMs": 700}: the server sets the delay', { timeout: 20_000 }, async (t) => {
     await closeCase(t, { code: 4000, reason: '{"retryAfterMs": 700}', terminal: false, delay: 700 });
   });
   // API.md does not say which wins when both apply; the core lets the server's hint replace the
-  // floor. This pins that decision down.
-  test('1013 with {"retryAfterMs": 250}: the hint replaces the 5 × minDelay floor', { timeout: 20_000 }, async (t) => {
+  // longer wait. This pins that decision down.
+  test('1013 with {"retryAfterMs": 250}: the hint replaces the 5 × minDelay longer wait', { timeout: 20_000 }, async (t) => {
     await closeCase(t, { code: 1013, reason: '{"retryAfterMs":250}', terminal: false, delay: 250 });
   });
   test(`1000 with {"retryAfterMs": 60000}: the hint is capped at maxDelay (${maxDelay})`, { timeout: 20_000 }, async (t) => {

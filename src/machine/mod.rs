@@ -1283,7 +1283,7 @@ impl Machine {
         }
         self.replay_pending = false;
         self.first_cycle = false;
-        let Decision::Retry { delay, floor } = decision else {
+        let Decision::Retry { delay, extra } = decision else {
             return self.give_up(now, close);
         };
         if !self.online {
@@ -1302,7 +1302,9 @@ impl Machine {
         let delay = delay.unwrap_or_else(|| {
             let n = self.attempt;
             let cfg = &self.config.reconnect;
-            self.backoff.next_delay(cfg, n, &mut self.rng).max(floor)
+            self.backoff
+                .next_delay(cfg, n, &mut self.rng)
+                .saturating_add(extra)
         });
         // The new state first, so that readyState during the close event says a reconnect follows.
         self.attempt = self.attempt.saturating_add(1);

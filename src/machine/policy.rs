@@ -11,7 +11,7 @@ pub enum Verdict {
     /// `false`: terminal, as a terminal close code would be.
     Stop,
     /// `true`: reconnect even if the code is terminal by default; the delay is computed as usual
-    /// (backoff, the 1012/1013 floor, a `retryAfterMs` hint).
+    /// (backoff, the 1012/1013 wait on top of it, a `retryAfterMs` hint).
     Reconnect,
     /// `{ delay }`: reconnect after exactly this delay. Taken as given, even above `maxDelay`: it
     /// is the user's explicit choice. `maxRetries` still counts the attempt.
@@ -23,10 +23,10 @@ pub enum Verdict {
 pub(crate) enum Decision {
     /// Terminal: give up.
     Stop,
-    /// Reconnect; `delay` replaces the backoff draw, `floor` is a minimum for it.
+    /// Reconnect; `delay` replaces the backoff draw, `extra` is added to the draw.
     Retry {
         delay: Option<Millis>,
-        floor: Millis,
+        extra: Millis,
     },
 }
 
@@ -34,7 +34,7 @@ impl Decision {
     /// A plain retry on the backoff schedule (closes the core initiates itself).
     pub(crate) const BACKOFF: Decision = Decision::Retry {
         delay: None,
-        floor: 0,
+        extra: 0,
     };
 }
 
@@ -55,7 +55,7 @@ pub(crate) fn decide(
         Verdict::Stop => Decision::Stop,
         Verdict::ReconnectAfter(delay) => Decision::Retry {
             delay: Some(delay),
-            floor: 0,
+            extra: 0,
         },
         Verdict::Default if is_terminal_code(code) => Decision::Stop,
         Verdict::Default | Verdict::Reconnect => Decision::Retry {
@@ -63,8 +63,11 @@ pub(crate) fn decide(
             // able to park the client forever. Raise maxDelay to honour longer hints.
             delay: retry_after_ms(reason).map(|ms| ms.min(cfg.max_delay)),
             // 1012 service restart / 1013 try again later: hammering a restarting server helps no
-            // one, so wait at least 5 × minDelay (still within maxDelay).
-            floor: if matches!(code, 1012 | 1013) {
+            // one, so wait 5 × minDelay (at most maxDelay) longer than the backoff would. Added to
+            // the jittered draw rather than a minimum for it: a server restart closes every client
+            // at once, and a minimum that every draw falls below brings them all back at the same
+            // instant (with the defaults it was exactly 7 s for everyone).
+            extra: if matches!(code, 1012 | 1013) {
                 cfg.min_delay.saturating_mul(5).min(cfg.max_delay)
             } else {
                 0
