@@ -716,16 +716,19 @@ fn update_direct(inner: &mut Inner) {
     if let Some(socket) = socket.as_mut() {
         if let Some(direct) = socket.direct.as_mut() {
             let open = direct.delivers && machine.direct_delivery(socket.gen);
-            if open != direct.open {
-                direct.open = open;
-                js::set(&direct.listener, "open", &JsValue::from_bool(open));
-            }
+            mirror(&direct.listener, "open", &mut direct.open, open);
             let writable = machine.direct_send(socket.gen);
-            if writable != direct.writable {
-                direct.writable = writable;
-                js::set(&direct.listener, "writable", &JsValue::from_bool(writable));
-            }
+            mirror(&direct.listener, "writable", &mut direct.writable, writable);
         }
+    }
+}
+
+/// Writes `value` to the listener's property `name` unless `written`, the value last written,
+/// already is it: a property write crosses into JS.
+fn mirror(listener: &JsValue, name: &str, written: &mut bool, value: bool) {
+    if *written != value {
+        *written = value;
+        js::set(listener, name, &JsValue::from_bool(value));
     }
 }
 
