@@ -113,9 +113,14 @@ function throughputSection({ throughput, rounds }, versions) {
       return key === 'native' ? rate : `${rate} (**${ratio(figures.ratio)}**)`;
     }),
   ]);
+  /** A contender's median ratio to native and, in brackets, the lowest and highest of its rounds. */
+  const spread = (key, row) => {
+    const { ratio: median, ratios } = row.byContender[key];
+    return `${ratio(median)} (${ratio(Math.min(...ratios))}–${ratio(Math.max(...ratios))})`;
+  };
   const targets = throughput.rows.map((row) => {
     const t = throughputTargets(row);
-    return [row.label, ratio(row.byContender.ours.ratio), yes(t.native), yes(t.rws), yes(t.partysocket)];
+    return [row.label, spread('ours', row), spread('reconnecting-websocket', row), spread('partysocket', row), yes(t.native), yes(t.rws), yes(t.partysocket)];
   });
   return [
     '## Throughput',
@@ -143,9 +148,13 @@ function throughputSection({ throughput, rounds }, versions) {
       ]),
     ),
     '',
-    'Targets for resilient-websocket:',
+    'Targets for resilient-websocket, with the ratios to native they compare (the median and, in brackets, the range of the ' +
+      `${rounds} rounds: where the ranges overlap, the order of two medians is within the noise of the machine):`,
     '',
-    table(['row', 'ratio to native', '≥ 0.95 of native', '≥ reconnecting-websocket', 'ahead of partysocket'], targets),
+    table(
+      ['row', 'resilient-websocket', 'reconnecting-websocket', 'partysocket', '≥ 0.95 of native', '≥ reconnecting-websocket', 'ahead of partysocket'],
+      targets,
+    ),
   ].join('\n');
 }
 
