@@ -1,8 +1,9 @@
-// The typings as an app gets them: the packed tarball (and Vue, whose types the composable's
+// The typings as an app gets them: the packed tarball (with Vue, whose types the composable's
 // refer to) installed in a temporary project, and `tsc --noEmit` (TypeScript from this repository's
-// devDependencies) over the files in types/: usage.ts must compile, every `@ts-expect-error` line
-// in rejected.ts must be an error, and global.ts sees the IIFE's global.
-import { cp, writeFile } from 'node:fs/promises';
+// devDependencies) over the files in types/: usage.ts and server.ts must compile, every
+// `@ts-expect-error` line in rejected.ts and server-rejected.ts must be an error, and global.ts sees
+// the IIFE's global.
+import { cp, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'node:test';
 import { REPO_ROOT } from '../support/servers.js';
@@ -14,7 +15,11 @@ test('tsc --noEmit: typed usage of every entry compiles, wrong option types do n
   const tarball = await packTarball();
   const dir = await makeTempDir('types');
   await writeFile(path.join(dir, 'package.json'), JSON.stringify({ name: 'types-check', private: true, type: 'module' }));
-  await npmInstall(dir, tarball, [`vue@${await exampleVersion('vue', 'vue')}`], 'the typings check');
+  // resilient-websocket/server's typings refer to Node's and ws's, as a TypeScript server app has them:
+  // the versions this repository develops with.
+  const { devDependencies } = JSON.parse(await readFile(path.join(REPO_ROOT, 'package.json'), 'utf8'));
+  const serverTypes = ['@types/node', '@types/ws'].map((name) => `${name}@${devDependencies[name]}`);
+  await npmInstall(dir, tarball, [`vue@${await exampleVersion('vue', 'vue')}`, ...serverTypes], 'the typings check');
   await cp(new URL('./types/', import.meta.url), path.join(dir, 'src'), { recursive: true });
   await writeFile(
     path.join(dir, 'tsconfig.json'),
