@@ -137,8 +137,15 @@ class SocketMessageEvent extends MessageEvent {
   }
 }
 
-// Set after the class rather than in a static block, which older Safari versions cannot parse.
+// What reflection sees of a native message event: `constructor` is `MessageEvent` itself (so is
+// `constructor.name`), and `data` and `origin` are enumerable, as WebIDL attributes are (a
+// `for…in` or a logger walking the event finds them, in the native order). Set after the class
+// rather than in a static block, which older Safari versions cannot parse.
 Object.defineProperty(SocketMessageEvent, 'name', { value: 'MessageEvent' });
+Object.defineProperty(SocketMessageEvent.prototype, 'constructor', { value: MessageEvent });
+for (const name of ['data', 'origin']) {
+  Object.defineProperty(SocketMessageEvent.prototype, name, { enumerable: true });
+}
 
 /**
  * Acknowledged delivery: the server started a new session instead of resuming ours (PROTOCOL.md).
@@ -330,7 +337,7 @@ export class ResilientWebSocket extends EventTarget {
   #direct = null;
   /** The origin of `url`, computed once per open for every `MessageEvent`. */
   #origin = '';
-  /** @type {Map<string, Function | null>} the current value of each `on*` attribute */
+  /** @type {Map<string, object | null>} the current value of each `on*` attribute (any object, callable or not) */
   #handlers = new Map();
   /** @type {Map<string, EventListener>} the listener each `on*` attribute installed */
   #handlerListeners = new Map();
@@ -573,6 +580,8 @@ export class ResilientWebSocket extends EventTarget {
     // Only a state change can end or restore liveness; checking on every event would put a call
     // into wasm on the path of every message.
     if (kind === 'statechange') this.#trackLiveness();
+    // Until then, a close() from a listener makes this close the terminal one, not a second.
+    else if (kind === 'close') this.#driver.closeDispatched();
   }
 
   /**
@@ -644,22 +653,29 @@ export class ResilientWebSocket extends EventTarget {
 
   /**
    * HTML event-handler attribute semantics: the first assignment installs one listener (in
-   * registration order), reassignment keeps its position, `null` removes it.
+   * registration order), reassignment keeps its position, `null` removes it. As WebIDL converts
+   * an `EventHandler` ([LegacyTreatNonObjectAsNull]), any object is kept, callable or not (one
+   * that is not is never called), and anything else is `null`. A handler that returns `false`
+   * cancels the event (`preventDefault()`), as HTML's event-handler processing does.
    * @param {string} type
    * @param {unknown} handler
    */
   #setHandler(type, handler) {
-    if (typeof handler !== 'function') {
+    if ((typeof handler !== 'object' && typeof handler !== 'function') || handler === null) {
       const listener = this.#handlerListeners.get(type);
       if (listener) this.removeEventListener(type, listener);
       this.#handlerListeners.delete(type);
       this.#handlers.set(type, null);
       return;
     }
-    this.#handlers.set(type, handler);
+    this.#handlers.set(type, /** @type {object} */ (handler));
     if (!this.#handlerListeners.has(type)) {
       /** @type {EventListener} */
-      const listener = (event) => this.#handlers.get(type)?.call(this, event);
+      const listener = (event) => {
+        const current = this.#handlers.get(type);
+        if (typeof current !== 'function') return;
+        if (current.call(this, event) === false) event.preventDefault();
+      };
       this.#handlerListeners.set(type, listener);
       this.addEventListener(type, listener);
     }

@@ -80,30 +80,57 @@ else
   cargo_install wasm-pack wasm-pack
 fi
 
-# Debian packages, each checked by the program the tests run. Chromium and its driver for every
-# browser test; nginx (the reverse proxy with proxy_read_timeout) and websocketd (a second, Go,
-# WebSocket server implementation) for the fault tests in e2e/faults, which start them as child
-# processes with their own configuration: the system services the packages may set up are not used.
+# Debian packages, each checked by a file the tests use (the program, or a module for Tornado). The three engines and their WebDriver
+# servers (Chromium; Firefox ESR, whose geckodriver comes from crates.io below; WebKitGTK, whose
+# MiniBrowser has no headless mode and so runs under xvfb-run); nginx (the reverse proxy with
+# proxy_read_timeout), websocketd (a Go WebSocket server) and Tornado (seed 004's Python server) for
+# the fault tests in e2e/faults, which start them as child processes with their own configuration:
+# the system services the packages may set up are not used.
 debian_programs=(
   chromium:/usr/bin/chromium
   chromium-driver:/usr/bin/chromedriver
+  firefox-esr:/usr/bin/firefox-esr
+  webkit2gtk-driver:/usr/bin/WebKitWebDriver
+  xvfb:/usr/bin/xvfb-run
   nginx:/usr/sbin/nginx
   websocketd:/usr/bin/websocketd
+  python3-tornado:/usr/lib/python3/dist-packages/tornado/web.py
 )
 missing_debs=()
 for entry in "${debian_programs[@]}"; do
-  [ -x "${entry#*:}" ] || missing_debs+=("${entry%%:*}")
+  [ -e "${entry#*:}" ] || missing_debs+=("${entry%%:*}")
 done
 if [ ${#missing_debs[@]} -eq 0 ]; then
-  say "chromium, chromium-driver, nginx, websocketd (Debian) ... ok"
+  say "$(printf '%s, ' "${debian_programs[@]%%:*}" | sed 's/, $//') (Debian) ... ok"
 else
   say "${missing_debs[*]} (Debian) ... installing"
   as_root apt-get update || fail "apt-get update failed, so ${missing_debs[*]} cannot be installed"
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing_debs[@]}" \
     || fail "apt-get could not install ${missing_debs[*]} (apt-cache policy ${missing_debs[*]} shows what Debian offers)"
   for entry in "${debian_programs[@]}"; do
-    [ -x "${entry#*:}" ] || fail "${entry%%:*} installed but ${entry#*:} is missing"
+    [ -e "${entry#*:}" ] || fail "${entry%%:*} installed but ${entry#*:} is missing"
   done
+fi
+
+# geckodriver (Firefox's WebDriver server, for wasm-pack test --firefox) is not in Debian; crates.io
+# has it. Pinned like wasm-bindgen-cli so that every machine runs the same one.
+geckodriver_version=0.37.1
+installed_gecko=$(geckodriver --version 2>/dev/null | awk 'NR == 1 { print $2 }' || true)
+if [ "$installed_gecko" = "$geckodriver_version" ]; then
+  say "geckodriver $geckodriver_version ... ok"
+else
+  say "geckodriver $geckodriver_version (found: ${installed_gecko:-none}) ... installing (about 3 minutes on 2 cores)"
+  cargo_install "geckodriver $geckodriver_version" geckodriver --version "$geckodriver_version"
+fi
+
+# wasm-pack test --safari looks for a program named safaridriver; WebKitGTK's WebDriver server speaks
+# the same protocol. The link lives beside the cargo-installed tools, which are on PATH for every step.
+safaridriver=${CARGO_HOME:-$HOME/.cargo}/bin/safaridriver
+if [ "$(readlink "$safaridriver" 2>/dev/null)" = /usr/bin/WebKitWebDriver ]; then
+  say "safaridriver -> /usr/bin/WebKitWebDriver ... ok"
+else
+  say "safaridriver -> /usr/bin/WebKitWebDriver ... linking"
+  ln -sfn /usr/bin/WebKitWebDriver "$safaridriver" || fail "could not link $safaridriver"
 fi
 
 # npm ci brings ws, playwright-core and binaryen's wasm-opt (scripts/build.sh says why not Debian's),

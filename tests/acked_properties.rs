@@ -181,6 +181,8 @@ impl World {
                 }
                 Output::Emit(Event::SessionLost { .. }) => self.session_lost += 1,
                 Output::Emit(Event::GiveUp) => panic!("gave up: a protocol violation?"),
+                // Dispatched at once: no listener calls back in here.
+                Output::Emit(Event::Close { .. }) => self.client.handle_close_dispatched(),
                 Output::Emit(_) => {}
             }
         }

@@ -58,8 +58,15 @@ struct Sim {
 }
 
 impl Sim {
+    /// The outputs, every close event among them dispatched (as the driver reports it).
     fn drain(&mut self) -> Vec<Output> {
-        std::iter::from_fn(|| self.m.poll_output()).collect()
+        let out: Vec<Output> = std::iter::from_fn(|| self.m.poll_output()).collect();
+        for output in &out {
+            if let Output::Emit(Event::Close { .. }) = output {
+                self.m.handle_close_dispatched();
+            }
+        }
+        out
     }
 
     /// Connected and welcomed (epoch 7) on generation 1, outputs drained.

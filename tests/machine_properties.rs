@@ -7,7 +7,12 @@
 //! queue leaves in FIFO order within its caps; every delay the core chooses lies in
 //! `0..=maxDelay`; readyState moves only along legal edges and every statechange starts where
 //! the previous one ended; `handle_timeout` never leaves a deadline due twice in a row (no busy
-//! loop); no panic.
+//! loop); at most one close event is dispatched while CLOSED per stay in CLOSED (the user never
+//! sees two terminal closes, whatever they call from a listener); no panic.
+//!
+//! The model dispatches events as the driver does: all of them before the next browser or timer
+//! input, while the user's own calls (`send`, `close`, `reconnect`) may come from a listener, with
+//! close events still undispatched.
 
 use std::collections::{HashSet, VecDeque};
 
@@ -135,6 +140,10 @@ struct Model {
     /// The current call is a close with 1012 or 1013, whose delay may exceed `maxDelay` by up to
     /// `maxDelay` (5 × `minDelay`, at most `maxDelay`, on top of the backoff).
     in_service_restart: bool,
+    /// Close events drained and not yet dispatched.
+    undispatched_closes: u32,
+    /// Close events dispatched while CLOSED since the state last entered CLOSED.
+    terminal_closes: u32,
 }
 
 fn legal_ready_edge(from: ReadyState, to: ReadyState) -> bool {
@@ -159,6 +168,8 @@ impl Model {
             pending_replay: None,
             in_reconnect: false,
             in_service_restart: false,
+            undispatched_closes: 0,
+            terminal_closes: 0,
         };
         model.drain(None, None);
         model
@@ -241,8 +252,12 @@ impl Model {
                     let leaves_terminal = from == ConnectionState::Closed
                         || (from == ConnectionState::Closing && to != ConnectionState::Closed);
                     assert!(!leaves_terminal || self.in_reconnect, "{from:?} -> {to:?}");
+                    if from == ConnectionState::Closed {
+                        self.terminal_closes = 0;
+                    }
                     self.state = to;
                 }
+                Output::Emit(Event::Close { .. }) => self.undispatched_closes += 1,
                 Output::Emit(Event::Drop { id, .. }) => self.leave(id, sent, &mut sent_left),
                 Output::Emit(Event::Reconnecting { attempt, delay }) => {
                     assert!(attempt >= 1);
@@ -274,6 +289,17 @@ impl Model {
             }
         }
         self.check_state();
+    }
+
+    /// Dispatches the close events drained so far; one dispatched while CLOSED is terminal.
+    fn dispatch_closes(&mut self) {
+        for _ in 0..std::mem::take(&mut self.undispatched_closes) {
+            self.m.handle_close_dispatched();
+            if self.state == ConnectionState::Closed {
+                self.terminal_closes += 1;
+                assert!(self.terminal_closes <= 1, "two terminal close events");
+            }
+        }
     }
 
     /// `id` left the core (transmitted or dropped): exactly once, and from the queue in order.
@@ -313,7 +339,12 @@ impl Model {
 
     fn step(&mut self, (kind, param): Step) {
         let now = self.now;
-        match kind % 21 {
+        let kind = kind % 21;
+        if !matches!(kind, 11..=14) {
+            // Not a call a listener can make: everything drained so far has been dispatched.
+            self.dispatch_closes();
+        }
+        match kind {
             0 | 1 => {
                 let gen = self.pick_gen(param);
                 if let Some(held) = self.held.as_mut().filter(|h| h.gen == gen && !h.opened) {
@@ -500,6 +531,7 @@ impl Model {
     fn finish(&mut self) {
         let _ = self.m.close(self.now, None, None);
         self.drain(None, None);
+        self.dispatch_closes();
         assert!(
             self.outstanding.is_empty(),
             "ids never left: {:?}",

@@ -74,8 +74,27 @@ impl Sim {
         (sim, out)
     }
 
+    /// The outputs, with every close event dispatched at once, as the driver does when no
+    /// listener calls back in.
     fn drain(&mut self) -> Vec<Output> {
+        let out = self.undispatched();
+        self.dispatch(&out);
+        out
+    }
+
+    /// The outputs, their close events still on their way to the user (a listener of an earlier
+    /// event is running).
+    fn undispatched(&mut self) -> Vec<Output> {
         std::iter::from_fn(|| self.m.poll_output()).collect()
+    }
+
+    /// The driver reports that the close events among `out` have been dispatched.
+    fn dispatch(&mut self, out: &[Output]) {
+        for output in out {
+            if let Output::Emit(Event::Close { .. }) = output {
+                self.m.handle_close_dispatched();
+            }
+        }
     }
 
     fn open(&mut self, t: Millis, gen: u32) -> Vec<Output> {
@@ -324,6 +343,84 @@ fn user_close_without_a_socket_is_closed_at_once() {
         ]
     );
     assert_eq!(sim.m.poll_timeout(), None, "the backoff timer is gone");
+}
+
+#[test]
+fn user_close_from_an_error_listener_makes_the_pending_close_the_terminal_one() {
+    // A refused handshake: the browser fires `error`, then `close` 1006; the driver hands both to
+    // the core together, and `ws.onerror = () => ws.close()` runs before the close is dispatched.
+    let (mut sim, _) = Sim::new(no_jitter());
+    sim.m.handle_error(5, g(1));
+    sim.m.handle_close(5, g(1), 1006, "", false, None);
+    let pending = sim.undispatched();
+    assert_eq!(
+        pending,
+        vec![
+            ev(Event::Error),
+            sc(CS::Connecting, CS::Reconnecting),
+            close_ev(1006, "", false),
+            reconnecting(1, 1000)
+        ]
+    );
+    let (id, _) = sim.send(6, 4);
+    assert_eq!(
+        sim.close(6, None, None),
+        vec![
+            sc(CS::Reconnecting, CS::Closed),
+            dropped(id.expect("queued").0, DropReason::Closed)
+        ],
+        "no second close event: the pending 1006 is the terminal one"
+    );
+    assert_eq!(sim.m.ready_state(), ReadyState::Closed);
+    assert_eq!(sim.m.poll_timeout(), None, "the retry is cancelled");
+    sim.dispatch(&pending);
+    assert_eq!(sim.close(7, None, None), vec![], "closing twice is a no-op");
+}
+
+#[test]
+fn user_close_from_a_close_listener_adds_no_close_event() {
+    // Heartbeat death and connect timeout synthesize their close event; `onclose = () =>
+    // ws.close()` turns it into the terminal one, as for a close the browser reported.
+    let (mut sim, _) = Sim::new(with_heartbeat(no_jitter()));
+    sim.open(0, 1);
+    let (_, ping) = sim.fire();
+    assert_eq!(ping, vec![Output::SendHeartbeat { gen: g(1) }]);
+    let dead_at = sim.m.poll_timeout().expect("the pong deadline");
+    sim.m.handle_timeout(dead_at);
+    let pending = sim.undispatched();
+    assert!(pending.contains(&close_ev(4000, "heartbeat timeout", false)));
+    assert_eq!(
+        sim.close(dead_at, Some(4001), None),
+        vec![sc(CS::Reconnecting, CS::Closed)]
+    );
+    sim.dispatch(&pending);
+
+    let (mut sim, _) = Sim::new(no_jitter());
+    let timed_out_at = sim.m.poll_timeout().expect("the connect timeout");
+    sim.m.handle_timeout(timed_out_at);
+    let pending = sim.undispatched();
+    assert!(pending.contains(&close_ev(1006, "connect timeout", false)));
+    assert_eq!(
+        sim.close(timed_out_at, None, None),
+        vec![sc(CS::Reconnecting, CS::Closed)]
+    );
+    sim.dispatch(&pending);
+    assert_eq!(sim.m.ready_state(), ReadyState::Closed);
+}
+
+#[test]
+fn user_close_after_the_close_event_was_dispatched_emits_its_own() {
+    // Once every listener of the lost socket's close ran with readyState CONNECTING, that close
+    // was not terminal: the user's close() in the backoff wait is, with its own clean event.
+    let (mut sim, _) = Sim::new(no_jitter());
+    sim.closed(5, 1, 1006, "");
+    assert_eq!(
+        sim.close(6, Some(4002), Some("later")),
+        vec![
+            sc(CS::Reconnecting, CS::Closed),
+            close_ev(4002, "later", true)
+        ]
+    );
 }
 
 #[test]

@@ -1,22 +1,33 @@
-// Debian's Chromium driven by playwright-core. The flags are the ones wasm-pack test uses, read from
-// webdriver.json so the two browser layers cannot drift apart; playwright-core never downloads a browser.
-import { readFileSync } from 'node:fs';
-import { chromium } from 'playwright-core';
+// The browser an end-to-end test runs in: one of three engines, chosen for the whole run by the
+// environment variable RWS_ENGINE (`chromium`, the default, `firefox` or `webkit`; scripts/test.sh
+// runs the suites once per engine). Every engine is driven behind the subset of Playwright's API
+// the tests use: `browser.newContext()`, `newPage()`, `close()`; `context.newPage()`,
+// `setOffline()`, `close()`; `page.goto()`, `evaluate(fn, arg)`, `waitForFunction(fn, arg,
+// options)`, `click()`, `fill()`, `locator(selector).textContent()`, `on('pageerror' | 'console')`,
+// `screenshot()`, `close()`. Chromium is Playwright itself (engines/chromium.js); Firefox
+// (engines/firefox.js) and WebKit (engines/webkit.js) are adapters. `browser.engine` names the
+// engine, for the tests that need what only one has (the DevTools protocol) or that must use
+// another fault where an engine cannot emulate one (`EngineUnsupportedError`).
+import { launchChromium } from './engines/chromium.js';
+import { launchFirefox } from './engines/firefox.js';
+import { launchWebKit } from './engines/webkit.js';
 
-const { binary, args } = JSON.parse(
-  readFileSync(new URL('../../webdriver.json', import.meta.url), 'utf8'),
-)['goog:chromeOptions'];
+export { CHROMIUM_ARGS, CHROMIUM_PATH, launchChromium } from './engines/chromium.js';
+export { EngineUnsupportedError } from './engines/webkit.js';
 
-export const CHROMIUM_PATH = binary;
-export const CHROMIUM_ARGS = args;
+export const ENGINES = ['chromium', 'firefox', 'webkit'];
 
-export function launchChromium() {
-  return chromium.launch({
-    executablePath: CHROMIUM_PATH,
-    args: CHROMIUM_ARGS,
-    headless: true,
-    timeout: 30_000,
-  });
+/** The engine of this run. */
+export const ENGINE = process.env.RWS_ENGINE || 'chromium';
+if (!ENGINES.includes(ENGINE)) {
+  throw new Error(`RWS_ENGINE=${ENGINE}: not an engine the tests know (${ENGINES.join(', ')})`);
+}
+
+/** Launches the engine of this run. */
+export function launchBrowser() {
+  if (ENGINE === 'firefox') return launchFirefox();
+  if (ENGINE === 'webkit') return launchWebKit();
+  return launchChromium();
 }
 
 /**
@@ -36,9 +47,9 @@ export async function openPage(browser) {
 }
 
 /**
- * The JS heap in use after garbage collection, through the DevTools protocol. One collection may
- * leave garbage that only a later one frees (weak references, finalizers run in between), so this
- * collects until two readings in a row agree, at most 10 times.
+ * Chromium only: the JS heap in use after garbage collection, through the DevTools protocol. One
+ * collection may leave garbage that only a later one frees (weak references, finalizers run in
+ * between), so this collects until two readings in a row agree, at most 10 times.
  */
 export async function heapAfterGc(cdp) {
   let previous = Infinity;

@@ -63,6 +63,9 @@
 //!   comes from the real [`Machine::handle_close`], as natively. If it does not come within
 //!   `connectTimeout`, the core stops waiting: `CloseSocket { detach: true }`, then a `close`
 //!   event with 1006.
+//! - **Close events are acknowledged.** After the last listener of an [`Event::Close`] returned,
+//!   call [`Machine::handle_close_dispatched`]. A `close()` from an `error` or `close` listener
+//!   then makes the lost socket's close event the terminal one instead of adding a second.
 //! - **`shouldReconnect`** runs in the driver before [`Machine::handle_close`], which takes its
 //!   answer as a [`Verdict`]. Closes the core initiates itself always follow the default policy.
 //! - **Acknowledged delivery** (`Config::acked`, PROTOCOL.md). On open the core asks for the
@@ -499,6 +502,9 @@ pub struct Machine {
     stats: Stats,
     /// When the current stretch of downtime started.
     down_since: Option<Millis>,
+    /// [`Event::Close`]s emitted whose dispatch the driver has not yet reported finished
+    /// ([`Machine::handle_close_dispatched`]).
+    undispatched_closes: u32,
 }
 
 impl Machine {
@@ -533,6 +539,7 @@ impl Machine {
             outputs: VecDeque::new(),
             stats: Stats::default(),
             down_since: None,
+            undispatched_closes: 0,
         };
         if !start_closed {
             machine.start_attempt(now);
@@ -865,6 +872,13 @@ impl Machine {
         }
     }
 
+    /// The driver finished dispatching an [`Event::Close`] (its last listener returned). Until
+    /// then, the user's [`Machine::close`] without a socket emits no close event of its own: the
+    /// one being dispatched, or waiting to be, is the terminal one.
+    pub fn handle_close_dispatched(&mut self) {
+        self.undispatched_closes = self.undispatched_closes.saturating_sub(1);
+    }
+
     /// The socket `gen` closed. `verdict` is the answer of the user's `shouldReconnect`, which the
     /// driver calls before this (`None` without a predicate); it is ignored after the user's
     /// `close()`, which is terminal regardless.
@@ -1097,7 +1111,9 @@ impl Machine {
     /// comes from the socket (or after `connectTimeout` with 1006, if the server never answers).
     /// Without one (backoff wait, offline, after pagehide), there is no handshake to wait for: the
     /// state goes straight to CLOSED with a clean `close` event carrying the user's code (1000 by
-    /// default) and reason, which is what a native socket whose server echoes the close reports.
+    /// default) and reason, which is what a native socket whose server echoes the close reports,
+    /// unless the lost socket's own close event is not yet dispatched (see
+    /// [`Machine::handle_close_dispatched`]): that one is then the only, terminal, close event.
     /// Already CLOSING or CLOSED: nothing happens, as natively.
     pub fn close(
         &mut self,
@@ -1130,6 +1146,10 @@ impl Machine {
                     detach: false,
                 });
             }
+            // The close event of the socket just lost is still on its way to the user (this is
+            // a call from an `error` or `close` listener): it becomes the terminal one, and
+            // reads CLOSED, as a native socket's only close event does.
+            None if self.undispatched_closes > 0 => self.set_phase(now, Phase::Closed),
             None => {
                 self.set_phase(now, Phase::Closed);
                 self.emit_close(CloseInfo::new(code, reason, true));
@@ -1472,6 +1492,7 @@ impl Machine {
     }
 
     fn emit_close(&mut self, close: CloseInfo) {
+        self.undispatched_closes = self.undispatched_closes.saturating_add(1);
         self.emit(Event::Close {
             code: close.code,
             reason: close.reason,

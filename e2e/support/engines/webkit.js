@@ -1,0 +1,422 @@
+// WebKitGTK (Safari's engine, from Debian's webkit2gtk-driver) driven over W3C WebDriver with
+// plain fetch, behind the subset of Playwright's API that the end-to-end tests use
+// (support/browser.js says which). Its MiniBrowser has no headless mode: the tests run under
+// `xvfb-run -a` (scripts/test.sh does it), and without a display this refuses to start rather
+// than hang.
+//
+// What WebDriver classic cannot give, and what is done instead:
+// - One session per WebKitWebDriver process ("Maximum number of active sessions"), and a session
+//   costs a MiniBrowser start (about 3 s here). A context is therefore a set of windows of the one
+//   session: its pages share cookies and storage with other contexts' pages (the tests use
+//   neither), and closing it closes its windows.
+// - No console or error events. Every page gets a recorder of uncaught exceptions, unhandled
+//   rejections and console.error calls, installed after each navigation; what it recorded is
+//   handed to the `pageerror` and `console` listeners after every call into the page.
+// - No offline emulation, no init scripts, no crash events: `setOffline` and `addInitScript`
+//   throw an `EngineUnsupportedError`, which a test catches to use the closest real fault instead.
+// - Values cross as JSON, which loses `undefined`, `NaN`, `±Infinity` and `-0`: both ways they
+//   are encoded with markers (ENCODER below), so that results compare as Playwright's do.
+import { spawn } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import net from 'node:net';
+
+export const WEBKIT_DRIVER_PATH = '/usr/bin/WebKitWebDriver';
+export const MINIBROWSER_PATH = '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser';
+
+/** Thrown for what this engine cannot do; tests name it when they fall back to another fault. */
+export class EngineUnsupportedError extends Error {
+  name = 'EngineUnsupportedError';
+}
+
+// Encodes a value as JSON with markers for what JSON cannot carry; the same source runs in the
+// page (for results) and here (for arguments).
+const ENCODER = `(value) => JSON.stringify(value, function (key, v) {
+  const raw = this[key];
+  if (raw === undefined) return { $rws: 'undefined' };
+  if (typeof raw === 'number' && !Number.isFinite(raw)) return { $rws: String(raw) };
+  if (Object.is(raw, -0)) return { $rws: '-0' };
+  return v;
+})`;
+const encode = (0, eval)(ENCODER);
+
+/** @param {string} json */
+function decode(json) {
+  return JSON.parse(json, (key, v) => {
+    if (v === null || typeof v !== 'object' || typeof v.$rws !== 'string') return v;
+    return { undefined, NaN, Infinity, '-Infinity': -Infinity, '-0': -0 }[/** @type {'NaN'} */ (v.$rws)];
+  });
+}
+
+// Runs `fn(arg)` in the page and answers with its encoded result or error, and what the page's
+// recorder collected since the last call.
+const EXECUTE = `
+const [source, argJson, done] = arguments;
+const encode = ${ENCODER};
+const decode = (json) => JSON.parse(json, (key, v) => v !== null && typeof v === 'object' && typeof v.$rws === 'string'
+  ? { undefined: undefined, NaN: NaN, Infinity: Infinity, '-Infinity': -Infinity, '-0': -0 }[v.$rws] : v);
+const drain = () => (window.__rwsRecorded ? window.__rwsRecorded.splice(0) : []);
+Promise.resolve()
+  .then(() => (0, eval)('(' + source + ')')(decode(argJson)))
+  .then(
+    (value) => done({ ok: encode(value), recorded: drain() }),
+    (error) => done({ error: String(error && error.stack ? error.message + '\\n' + error.stack : error), recorded: drain() }),
+  );
+`;
+
+// Installed after every navigation: what Playwright's pageerror and console events would report.
+function installRecorder() {
+  if (window.__rwsRecorded) return;
+  const recorded = [];
+  window.__rwsRecorded = recorded;
+  window.addEventListener('error', (event) => {
+    const error = event.error;
+    recorded.push({ kind: 'pageerror', message: error?.message ?? event.message, stack: error?.stack ?? '' });
+  });
+  window.addEventListener('unhandledrejection', (event) => {
+    const error = event.reason;
+    recorded.push({ kind: 'pageerror', message: error?.message ?? String(error), stack: error?.stack ?? '' });
+  });
+  const consoleError = console.error.bind(console);
+  console.error = (...args) => {
+    recorded.push({ kind: 'console', type: 'error', text: args.map(String).join(' ') });
+    consoleError(...args);
+  };
+}
+
+async function freePort() {
+  const server = net.createServer();
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(undefined)));
+  const { port } = /** @type {net.AddressInfo} */ (server.address());
+  await new Promise((resolve) => server.close(() => resolve(undefined)));
+  return port;
+}
+
+/** @param {{ timeout?: number }} [options] */
+export async function launchWebKit({ timeout = 30_000 } = {}) {
+  if (!process.env.DISPLAY) {
+    throw new Error('WebKit needs a display: run the tests under xvfb-run -a (MiniBrowser has no headless mode)');
+  }
+  const port = await freePort();
+  const driver = spawn(WEBKIT_DRIVER_PATH, [`--port=${port}`, '--host=127.0.0.1'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let output = '';
+  driver.stderr.on('data', (chunk) => (output += chunk));
+  const exited = new Promise((resolve) => driver.once('exit', resolve));
+  const client = new WebDriverClient(`http://127.0.0.1:${port}`);
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    try {
+      await client.call('GET', '/status');
+      break;
+    } catch (error) {
+      if (driver.exitCode !== null || Date.now() > deadline) {
+        driver.kill('SIGKILL');
+        throw new Error(`WebKitWebDriver did not start: ${error}; its output: ${output}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+  const session = await client.call('POST', '/session', {
+    capabilities: {
+      alwaysMatch: {
+        browserName: 'MiniBrowser',
+        'webkitgtk:browserOptions': { binary: MINIBROWSER_PATH, args: ['--automation'] },
+      },
+    },
+  });
+  const browser = new WebKitBrowser(client, session.sessionId, driver, exited);
+  await browser.command('POST', '/timeouts', { script: 600_000, pageLoad: timeout });
+  browser.initialWindow = await browser.command('GET', '/window');
+  return browser;
+}
+
+class WebDriverClient {
+  /** @param {string} base */
+  constructor(base) {
+    this.base = base;
+  }
+
+  /**
+   * @param {string} method
+   * @param {string} path
+   * @param {unknown} [body]
+   */
+  async call(method, path, body) {
+    const response = await fetch(this.base + path, {
+      method,
+      headers: { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const { value } = await response.json();
+    if (!response.ok) throw new Error(`WebDriver ${method} ${path}: ${value?.error}: ${value?.message}`);
+    return value;
+  }
+}
+
+class WebKitBrowser {
+  engine = 'webkit';
+  /** @type {string | null} the first window, kept open so that the session outlives every page */
+  initialWindow = null;
+  /** The window commands currently go to. */
+  current = '';
+  /** WebDriver runs one command of a session at a time; so do we, so that each reaches its window. */
+  queue = Promise.resolve();
+
+  /**
+   * @param {WebDriverClient} client
+   * @param {string} sessionId
+   * @param {import('node:child_process').ChildProcess} driver
+   * @param {Promise<unknown>} exited
+   */
+  constructor(client, sessionId, driver, exited) {
+    this.client = client;
+    this.sessionId = sessionId;
+    this.driver = driver;
+    this.exited = exited;
+  }
+
+  /**
+   * A session command, in order after every earlier one.
+   * @param {string} method
+   * @param {string} path
+   * @param {unknown} [body]
+   */
+  command(method, path, body) {
+    // From the first window, which stays open: the one current before may have been closed.
+    return this.inWindow(this.initialWindow, () => this.client.call(method, `/session/${this.sessionId}${path}`, body));
+  }
+
+  /**
+   * Runs `work` with `handle` as the current window (or whatever is current, for null: before
+   * the first window is known).
+   * @template T
+   * @param {string | null} handle
+   * @param {() => Promise<T>} work
+   * @returns {Promise<T>}
+   */
+  inWindow(handle, work) {
+    const run = async () => {
+      if (handle !== null && handle !== this.current) {
+        await this.client.call('POST', `/session/${this.sessionId}/window`, { handle });
+        this.current = handle;
+      }
+      return work();
+    };
+    const result = this.queue.then(run, run);
+    this.queue = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    return result;
+  }
+
+  async newContext() {
+    return new WebKitContext(this);
+  }
+
+  async newPage() {
+    const context = await this.newContext();
+    const page = await context.newPage();
+    page.ownsContext = true;
+    return page;
+  }
+
+  async version() {
+    return 'WebKitGTK';
+  }
+
+  async close() {
+    try {
+      await this.client.call('DELETE', `/session/${this.sessionId}`);
+    } finally {
+      this.driver.kill();
+      await this.exited;
+    }
+  }
+}
+
+class WebKitContext {
+  /** @type {Set<WebKitPage>} */
+  pages = new Set();
+
+  /** @param {WebKitBrowser} browser */
+  constructor(browser) {
+    this.browser = browser;
+  }
+
+  async newPage() {
+    const { handle } = await this.browser.command('POST', '/window/new', { type: 'tab' });
+    const page = new WebKitPage(this.browser, this, handle);
+    this.pages.add(page);
+    return page;
+  }
+
+  /** @param {boolean} _offline */
+  async setOffline(_offline) {
+    throw new EngineUnsupportedError('WebKit has no offline emulation (WebDriver classic, WebKitGTK 2.50)');
+  }
+
+  async close() {
+    await Promise.all([...this.pages].map((page) => page.close()));
+  }
+}
+
+class WebKitPage {
+  ownsContext = false;
+  defaultTimeout = 30_000;
+  closed = false;
+  /** @type {Map<string, Set<(...args: any[]) => void>>} */
+  listeners = new Map();
+
+  /**
+   * @param {WebKitBrowser} browser
+   * @param {WebKitContext} context
+   * @param {string} handle
+   */
+  constructor(browser, context, handle) {
+    this.browser = browser;
+    this.owner = context;
+    this.handle = handle;
+  }
+
+  context() {
+    return this.owner;
+  }
+
+  /** @param {number} ms */
+  setDefaultTimeout(ms) {
+    this.defaultTimeout = ms;
+  }
+
+  /**
+   * `pageerror` and `console`, from the page's recorder; `crash` and `request` never fire.
+   * @param {string} event
+   * @param {(...args: any[]) => void} listener
+   */
+  on(event, listener) {
+    if (!this.listeners.has(event)) this.listeners.set(event, new Set());
+    this.listeners.get(event)?.add(listener);
+  }
+
+  /** @param {{ kind: string, message?: string, stack?: string, type?: string, text?: string }[]} recorded */
+  deliver(recorded) {
+    for (const entry of recorded) {
+      if (entry.kind === 'pageerror') {
+        const error = new Error(entry.message);
+        error.stack = entry.stack ? `${entry.message}\n${entry.stack}` : entry.message;
+        for (const listener of this.listeners.get('pageerror') ?? []) listener(error);
+      } else {
+        const message = { type: () => entry.type, text: () => entry.text };
+        for (const listener of this.listeners.get('console') ?? []) listener(message);
+      }
+    }
+  }
+
+  /**
+   * @param {string} path
+   * @param {unknown} [body]
+   * @param {string} [method]
+   */
+  call(path, body, method = 'POST') {
+    return this.browser.inWindow(this.handle, () =>
+      this.browser.client.call(method, `/session/${this.browser.sessionId}${path}`, body),
+    );
+  }
+
+  /**
+   * Navigates and waits for the load event (WebDriver's page load strategy `normal`).
+   * @param {string} url
+   */
+  async goto(url) {
+    await this.call('/url', { url });
+    await this.evaluate(installRecorder);
+  }
+
+  /**
+   * @param {Function | string} fn
+   * @param {unknown} [arg]
+   */
+  async evaluate(fn, arg) {
+    const source = typeof fn === 'function' ? fn.toString() : `() => (${fn})`;
+    const answer = await this.call('/execute/async', { script: EXECUTE, args: [source, encode(arg)] });
+    this.deliver(answer.recorded ?? []);
+    if ('error' in answer) throw new Error(`page.evaluate: ${answer.error}`);
+    return decode(answer.ok);
+  }
+
+  /**
+   * Polls `fn(arg)` in the page every animation frame until it is truthy.
+   * @param {Function} fn
+   * @param {unknown} [arg]
+   * @param {{ timeout?: number }} [options]
+   */
+  waitForFunction(fn, arg, { timeout = this.defaultTimeout } = {}) {
+    return this.evaluate(
+      ([source, value, ms]) =>
+        new Promise((resolve, reject) => {
+          const predicate = (0, eval)(`(${source})`);
+          const started = performance.now();
+          const check = () => {
+            const result = predicate(value);
+            if (result) return resolve(result);
+            if (performance.now() - started > ms) return reject(new Error(`waitForFunction: not true within ${ms} ms`));
+            requestAnimationFrame(check);
+          };
+          check();
+        }),
+      [fn.toString(), arg, timeout],
+    );
+  }
+
+  /** @param {string} selector */
+  async element(selector) {
+    const found = await this.call('/element', { using: 'css selector', value: selector });
+    return Object.values(found)[0];
+  }
+
+  /** @param {string} selector */
+  async click(selector) {
+    await this.call(`/element/${await this.element(selector)}/click`, {});
+    await this.evaluate(() => undefined); // hands over what the click made the page record
+  }
+
+  /**
+   * @param {string} selector
+   * @param {string} value
+   */
+  async fill(selector, value) {
+    const id = await this.element(selector);
+    await this.call(`/element/${id}/clear`, {});
+    await this.call(`/element/${id}/value`, { text: value });
+  }
+
+  /** @param {string} selector */
+  locator(selector) {
+    return {
+      textContent: () => this.evaluate((s) => document.querySelector(s)?.textContent ?? null, selector),
+    };
+  }
+
+  /** @param {string} _script */
+  async addInitScript(_script) {
+    throw new EngineUnsupportedError('WebDriver classic has no init scripts');
+  }
+
+  /** @param {{ width: number, height: number }} size */
+  setViewportSize({ width, height }) {
+    return this.call('/window/rect', { width, height });
+  }
+
+  /** @param {{ path: string }} options */
+  async screenshot({ path }) {
+    const png = await this.call('/screenshot', undefined, 'GET');
+    await writeFile(path, Buffer.from(png, 'base64'));
+  }
+
+  async close() {
+    if (this.closed) return;
+    this.closed = true;
+    this.owner.pages.delete(this);
+    await this.call('/window', undefined, 'DELETE');
+    this.browser.current = '';
+  }
+}
