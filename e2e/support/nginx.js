@@ -77,9 +77,9 @@ pid ${dir}/nginx.pid;
 error_log ${errorLog} info;
 events { worker_connections 256; }
 http {
-  # One line per request as it ends (an upgraded connection's when the connection ends): when, the
-  # status nginx answered (101, the upstream's refusal, or 502 with no upstream), the client.
-  log_format requests '$msec $status $arg_client';
+  # One line per request as it ends (an upgraded connection's when the connection ends): the status
+  # nginx answered (101, the upstream's refusal, or 502 with no upstream) and the client.
+  log_format requests '$status $arg_client';
   access_log ${accessLog} requests;
   client_body_temp_path ${dir}/temp/body;
   proxy_temp_path ${dir}/temp/proxy;
@@ -132,12 +132,12 @@ ${Object.entries(proxyHeaders).map(([name, value]) => `      proxy_set_header ${
     url: `ws://127.0.0.1:${port}/`,
     config,
     errorLog: readLog,
-    /** The requests nginx logged so far, in the order they ended: [{ at (ms), status, client }]. */
+    /** The requests nginx logged so far, in the order they ended: [{ status, client }]. */
     async requests() {
       const text = await readFile(accessLog, 'utf8').catch(() => '');
       return text.split('\n').filter((line) => line !== '').map((line) => {
-        const [msec, status, client] = line.split(' ');
-        return { at: Number(msec) * 1000, status: Number(status), client };
+        const [status, client] = line.split(' ');
+        return { status: Number(status), client };
       });
     },
     async stop() {
