@@ -22,16 +22,10 @@ import {
   snapshot,
   waitForClient,
 } from '../support/fault-harness.js';
-import { startNginx } from '../support/nginx.js';
+import { NGINX_EARLY_MS, NGINX_TIMER_SLACK_MS, startNginx } from '../support/nginx.js';
 import { useBrowser } from '../support/fixtures.js';
 
 const READ_TIMEOUT_MS = 3000;
-/** nginx re-arms its timers lazily (NGX_TIMER_LAZY_DELAY, 300 ms), so a cut may come that much late. */
-const NGINX_TIMER_SLACK_MS = 300;
-
-/** nginx reads a cached clock when it arms its timer; the cut may come that much before 3 s after
- * the last traffic. */
-const NGINX_EARLY_MS = 50;
 
 const shared = useBrowser({ staticServer: true });
 
