@@ -27,7 +27,7 @@
 // both streams complete: zero lost (in flight included) and zero duplicated, in both directions.
 import { parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from './support/browser.js';
+import { CHROMIUM_ARGS, CHROMIUM_PATH, isBrowserConnectionReport } from './support/browser.js';
 import { startChaosServer } from './support/chaos-server.js';
 import { analyzeDelivery, call, openFaultPage, sleep } from './support/fault-harness.js';
 import { startStaticServer } from './support/servers.js';
@@ -208,7 +208,7 @@ function printSummary(results, finalStates) {
   line('reconnects (ws.stats)', finalStates.map((s) => `${s.name} ${s.stats.reconnects} (attempts ${s.stats.attempts}, downtime ${Math.round(s.stats.downtimeMs)} ms)`).join('; '));
   line('server connections', `${chaos.connections.length}, upgrade attempts ${chaos.attempts.length}, overlaps not explained by a close in flight ${chaos.overlaps.filter((o) => !o.closeInFlight).length}`);
   line('recovery timeouts', recoveryFailures.length);
-  const pageErrors = errors.filter((e) => !/^console\.error: WebSocket connection to '[^']*' failed/.test(e));
+  const pageErrors = errors.filter((e) => !isBrowserConnectionReport(e));
   line('page errors', `${pageErrors.length}${pageErrors.length ? `: ${[...new Set(pageErrors)].slice(0, 5).join(' | ')}` : ''}`);
   for (const r of results) console.log(`  ${r.name}: sent ${r.delivery.sent}, received ${r.delivery.delivered}, lost in flight ${r.delivery.lostInFlight.length}, lost otherwise ${r.delivery.lostOtherwise.length}`);
 }
@@ -370,7 +370,7 @@ async function finishAcked() {
   if (faults.codes) line('  close codes', Object.entries(faults.codes).map(([k, v]) => `${k}×${v}`).join(' '));
   line('reconnects (ws.stats)', finalStates.map((s) => `${s.name} ${s.stats.reconnects}`).join('; '));
   line('recovery timeouts', recoveryFailures.length);
-  const pageErrors = errors.filter((e) => !/^console\.error: WebSocket connection to '[^']*' failed/.test(e));
+  const pageErrors = errors.filter((e) => !isBrowserConnectionReport(e));
   line('page errors', `${pageErrors.length}${pageErrors.length ? `: ${[...new Set(pageErrors)].slice(0, 5).join(' | ')}` : ''}`);
   for (const f of recoveryFailures) console.log(`  recovery timeout after ${f.kind} at ${f.at}: ${f.detail}`);
   const failed = rows.some((r) => ['up', 'down'].some((k) => r[k].duplicated || r[k].outOfOrder || r[k].lost) ||

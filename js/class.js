@@ -138,13 +138,22 @@ class SocketMessageEvent extends MessageEvent {
 }
 
 // What reflection sees of a native message event: `constructor` is `MessageEvent` itself (so is
-// `constructor.name`), and `data` and `origin` are enumerable, as WebIDL attributes are (a
-// `for…in` or a logger walking the event finds them, in the native order). Set after the class
-// rather than in a static block, which older Safari versions cannot parse.
+// `constructor.name`), and a `for…in` or a logger walking the event finds every member in the
+// engine's own order. The prototype therefore carries each of `MessageEvent.prototype`'s members
+// in that order (for…in lists a prototype's keys before its parent's, so `data` and `origin` alone
+// would come first): the subclass's getters for `data` and `origin`, the native descriptors for
+// the rest. Set after the class rather than in a static block, which older Safari versions cannot
+// parse.
 Object.defineProperty(SocketMessageEvent, 'name', { value: 'MessageEvent' });
-Object.defineProperty(SocketMessageEvent.prototype, 'constructor', { value: MessageEvent });
-for (const name of ['data', 'origin']) {
-  Object.defineProperty(SocketMessageEvent.prototype, name, { enumerable: true });
+{
+  const prototype = SocketMessageEvent.prototype;
+  const getters = new Map(['data', 'origin'].map((name) => [name, Object.getOwnPropertyDescriptor(prototype, name)]));
+  for (const name of getters.keys()) delete (/** @type {any} */ (prototype))[name];
+  for (const name of Object.getOwnPropertyNames(MessageEvent.prototype)) {
+    const native = /** @type {PropertyDescriptor} */ (Object.getOwnPropertyDescriptor(MessageEvent.prototype, name));
+    const own = getters.get(name);
+    Object.defineProperty(prototype, name, own ? { ...own, enumerable: native.enumerable } : native);
+  }
 }
 
 /**

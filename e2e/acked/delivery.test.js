@@ -6,7 +6,7 @@
 // reported instead, and still nothing may arrive twice.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { openPage } from '../support/browser.js';
+import { isBrowserConnectionReport, openPage } from '../support/browser.js';
 import { assertOneConnectionAtATime, sleep } from '../support/fault-harness.js';
 import { useBrowser } from '../support/fixtures.js';
 import { startAckedStack, upTo } from './stack.js';
@@ -89,7 +89,7 @@ async function runFault(t, { fault, recover = async () => {}, expectLoss = false
   }
   assert.deepEqual(stack.violations, [], 'no protocol violation');
   await assertOneConnectionAtATime(stack.chaos, CLIENT, t);
-  assert.deepEqual(errors.filter((e) => !/WebSocket connection to .* failed/.test(e)), [], 'a clean page');
+  assert.deepEqual(errors.filter((e) => !isBrowserConnectionReport(e)), [], 'a clean page');
   return { log, server, stack };
 }
 

@@ -132,14 +132,14 @@ test('protocol and extensions are those of the open socket, as native, and survi
   await page.evaluate(() => {
     window.pendingClose = window.nextEvent(window.ws, 'close');
   });
-  echo.closeAll(1012, 'restart');
+  echo.closeAll(1001, 'restart');
   const during = await page.evaluate(async () => {
     const close = await window.pendingClose;
     const seen = [close.code, window.ws.readyState, window.ws.protocol, window.ws.extensions];
     await window.nextEvent(window.ws, 'open');
     return { seen, reopened: window.ws.protocol };
   });
-  assert.deepEqual(during.seen.slice(0, 3), [1012, 0, 'v2']);
+  assert.deepEqual(during.seen.slice(0, 3), [1001, 0, 'v2']);
   assert.match(during.seen[3], /^permessage-deflate/);
   assert.equal(during.reopened, 'v2');
   assertNoPageErrors(errors);
@@ -176,6 +176,10 @@ test('bufferedAmount counts the queued bytes while CONNECTING, as native counts 
       native.send(p);
       return native.bufferedAmount;
     });
+    // Closed once everything came back: WebKit's close() discards a Blob still being read for
+    // sending, and what was sent after it.
+    let echoed = 0;
+    await new Promise((resolve) => native.addEventListener('message', () => ++echoed === nativeCounts.length && resolve()));
     native.close(1000);
     await window.opened;
     return { ours, nativeCounts, queued: stats.queued, queuedBytes: stats.queuedBytes };

@@ -3,7 +3,7 @@
 // `window.RWS` (the class) and `window.rws` (the module, for the event classes).
 import assert from 'node:assert/strict';
 import { test as nodeTest } from 'node:test';
-import { openPage } from '../support/browser.js';
+import { EngineUnsupportedError, isBrowserConnectionReport, openPage } from '../support/browser.js';
 import { startEchoServer, startStaticServer } from '../support/servers.js';
 
 /** node:test's `test` with a time limit, so that a missed event fails the test instead of hanging. */
@@ -100,14 +100,12 @@ export async function setup(t, shared, echoOptions = {}) {
 }
 
 /**
- * Asserts that the page raised no error. Chromium logs every failed WebSocket handshake as a console
- * error ("WebSocket connection to '…' failed: …"); a test that provokes failed attempts passes
- * `{ failedConnections: true }` to accept those lines, and only those.
+ * Asserts that the page raised no error. Every engine but WebKit reports each failed WebSocket
+ * handshake to the page's console or as an error (`isBrowserConnectionReport`); a test that provokes
+ * failed attempts passes `{ failedConnections: true }` to accept those reports, and only those.
  */
 export function assertNoPageErrors(errors, { failedConnections = false } = {}) {
-  const relevant = failedConnections
-    ? errors.filter((e) => !/^console\.error: WebSocket connection to '[^']*' failed: /.test(e))
-    : errors;
+  const relevant = failedConnections ? errors.filter((e) => !isBrowserConnectionReport(e)) : errors;
   assert.deepEqual(relevant, [], 'the page raised no errors');
 }
 
@@ -121,6 +119,29 @@ export function longestSilence(traffic) {
   let longest = 0;
   for (let i = 1; i < traffic.length; i++) longest = Math.max(longest, traffic[i].at - traffic[i - 1].ts);
   return longest;
+}
+
+/**
+ * Takes the browser offline or back online for the page: with the engine's network emulation
+ * (`navigator.onLine` follows, `offline`/`online` fire), or, in an engine without one (WebKit),
+ * with the closest fault there is: the `offline`/`online` events dispatched on the window, which
+ * is what the client reacts to, while `navigator.onLine` stays true. The test's log says which.
+ * Returns whether the emulation was real.
+ * @param {import('node:test').TestContext} t
+ * @param {{ setOffline(offline: boolean): Promise<void> }} context
+ * @param {{ evaluate(fn: Function, arg?: unknown): Promise<unknown> }} page
+ * @param {boolean} online
+ */
+export async function setNetwork(t, context, page, online) {
+  try {
+    await context.setOffline(!online);
+    return true;
+  } catch (error) {
+    if (!(error instanceof EngineUnsupportedError)) throw error;
+    t.diagnostic(`${error.message}: '${online ? 'online' : 'offline'}' dispatched on the window instead`);
+    await page.evaluate((type) => window.dispatchEvent(new Event(type)), online ? 'online' : 'offline');
+    return false;
+  }
 }
 
 /** Resolves after `ms` milliseconds (only for "nothing happens within" checks, never to synchronise). */

@@ -6,7 +6,8 @@
 // instance, and the attributes after a terminal close. Where the two cannot agree, the test pins
 // the difference the README's table lists.
 import assert from 'node:assert/strict';
-import { startStallServer } from '../support/servers.js';
+import { ENGINE } from '../support/browser.js';
+import { closedPort, startStallServer } from '../support/servers.js';
 import { assertNoPageErrors, setup, test, useBrowser } from './helpers.js';
 
 const shared = useBrowser();
@@ -175,7 +176,7 @@ test('close() in the backoff wait, after the lost close was dispatched: one term
 test('event objects: enumerable members, values, constructor and composedPath as native (isTrusted aside)', async (t) => {
   const { page, errors, echo } = await open(t);
   const result = await page.evaluate(
-    async (url) => {
+    async ([url, closedPort]) => {
       const { shape } = window;
       const run = async (ws) => {
         const seen = {};
@@ -201,13 +202,13 @@ test('event objects: enumerable members, values, constructor and composedPath as
         await window.nextEvent(ws, 'close');
         return seen;
       };
-      const refused = 'ws://127.0.0.1:9/';
+      const refused = `ws://127.0.0.1:${closedPort}/`;
       return {
         native: { ...(await run(new WebSocket(url))), error: await failed(new WebSocket(refused)) },
         ours: { ...(await run(new window.RWS(url))), error: await failed(new window.RWS(refused, [], { reconnect: { maxRetries: 0 } })) },
       };
     },
-    echo.url,
+    [echo.url, await closedPort()],
   );
   for (const type of ['open', 'message', 'close', 'error']) {
     const { isTrusted: nativeTrusted, ...native } = result.native[type];
@@ -216,7 +217,15 @@ test('event objects: enumerable members, values, constructor and composedPath as
     assert.deepEqual([nativeTrusted, oursTrusted], [true, false], type);
     // isTrusted is the one own enumerable member natively; its value is compared above.
     const withoutTrust = (members) => members.map(([key, v]) => (key === 'isTrusted' ? [key, '(compared apart)'] : [key, v]));
-    assert.deepEqual({ ...ours, members: withoutTrust(ours.members) }, { ...native, members: withoutTrust(native.members) }, type);
+    assert.deepEqual(native.own, ['isTrusted'], type);
+    // Firefox leaves the own isTrusted of an instance of an event's subclass out of Object.keys
+    // (and so out of an object spread), though its descriptor says enumerable (README, "Differences").
+    const own = ENGINE === 'firefox' && type === 'message' ? [] : native.own;
+    assert.deepEqual(
+      { ...ours, members: withoutTrust(ours.members) },
+      { ...native, own, members: withoutTrust(native.members) },
+      type,
+    );
   }
   const message = new Map(result.ours.message.members);
   assert.equal(message.get('data'), 'hi');
@@ -396,7 +405,12 @@ test('listener options and synthetic events dispatched on the instance behave as
     return { native: await run(new WebSocket(url)), ours: await run(new window.RWS(url)) };
   }, echo.url);
   assert.deepEqual(result.ours, result.native);
-  assert.deepEqual(result.native.slice(0, 5), ['once a', 'signal a', 'capture a', 'handleEvent this=true a', 'onmessage a rs=1 target=true']);
+  // Engines differ on a capturing listener at the target: Firefox and WebKit run it first, as the
+  // DOM standard has it since 2021; Chromium in registration order. The class is an EventTarget
+  // like the socket, so it follows its engine.
+  const ordered = ENGINE === 'chromium' ? ['once a', 'signal a', 'capture a'] : ['capture a', 'once a', 'signal a'];
+  assert.deepEqual(result.native.slice(0, 3), ordered);
+  assert.deepEqual(result.native.slice(3, 5), ['handleEvent this=true a', 'onmessage a rs=1 target=true']);
   assert.ok(result.native.includes('after synthetic close and error: rs=1'));
   assert.ok(result.native.includes('re-dispatch InvalidStateError'));
   assertNoPageErrors(errors);
@@ -465,5 +479,31 @@ test('a microtask queued by a listener runs after the other events of the same s
   // last event.
   assert.deepEqual(result.native, ['error', 'microtask queued in error', 'close']);
   assert.deepEqual(result.ours, ['error', 'close', 'microtask queued in error']);
+  assertNoPageErrors(errors, { failedConnections: true });
+});
+
+test('a port the fetch standard blocks (9): the attempt fails with error and close in every engine, where WebKit gives only error', async (t) => {
+  const { page, errors } = await open(t);
+  const result = await page.evaluate(async () => {
+    const run = async (ws) => {
+      const log = window.record(ws, ['open', 'error', 'close']);
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      ws.close();
+      return log;
+    };
+    return {
+      native: await run(new WebSocket('ws://127.0.0.1:9/')),
+      ours: await run(new window.RWS('ws://127.0.0.1:9/', [], { reconnect: { maxRetries: 0, connectTimeout: 500 } })),
+    };
+  });
+  if (ENGINE === 'webkit') {
+    // WebKit fires error and stays CONNECTING for good; the class's connect timeout ends the
+    // attempt with the events every other engine gives at once (README, "Differences").
+    assert.deepEqual(result.native, ['error rs=0']);
+    assert.deepEqual(result.ours, ['error rs=3', 'close 1006 "connect timeout" unclean rs=3']);
+  } else {
+    assert.deepEqual(result.native, ['error rs=3', 'close 1006 "" unclean rs=3']);
+    assert.deepEqual(result.ours, result.native);
+  }
   assertNoPageErrors(errors, { failedConnections: true });
 });

@@ -23,6 +23,20 @@ if (!ENGINES.includes(ENGINE)) {
   throw new Error(`RWS_ENGINE=${ENGINE}: not an engine the tests know (${ENGINES.join(', ')})`);
 }
 
+/**
+ * The longest a new WebSocket handshake waits in the browser itself after `failures` failed
+ * handshakes in a row to the same host and path: Firefox delays it as RFC 6455 §7.2.3 allows,
+ * 200–400 ms after one failure, ×1.5 after each further one, at most 60 s; a success or 60 s
+ * without a failure forgets it (FailDelay in Firefox's netwerk/protocol/websocket/
+ * WebSocketChannel.cpp). The socket reads CONNECTING meanwhile and nothing reaches the server.
+ * 0 in Chromium and WebKit, which connect at once.
+ * @param {number} failures
+ */
+export function handshakeHoldMs(failures) {
+  if (ENGINE !== 'firefox' || failures === 0) return 0;
+  return Math.min(60_000, 400 * 1.5 ** (failures - 1));
+}
+
 /** Launches the engine of this run. */
 export function launchBrowser() {
   if (ENGINE === 'firefox') return launchFirefox();
@@ -44,6 +58,23 @@ export async function openPage(browser) {
   });
   page.on('crash', () => errors.push('page crashed'));
   return { page, errors };
+}
+
+/**
+ * Whether an entry of `openPage`'s `errors` is the browser's own report of a WebSocket connection
+ * that failed, which every engine makes and which tests that provoke failures expect: Chromium logs
+ * "WebSocket connection to 'ws://…' failed: …" as a console error; Firefox reports "Firefox can’t
+ * establish a connection to the server at ws://…" (a refused or failed handshake) and "The
+ * connection to ws://… was interrupted while the page was loading" (a socket closed while
+ * connecting) as uncaught errors. WebKit reports nothing the page can see.
+ * @param {string} entry
+ */
+export function isBrowserConnectionReport(entry) {
+  return (
+    /^console\.error: WebSocket connection to '[^']*' failed/.test(entry) ||
+    /^uncaught exception: Error: Firefox can’t establish a connection to the server at wss?:\/\/\S+\.$/.test(entry) ||
+    /^uncaught exception: Error: The connection to wss?:\/\/\S+ was interrupted while the page was loading\.$/.test(entry)
+  );
 }
 
 /**

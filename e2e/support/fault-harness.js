@@ -3,7 +3,7 @@
 // (exactly once, in order, unless a `drop` event named the message), "lost in flight" counted and
 // printed, at most one open connection per client on the server, no page error.
 import assert from 'node:assert/strict';
-import { openPage } from './browser.js';
+import { isBrowserConnectionReport, openPage } from './browser.js';
 import { CLOSE_IN_FLIGHT_MS, now } from './chaos-server.js';
 
 export { now };
@@ -340,13 +340,10 @@ export async function assertOneConnectionAtATime(chaos, client, t) {
 }
 
 /**
- * Chromium logs every failed WebSocket connection as a console error ("WebSocket connection to
- * 'ws://…' failed: …"). Under faults those are expected, and they are the browser's, not the page's.
+ * No uncaught exception, unhandled rejection or other console error in the page, but the browser's
+ * own reports of failed connections (`isBrowserConnectionReport`): under faults they are expected.
  */
-const BROWSER_WEBSOCKET_FAILURE = /^console\.error: WebSocket connection to '[^']*' failed/;
-
-/** No uncaught exception, unhandled rejection or other console error in the page. */
 export function assertCleanPage(errors, log) {
-  assert.deepEqual(errors.filter((e) => !BROWSER_WEBSOCKET_FAILURE.test(e)), [], 'the page raised no error');
+  assert.deepEqual(errors.filter((e) => !isBrowserConnectionReport(e)), [], 'the page raised no error');
   if (log) assert.deepEqual(log.pageProblems, [], 'no uncaught error or unhandled rejection in the page');
 }

@@ -230,6 +230,19 @@ export async function startEchoServer(options = {}) {
 }
 
 /**
+ * A loopback port nothing listens on (a connection to it is refused), as a free port that was
+ * closed again. Not port 9: the fetch standard blocks it, and WebKit then fires a WebSocket's
+ * `error` but never its `close`.
+ */
+export async function closedPort() {
+  const server = net.createServer();
+  const port = await listenOnFreeLoopbackPort(server);
+  server.close();
+  await once(server, 'close');
+  return port;
+}
+
+/**
  * A TCP server that accepts connections and never answers: a WebSocket handshake against it never
  * completes. Records how many connections it accepted.
  */

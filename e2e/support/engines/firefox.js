@@ -1,8 +1,12 @@
 // Debian's Firefox ESR driven by puppeteer-core over WebDriver BiDi, behind the subset of
 // Playwright's API that the end-to-end tests use (support/browser.js says which). playwright-core
 // cannot drive it: Playwright's Firefox is a patched build that it would download. puppeteer-core
-// 24 is the last major that runs on Node 20; it never downloads a browser.
+// 24 is the last major that runs on Node 20; it never downloads a browser. Page errors come from
+// the page's own recorder (recorder.js), installed before each document's scripts: BiDi's log does
+// not report errors handed to reportError().
 import puppeteer from 'puppeteer-core';
+import { decodeResult, encodeArgument, runInPage, sourceOf } from './page-calls.js';
+import { deliverRecorded, drainRecorded, installRecorder } from './recorder.js';
 
 export const FIREFOX_PATH = '/usr/bin/firefox-esr';
 
@@ -66,6 +70,7 @@ class FirefoxContext {
 
   async newPage() {
     const page = new FirefoxPage(await this.context.newPage(), this);
+    await page.page.evaluateOnNewDocument(installRecorder);
     this.pages.add(page);
     if (this.offline) await page.page.setOfflineMode(true);
     return page;
@@ -90,6 +95,8 @@ class FirefoxContext {
 class FirefoxPage {
   ownsContext = false;
   defaultTimeout = 30_000;
+  /** @type {Map<string, Set<(...args: any[]) => void>>} `pageerror` and `console` listeners */
+  listeners = new Map();
 
   /**
    * @param {import('puppeteer-core').Page} page
@@ -111,14 +118,23 @@ class FirefoxPage {
   }
 
   /**
-   * `pageerror` (an Error), `console` (a message with `type()` and `text()`) and `request` (with
-   * `url()`) are puppeteer's own events, with Playwright's shapes; Firefox reports no `crash`.
+   * `pageerror` (an Error) and `console` (a message with `type()` and `text()`) from the recorder;
+   * `request` (with `url()`) is puppeteer's own, with Playwright's shape; Firefox reports no `crash`.
    * @param {string} event
    * @param {(...args: any[]) => void} listener
    */
   on(event, listener) {
-    if (event === 'crash') return;
-    this.page.on(/** @type {any} */ (event), listener);
+    if (event === 'pageerror' || event === 'console') {
+      if (!this.listeners.has(event)) this.listeners.set(event, new Set());
+      this.listeners.get(event)?.add(listener);
+    } else if (event !== 'crash') {
+      this.page.on(/** @type {any} */ (event), listener);
+    }
+  }
+
+  /** Hands what the page recorded to the listeners. */
+  async deliver() {
+    deliverRecorded(this.listeners, await this.page.evaluate(drainRecorded));
   }
 
   /**
@@ -131,11 +147,14 @@ class FirefoxPage {
   }
 
   /**
-   * @param {Function} fn
+   * @param {Function | string} fn
    * @param {unknown} [arg]
    */
-  evaluate(fn, arg) {
-    return arg === undefined ? this.page.evaluate(/** @type {any} */ (fn)) : this.page.evaluate(/** @type {any} */ (fn), arg);
+  async evaluate(fn, arg) {
+    const answer = await this.page.evaluate(runInPage, sourceOf(fn), encodeArgument(arg));
+    deliverRecorded(this.listeners, answer.recorded);
+    if (answer.error !== undefined) throw new Error(`page.evaluate: ${answer.error}`);
+    return decodeResult(/** @type {string} */ (answer.ok));
   }
 
   /**
@@ -145,13 +164,17 @@ class FirefoxPage {
    * @param {{ timeout?: number }} [options]
    */
   async waitForFunction(fn, arg, { timeout = this.defaultTimeout } = {}) {
-    const handle = await this.page.waitForFunction(/** @type {any} */ (fn), { timeout, polling: 'raf' }, arg);
-    return handle;
+    try {
+      return await this.page.waitForFunction(/** @type {any} */ (fn), { timeout, polling: 'raf' }, arg);
+    } finally {
+      await this.deliver();
+    }
   }
 
   /** @param {string} selector */
-  click(selector) {
-    return this.page.locator(selector).click();
+  async click(selector) {
+    await this.page.locator(selector).click();
+    await this.deliver();
   }
 
   /**

@@ -9,16 +9,15 @@
 //   costs a MiniBrowser start (about 3 s here). A context is therefore a set of windows of the one
 //   session: its pages share cookies and storage with other contexts' pages (the tests use
 //   neither), and closing it closes its windows.
-// - No console or error events. Every page gets a recorder of uncaught exceptions, unhandled
-//   rejections and console.error calls, installed after each navigation; what it recorded is
-//   handed to the `pageerror` and `console` listeners after every call into the page.
+// - No console or error events: every page gets the recorder of recorder.js, installed after each
+//   navigation (errors during a page's own load are not seen), and drained after every call.
 // - No offline emulation, no init scripts, no crash events: `setOffline` and `addInitScript`
 //   throw an `EngineUnsupportedError`, which a test catches to use the closest real fault instead.
-// - Values cross as JSON, which loses `undefined`, `NaN`, `±Infinity` and `-0`: both ways they
-//   are encoded with markers (ENCODER below), so that results compare as Playwright's do.
 import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import net from 'node:net';
+import { decodeResult, encodeArgument, runInPage, sourceOf } from './page-calls.js';
+import { deliverRecorded, installRecorder } from './recorder.js';
 
 export const WEBKIT_DRIVER_PATH = '/usr/bin/WebKitWebDriver';
 export const MINIBROWSER_PATH = '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser';
@@ -28,60 +27,9 @@ export class EngineUnsupportedError extends Error {
   name = 'EngineUnsupportedError';
 }
 
-// Encodes a value as JSON with markers for what JSON cannot carry; the same source runs in the
-// page (for results) and here (for arguments).
-const ENCODER = `(value) => JSON.stringify(value, function (key, v) {
-  const raw = this[key];
-  if (raw === undefined) return { $rws: 'undefined' };
-  if (typeof raw === 'number' && !Number.isFinite(raw)) return { $rws: String(raw) };
-  if (Object.is(raw, -0)) return { $rws: '-0' };
-  return v;
-})`;
-const encode = (0, eval)(ENCODER);
-
-/** @param {string} json */
-function decode(json) {
-  return JSON.parse(json, (key, v) => {
-    if (v === null || typeof v !== 'object' || typeof v.$rws !== 'string') return v;
-    return { undefined, NaN, Infinity, '-Infinity': -Infinity, '-0': -0 }[/** @type {'NaN'} */ (v.$rws)];
-  });
-}
-
-// Runs `fn(arg)` in the page and answers with its encoded result or error, and what the page's
-// recorder collected since the last call.
-const EXECUTE = `
-const [source, argJson, done] = arguments;
-const encode = ${ENCODER};
-const decode = (json) => JSON.parse(json, (key, v) => v !== null && typeof v === 'object' && typeof v.$rws === 'string'
-  ? { undefined: undefined, NaN: NaN, Infinity: Infinity, '-Infinity': -Infinity, '-0': -0 }[v.$rws] : v);
-const drain = () => (window.__rwsRecorded ? window.__rwsRecorded.splice(0) : []);
-Promise.resolve()
-  .then(() => (0, eval)('(' + source + ')')(decode(argJson)))
-  .then(
-    (value) => done({ ok: encode(value), recorded: drain() }),
-    (error) => done({ error: String(error && error.stack ? error.message + '\\n' + error.stack : error), recorded: drain() }),
-  );
-`;
-
-// Installed after every navigation: what Playwright's pageerror and console events would report.
-function installRecorder() {
-  if (window.__rwsRecorded) return;
-  const recorded = [];
-  window.__rwsRecorded = recorded;
-  window.addEventListener('error', (event) => {
-    const error = event.error;
-    recorded.push({ kind: 'pageerror', message: error?.message ?? event.message, stack: error?.stack ?? '' });
-  });
-  window.addEventListener('unhandledrejection', (event) => {
-    const error = event.reason;
-    recorded.push({ kind: 'pageerror', message: error?.message ?? String(error), stack: error?.stack ?? '' });
-  });
-  const consoleError = console.error.bind(console);
-  console.error = (...args) => {
-    recorded.push({ kind: 'console', type: 'error', text: args.map(String).join(' ') });
-    consoleError(...args);
-  };
-}
+// WebDriver's execute/async hands the script its arguments and a callback; page-calls.js's
+// runInPage does the rest.
+const EXECUTE = `const [source, argJson, done] = arguments; (${runInPage.toString()})(source, argJson).then(done);`;
 
 async function freePort() {
   const server = net.createServer();
@@ -244,7 +192,9 @@ class WebKitContext {
   }
 
   async newPage() {
-    const { handle } = await this.browser.command('POST', '/window/new', { type: 'tab' });
+    // A window, not a tab: a tab opened behind the current one is hidden (visibilityState), and
+    // the product treats a hidden page differently (heartbeat deadlines, page lifecycle).
+    const { handle } = await this.browser.command('POST', '/window/new', { type: 'window' });
     const page = new WebKitPage(this.browser, this, handle);
     this.pages.add(page);
     return page;
@@ -297,20 +247,6 @@ class WebKitPage {
     this.listeners.get(event)?.add(listener);
   }
 
-  /** @param {{ kind: string, message?: string, stack?: string, type?: string, text?: string }[]} recorded */
-  deliver(recorded) {
-    for (const entry of recorded) {
-      if (entry.kind === 'pageerror') {
-        const error = new Error(entry.message);
-        error.stack = entry.stack ? `${entry.message}\n${entry.stack}` : entry.message;
-        for (const listener of this.listeners.get('pageerror') ?? []) listener(error);
-      } else {
-        const message = { type: () => entry.type, text: () => entry.text };
-        for (const listener of this.listeners.get('console') ?? []) listener(message);
-      }
-    }
-  }
-
   /**
    * @param {string} path
    * @param {unknown} [body]
@@ -336,11 +272,10 @@ class WebKitPage {
    * @param {unknown} [arg]
    */
   async evaluate(fn, arg) {
-    const source = typeof fn === 'function' ? fn.toString() : `() => (${fn})`;
-    const answer = await this.call('/execute/async', { script: EXECUTE, args: [source, encode(arg)] });
-    this.deliver(answer.recorded ?? []);
-    if ('error' in answer) throw new Error(`page.evaluate: ${answer.error}`);
-    return decode(answer.ok);
+    const answer = await this.call('/execute/async', { script: EXECUTE, args: [sourceOf(fn), encodeArgument(arg)] });
+    deliverRecorded(this.listeners, answer.recorded);
+    if (answer.error !== undefined) throw new Error(`page.evaluate: ${answer.error}`);
+    return decodeResult(answer.ok);
   }
 
   /**
