@@ -1,13 +1,13 @@
-// The vertical slice end to end: the JS wrapper and the wasm in a real Chromium page, against a real
+// The vertical slice end to end: the JS wrapper and the wasm in a real page (of the run's engine), against a real
 // WebSocket server, with a message echoed through it and a clean close.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { launchChromium, openPage } from './support/browser.js';
+import { launchBrowser, openPage } from './support/browser.js';
 import { startEchoServer, startStaticServer } from './support/servers.js';
 
 let browser;
 before(async () => {
-  browser = await launchChromium();
+  browser = await launchBrowser();
 });
 after(async () => {
   await browser?.close();

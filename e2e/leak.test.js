@@ -1,11 +1,11 @@
 // The leak test: 1,000 forced reconnect cycles on one ResilientWebSocket in one page. After the
 // first 100 cycles (the warm-up: allocator, JIT and table sizes settle) neither the WebAssembly
-// memory nor the externref table may grow, and the JS heap after a forced GC may grow by less
-// than 1 MB. Every cycle also exchanges a message, some of them queued while CONNECTING and
+// memory nor the externref table may grow, and (in Chromium, the one engine whose driver can force
+// a collection and read the heap) the JS heap after a forced GC may grow by less than 1 MB. Every cycle also exchanges a message, some of them queued while CONNECTING and
 // replayed on open, so the send, queue, replay and message paths run 1,000 times as well.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { heapAfterGc, launchChromium, openPage } from './support/browser.js';
+import { heapAfterGc, launchBrowser, openPage } from './support/browser.js';
 import { startEchoServer, startStaticServer } from './support/servers.js';
 
 const WARM_UP_CYCLES = 100;
@@ -20,13 +20,13 @@ const QUEUED_EVERY = 3;
 
 let browser;
 before(async () => {
-  browser = await launchChromium();
+  browser = await launchBrowser();
 });
 after(async () => {
   await browser?.close();
 });
 
-test('1,000 forced reconnect cycles leak neither wasm memory nor JS heap', { timeout: 120_000 }, async (t) => {
+test('1,000 forced reconnect cycles leak neither wasm memory nor JS heap (the heap: Chromium)', { timeout: 120_000 }, async (t) => {
   const started = performance.now();
   const http = await startStaticServer();
   t.after(() => http.stop());
@@ -35,8 +35,11 @@ test('1,000 forced reconnect cycles leak neither wasm memory nor JS heap', { tim
   const { page, errors } = await openPage(browser);
   t.after(() => page.close());
   await page.goto(`${http.url}/e2e/pages/harness.html`);
-  const cdp = await page.context().newCDPSession(page);
-  await cdp.send('HeapProfiler.enable');
+  // The JS heap after a forced collection needs the DevTools protocol: Chromium only. Firefox's
+  // BiDi and WebKit's WebDriver have neither a collection nor a heap reading; there the test
+  // says so and checks the rest.
+  const cdp = browser.engine === 'chromium' ? await page.context().newCDPSession(page) : null;
+  await cdp?.send('HeapProfiler.enable');
 
   // What the page sends, worked out here rather than recorded there, where it would grow the heap.
   const expectedMessages = () => [
@@ -139,7 +142,7 @@ test('1,000 forced reconnect cycles leak neither wasm memory nor JS heap', { tim
     assert.equal(result.cycles, total);
     assert.equal(result.readyState, 1, 'open after the last cycle');
     await echo.waitFor((server) => server.closes.length === total, { what: `${total} closes`, timeoutMs: 10_000 });
-    const heap = await heapAfterGc(cdp);
+    const heap = cdp ? await heapAfterGc(cdp) : null;
     const sample = await page.evaluate(() => window.leak.sample());
     return { ...result, ...sample, heap };
   };
@@ -149,11 +152,14 @@ test('1,000 forced reconnect cycles leak neither wasm memory nor JS heap', { tim
   const end = await runTo(CYCLES, WARM_UP_CYCLES);
   const cyclesMs = performance.now() - cyclesStarted;
 
-  const growth = end.heap - warm.heap;
+  const growth = cdp ? end.heap - warm.heap : null;
+  const heapLine = cdp
+    ? `JS heap after GC: ${warm.heap} → ${end.heap} (${growth >= 0 ? '+' : ''}${growth} bytes)`
+    : `JS heap after GC: not measurable in ${browser.engine} (no collection or heap reading in its driver)`;
   console.log(
     `leak: wasm memory after ${WARM_UP_CYCLES} cycles ${warm.wasmMemory} bytes, ` +
       `after ${CYCLES} cycles ${end.wasmMemory} bytes; ` +
-      `JS heap after GC: ${warm.heap} → ${end.heap} (${growth >= 0 ? '+' : ''}${growth} bytes); ` +
+      `${heapLine}; ` +
       `externref table ${warm.externrefTable} → ${end.externrefTable} slots ` +
       `(at the first open: wasm memory ${setUp.wasmMemory} bytes, ${setUp.externrefTable} slots); ` +
       `${CYCLES} cycles (${end.queued} with the message queued while CONNECTING) in ${Math.round(cyclesMs)} ms`,
@@ -166,7 +172,8 @@ test('1,000 forced reconnect cycles leak neither wasm memory nor JS heap', { tim
 
   assert.equal(end.wasmMemory, warm.wasmMemory, 'wasm memory did not grow after the warm-up');
   assert.equal(end.externrefTable, warm.externrefTable, 'the externref table did not grow after the warm-up');
-  assert.ok(growth < MAX_HEAP_GROWTH, `JS heap grew by ${growth} bytes (limit ${MAX_HEAP_GROWTH})`);
+  if (cdp) assert.ok(growth < MAX_HEAP_GROWTH, `JS heap grew by ${growth} bytes (limit ${MAX_HEAP_GROWTH})`);
+  else t.diagnostic(heapLine);
 
   // The client never had two OPEN sockets, and every cycle made exactly one new one.
   assert.deepEqual(end.sockets, { created: CYCLES + 1, openNow: 1, maxOpen: 1 });

@@ -5,7 +5,7 @@
 // delay. Each code gets a fresh client that sends a numbered message every 10 ms throughout.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { launchChromium } from '../support/browser.js';
+import { launchBrowser } from '../support/browser.js';
 import { startChaosServer } from '../support/chaos-server.js';
 import {
   CLOCK_SLACK_MS,
@@ -41,7 +41,7 @@ let chaos;
 let page;
 let errors;
 before(async () => {
-  browser = await launchChromium();
+  browser = await launchBrowser();
   http = await startStaticServer();
   chaos = await startChaosServer();
   ({ page, errors } = await openFaultPage(null, browser, http.url));

@@ -37,11 +37,20 @@ export function handshakeHoldMs(failures) {
   return Math.min(60_000, 400 * 1.5 ** (failures - 1));
 }
 
+/**
+ * Launches `engine` (one of ENGINES).
+ * @param {string} engine
+ */
+export function launchEngine(engine) {
+  if (engine === 'firefox') return launchFirefox();
+  if (engine === 'webkit') return launchWebKit();
+  if (engine === 'chromium') return launchChromium();
+  throw new Error(`${engine}: not an engine the tests know (${ENGINES.join(', ')})`);
+}
+
 /** Launches the engine of this run. */
 export function launchBrowser() {
-  if (ENGINE === 'firefox') return launchFirefox();
-  if (ENGINE === 'webkit') return launchWebKit();
-  return launchChromium();
+  return launchEngine(ENGINE);
 }
 
 /**

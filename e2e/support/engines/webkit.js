@@ -279,13 +279,14 @@ class WebKitPage {
   }
 
   /**
-   * Polls `fn(arg)` in the page every animation frame until it is truthy.
+   * Polls `fn(arg)` in the page every animation frame until it is truthy; resolves to a handle
+   * whose `jsonValue()` is that value, as Playwright's does.
    * @param {Function} fn
    * @param {unknown} [arg]
    * @param {{ timeout?: number }} [options]
    */
-  waitForFunction(fn, arg, { timeout = this.defaultTimeout } = {}) {
-    return this.evaluate(
+  async waitForFunction(fn, arg, { timeout = this.defaultTimeout } = {}) {
+    const value = await this.evaluate(
       ([source, value, ms]) =>
         new Promise((resolve, reject) => {
           const predicate = (0, eval)(`(${source})`);
@@ -300,6 +301,7 @@ class WebKitPage {
         }),
       [fn.toString(), arg, timeout],
     );
+    return { jsonValue: async () => value };
   }
 
   /** @param {string} selector */
