@@ -6,7 +6,7 @@
 // reported instead, and still nothing may arrive twice.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { isBrowserConnectionReport, openPage } from '../support/browser.js';
+import { isBrowserConnectionReport, openPage, setNetwork } from '../support/browser.js';
 import { assertOneConnectionAtATime, sleep } from '../support/fault-harness.js';
 import { useBrowser } from '../support/fixtures.js';
 import { startAckedStack, upTo } from './stack.js';
@@ -62,9 +62,9 @@ async function runFault(t, { fault, recover = async () => {}, expectLoss = false
   stack.sending(CLIENT, true);
   await sleep(300);
   const opensBefore = (await client.snapshot()).opens;
-  await fault({ stack, context });
+  await fault({ t, stack, context, page });
   await sleep(300);
-  await recover({ stack, context });
+  await recover({ t, stack, context, page });
   await client.waitFor((log) => log.state === 'open' && log.opens > opensBefore, 'reconnection');
   await sleep(300);
   await page.evaluate((name) => window.acked.stopSending(name), CLIENT);
@@ -107,12 +107,12 @@ test('server restart without close frames (crash), sessions kept', (t) =>
 
 test('offline, the connection lost meanwhile, then online', (t) =>
   runFault(t, {
-    async fault({ stack, context }) {
-      await context.setOffline(true);
+    async fault({ t: test, stack, context, page }) {
+      await setNetwork(test, context, page, false);
       // Chromium keeps loopback sockets open when offline; the network's loss is the server's.
       stack.chaos.terminateAll();
     },
-    recover: ({ context }) => context.setOffline(false),
+    recover: ({ t: test, context, page }) => setNetwork(test, context, page, true),
   }));
 
 test('a server that forgot its sessions: the loss is reported, nothing arrives twice', async (t) => {

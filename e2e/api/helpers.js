@@ -3,7 +3,7 @@
 // `window.RWS` (the class) and `window.rws` (the module, for the event classes).
 import assert from 'node:assert/strict';
 import { test as nodeTest } from 'node:test';
-import { EngineUnsupportedError, isBrowserConnectionReport, openPage } from '../support/browser.js';
+import { isBrowserConnectionReport, openPage } from '../support/browser.js';
 import { startEchoServer, startStaticServer } from '../support/servers.js';
 
 /** node:test's `test` with a time limit, so that a missed event fails the test instead of hanging. */
@@ -11,6 +11,7 @@ export function test(name, fn) {
   return nodeTest(name, { timeout: 30_000 }, fn);
 }
 
+export { setNetwork } from '../support/browser.js';
 export { useBrowser } from '../support/fixtures.js';
 
 /**
@@ -119,29 +120,6 @@ export function longestSilence(traffic) {
   let longest = 0;
   for (let i = 1; i < traffic.length; i++) longest = Math.max(longest, traffic[i].at - traffic[i - 1].ts);
   return longest;
-}
-
-/**
- * Takes the browser offline or back online for the page: with the engine's network emulation
- * (`navigator.onLine` follows, `offline`/`online` fire), or, in an engine without one (WebKit),
- * with the closest fault there is: the `offline`/`online` events dispatched on the window, which
- * is what the client reacts to, while `navigator.onLine` stays true. The test's log says which.
- * Returns whether the emulation was real.
- * @param {import('node:test').TestContext} t
- * @param {{ setOffline(offline: boolean): Promise<void> }} context
- * @param {{ evaluate(fn: Function, arg?: unknown): Promise<unknown> }} page
- * @param {boolean} online
- */
-export async function setNetwork(t, context, page, online) {
-  try {
-    await context.setOffline(!online);
-    return true;
-  } catch (error) {
-    if (!(error instanceof EngineUnsupportedError)) throw error;
-    t.diagnostic(`${error.message}: '${online ? 'online' : 'offline'}' dispatched on the window instead`);
-    await page.evaluate((type) => window.dispatchEvent(new Event(type)), online ? 'online' : 'offline');
-    return false;
-  }
 }
 
 /** Resolves after `ms` milliseconds (only for "nothing happens within" checks, never to synchronise). */

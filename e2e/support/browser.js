@@ -13,7 +13,9 @@ import { launchFirefox } from './engines/firefox.js';
 import { launchWebKit } from './engines/webkit.js';
 
 export { CHROMIUM_ARGS, CHROMIUM_PATH, launchChromium } from './engines/chromium.js';
-export { EngineUnsupportedError } from './engines/webkit.js';
+import { EngineUnsupportedError } from './engines/webkit.js';
+
+export { EngineUnsupportedError };
 
 export const ENGINES = ['chromium', 'firefox', 'webkit'];
 
@@ -84,6 +86,29 @@ export function isBrowserConnectionReport(entry) {
     /^uncaught exception: Error: Firefox can’t establish a connection to the server at wss?:\/\/\S+\.$/.test(entry) ||
     /^uncaught exception: Error: The connection to wss?:\/\/\S+ was interrupted while the page was loading\.$/.test(entry)
   );
+}
+
+/**
+ * Takes the browser offline or back online for the page: with the engine's network emulation
+ * (`navigator.onLine` follows, `offline`/`online` fire), or, in an engine without one (WebKit),
+ * with the closest fault there is: the `offline`/`online` events dispatched on the window, which
+ * is what the client reacts to, while `navigator.onLine` stays true. The test's log says which.
+ * Returns whether the emulation was real.
+ * @param {import('node:test').TestContext} t
+ * @param {{ setOffline(offline: boolean): Promise<void> }} context
+ * @param {{ evaluate(fn: Function, arg?: unknown): Promise<unknown> }} page
+ * @param {boolean} online
+ */
+export async function setNetwork(t, context, page, online) {
+  try {
+    await context.setOffline(!online);
+    return true;
+  } catch (error) {
+    if (!(error instanceof EngineUnsupportedError)) throw error;
+    t.diagnostic(`${error.message}: '${online ? 'online' : 'offline'}' dispatched on the window instead`);
+    await page.evaluate((type) => window.dispatchEvent(new Event(type)), online ? 'online' : 'offline');
+    return false;
+  }
 }
 
 /**
