@@ -44,24 +44,24 @@ async function viteBuild(name, env = {}) {
   return path.join(dir, 'dist');
 }
 
-/** Serves `root` for the test `t` and starts an echoing chaos server; both stop after `t`. */
-async function serve(t, root) {
-  const http = await startStaticServer({ root });
+/**
+ * Serves `root` for the test `t` (with `headScript` first in every page) and starts an echoing
+ * chaos server; both stop after `t`.
+ */
+async function serve(t, root, { headScript } = {}) {
+  const http = await startStaticServer({ root, headScript });
   t.after(() => http.stop());
   const chaos = await startChaosServer({ echo: true });
   t.after(() => chaos.dispose());
   return { http, chaos };
 }
 
-/** Opens `pageUrl` with `?url=` pointing at the chaos server; records the URLs the page requested. */
-async function openExample(t, pageUrl, chaos, { initScript } = {}) {
+/** Opens `pageUrl` with `?url=` pointing at the chaos server. */
+async function openExample(t, pageUrl, chaos) {
   const { page, errors } = await openPage(shared.browser);
   t.after(() => page.close());
-  const requests = [];
-  page.on('request', (request) => requests.push(request.url()));
-  if (initScript) await page.addInitScript(initScript);
   await page.goto(`${pageUrl}?url=${encodeURIComponent(chaos.url)}`);
-  return { page, errors, requests };
+  return { page, errors };
 }
 
 /** Every connection the server had is closed and recorded (open() drops one at its close frame already). */
@@ -114,24 +114,24 @@ async function chatThroughRestart(page, chaos, label) {
 
 test('script-tag example: the IIFE bundle in a classic <script src>', { timeout: 60_000 }, async (t) => {
   const { http, chaos } = await serve(t, installed.get('script-tag'));
-  const { page, errors, requests } = await openExample(t, `${http.url}/classic.html`, chaos);
+  const { page, errors } = await openExample(t, `${http.url}/classic.html`, chaos);
   assert.equal(await page.evaluate(() => typeof window.ResilientWebSocket.DropEvent), 'function');
   await chatThroughRestart(page, chaos, 'classic');
-  assert.deepEqual(requests.filter((url) => url.endsWith('.wasm')), [], 'the wasm is inside the bundle: no .wasm fetched');
+  assert.deepEqual(http.requests.filter((p) => p.endsWith('.wasm')), [], 'the wasm is inside the bundle: no .wasm fetched');
   assertCleanPage(errors);
 });
 
 test('script-tag example: the default entry in a <script type="module"> with an import map', { timeout: 60_000 }, async (t) => {
   const { http, chaos } = await serve(t, installed.get('script-tag'));
-  const { page, errors, requests } = await openExample(t, `${http.url}/module.html`, chaos);
+  const { page, errors } = await openExample(t, `${http.url}/module.html`, chaos);
   await chatThroughRestart(page, chaos, 'module');
-  assert.deepEqual(requests.filter((url) => url.endsWith('.wasm')), [], 'the wasm is inlined: no .wasm fetched');
+  assert.deepEqual(http.requests.filter((p) => p.endsWith('.wasm')), [], 'the wasm is inlined: no .wasm fetched');
   assertCleanPage(errors);
 });
 
 test('the slim entry: constructing before init() throws and says so; after init() it connects', { timeout: 60_000 }, async (t) => {
   const { http, chaos } = await serve(t, installed.get('script-tag'));
-  const { page, errors, requests } = await openExample(t, `${http.url}/index.html`, chaos);
+  const { page, errors } = await openExample(t, `${http.url}/index.html`, chaos);
   const result = await page.evaluate(async (url) => {
     const next = (target, type) =>
       new Promise((resolve, reject) => {
@@ -159,7 +159,7 @@ test('the slim entry: constructing before init() throws and says so; after init(
     echo: 'slim',
   });
   assert.deepEqual(
-    requests.filter((url) => url.endsWith('.wasm')).map((url) => new URL(url).pathname),
+    http.requests.filter((p) => p.endsWith('.wasm')),
     ['/node_modules/resilient-websocket/pkg/resilient_websocket_bg.wasm'],
     'init() fetched the .wasm shipped beside the entry',
   );
@@ -172,7 +172,6 @@ test('react example (vite build, StrictMode): one socket through the double moun
   // production build.
   const dist = await viteBuild('react', { NODE_ENV: 'development' });
   assert.deepEqual((await readdir(path.join(dist, 'assets'))).filter((f) => f.endsWith('.wasm')), [], 'no .wasm emitted: it is inlined');
-  const { http, chaos } = await serve(t, dist);
   // Counts the hook's subscriptions: its effect subscribes to 'statechange' each time it runs.
   const countSubscriptions = () => {
     window.subscriptions = { added: 0, removed: 0 };
@@ -186,7 +185,8 @@ test('react example (vite build, StrictMode): one socket through the double moun
       return removeEventListener.call(this, type, ...rest);
     };
   };
-  const { page, errors } = await openExample(t, `${http.url}/`, chaos, { initScript: countSubscriptions });
+  const { http, chaos } = await serve(t, dist, { headScript: `(${countSubscriptions})();` });
+  const { page, errors } = await openExample(t, `${http.url}/`, chaos);
   await waitForState(page, 'open');
   assert.deepEqual(
     await page.evaluate(() => window.subscriptions),

@@ -36,7 +36,14 @@ async function statOrNull(file) {
   }
 }
 
-async function serveFile(req, res, root, cacheControl) {
+/**
+ * @param {import('node:http').IncomingMessage} req
+ * @param {import('node:http').ServerResponse} res
+ * @param {string} root
+ * @param {string} cacheControl
+ * @param {string | undefined} headScript
+ */
+async function serveFile(req, res, root, cacheControl, headScript) {
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.writeHead(405, { Allow: 'GET, HEAD' }).end();
     return;
@@ -68,7 +75,12 @@ async function serveFile(req, res, root, cacheControl) {
     res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end(`not found: ${pathname}\n`);
     return;
   }
-  const body = await readFile(file);
+  let body = await readFile(file);
+  if (headScript !== undefined && path.extname(file) === '.html') {
+    // First in <head>: it runs before any script of the page.
+    const html = body.toString('utf8').replace(/<head>/i, (head) => `${head}<script>${headScript}</script>`);
+    body = Buffer.from(html);
+  }
   res.writeHead(200, {
     'Content-Type': MIME_TYPES[path.extname(file)] ?? 'application/octet-stream',
     'Content-Length': body.length,
@@ -83,12 +95,17 @@ async function serveFile(req, res, root, cacheControl) {
  * `no-store` by default, so that a rebuilt pkg/ is what the next page load gets. The bfcache test
  * passes `no-cache` (revalidate on every load): Chromium keeps no page served with `no-store` in the
  * back/forward cache (MainResourceHasCacheControlNoStore, and WebSocketUsedWithCCNS once the page
- * used a WebSocket).
+ * used a WebSocket). `requests` lists the path of every request, in order, whichever engine made
+ * it. `headScript`, if given, is put first in the `<head>` of every HTML page served, so that it
+ * runs before the page's own scripts in every engine (WebDriver classic has no init scripts).
  */
-export async function startStaticServer({ root = REPO_ROOT, cacheControl = 'no-store' } = {}) {
+export async function startStaticServer({ root = REPO_ROOT, cacheControl = 'no-store', headScript } = {}) {
   const base = path.join(path.resolve(root), path.sep);
+  /** @type {string[]} */
+  const requests = [];
   const server = createServer((req, res) => {
-    serveFile(req, res, base, cacheControl).catch((error) => {
+    requests.push(new URL(req.url ?? '/', 'http://127.0.0.1').pathname);
+    serveFile(req, res, base, cacheControl, headScript).catch((error) => {
       res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' }).end(`${error}\n`);
     });
   });
@@ -96,6 +113,7 @@ export async function startStaticServer({ root = REPO_ROOT, cacheControl = 'no-s
   return {
     port,
     url: `http://127.0.0.1:${port}`,
+    requests,
     async stop() {
       server.closeAllConnections();
       server.close();

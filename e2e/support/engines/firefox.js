@@ -118,18 +118,15 @@ class FirefoxPage {
   }
 
   /**
-   * `pageerror` (an Error) and `console` (a message with `type()` and `text()`) from the recorder;
-   * `request` (with `url()`) is puppeteer's own, with Playwright's shape; Firefox reports no `crash`.
-   * @param {string} event
+   * `pageerror` (an Error) and `console` (a message with `type()` and `text()`), from the
+   * recorder; Firefox reports no `crash` (a crashed page fails the next call instead).
+   * @param {'pageerror' | 'console' | 'crash'} event
    * @param {(...args: any[]) => void} listener
    */
   on(event, listener) {
-    if (event === 'pageerror' || event === 'console') {
-      if (!this.listeners.has(event)) this.listeners.set(event, new Set());
-      this.listeners.get(event)?.add(listener);
-    } else if (event !== 'crash') {
-      this.page.on(/** @type {any} */ (event), listener);
-    }
+    if (event === 'crash') return;
+    if (!this.listeners.has(event)) this.listeners.set(event, new Set());
+    this.listeners.get(event)?.add(listener);
   }
 
   /** Hands what the page recorded to the listeners. */
@@ -190,11 +187,6 @@ class FirefoxPage {
     return {
       textContent: () => this.page.$eval(selector, (element) => element.textContent),
     };
-  }
-
-  /** @param {string} script */
-  addInitScript(script) {
-    return this.page.evaluateOnNewDocument(script);
   }
 
   /** @param {{ width: number, height: number }} size */

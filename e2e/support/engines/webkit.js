@@ -11,8 +11,10 @@
 //   neither), and closing it closes its windows.
 // - No console or error events: every page gets the recorder of recorder.js, installed after each
 //   navigation (errors during a page's own load are not seen), and drained after every call.
-// - No offline emulation, no init scripts, no crash events: `setOffline` and `addInitScript`
-//   throw an `EngineUnsupportedError`, which a test catches to use the closest real fault instead.
+// - No offline emulation and no crash events: `setOffline` throws an `EngineUnsupportedError`,
+//   which a test catches to use the closest real fault instead (support/browser.js, setNetwork).
+//   No init scripts either: a test that needs a script before the page's own has the static
+//   server put it in the page (servers.js, headScript).
 import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import net from 'node:net';
@@ -238,11 +240,13 @@ class WebKitPage {
   }
 
   /**
-   * `pageerror` and `console`, from the page's recorder; `crash` and `request` never fire.
-   * @param {string} event
+   * `pageerror` and `console`, from the page's recorder; WebDriver reports no `crash` (a crashed
+   * page fails the next call instead).
+   * @param {'pageerror' | 'console' | 'crash'} event
    * @param {(...args: any[]) => void} listener
    */
   on(event, listener) {
+    if (event === 'crash') return;
     if (!this.listeners.has(event)) this.listeners.set(event, new Set());
     this.listeners.get(event)?.add(listener);
   }
@@ -331,11 +335,6 @@ class WebKitPage {
     return {
       textContent: () => this.evaluate((s) => document.querySelector(s)?.textContent ?? null, selector),
     };
-  }
-
-  /** @param {string} _script */
-  async addInitScript(_script) {
-    throw new EngineUnsupportedError('WebDriver classic has no init scripts');
   }
 
   /** @param {{ width: number, height: number }} size */
