@@ -90,37 +90,6 @@ test('on* attributes: registration order, reassignment in place, null removes, a
   assertNoPageErrors(errors, { failedConnections: true });
 });
 
-test('real events are Event, MessageEvent and CloseEvent objects with the native fields', async (t) => {
-  const { page, errors, echo } = await setup(t, shared);
-  const result = await page.evaluate(async (url) => {
-    const describe = (e) => ({
-      type: e.type,
-      class: e.constructor.name,
-      bubbles: e.bubbles,
-      cancelable: e.cancelable,
-      ...(e instanceof MessageEvent ? { data: e.data, origin: e.origin, lastEventId: e.lastEventId, source: e.source, ports: e.ports.length } : {}),
-      ...(e instanceof CloseEvent ? { code: e.code, reason: e.reason, wasClean: e.wasClean } : {}),
-    });
-    const run = async (ws) => {
-      const events = [];
-      for (const type of ['open', 'message', 'close']) ws.addEventListener(type, (e) => events.push(describe(e)));
-      await window.nextEvent(ws, 'open');
-      const echoed = window.nextEvent(ws, 'message');
-      ws.send('hi');
-      await echoed;
-      const closed = window.nextEvent(ws, 'close');
-      ws.close(3001, 'done');
-      await closed;
-      return events;
-    };
-    return { ours: await run(new window.RWS(url)), native: await run(new WebSocket(url)) };
-  }, echo.url);
-  assert.deepEqual(result.ours, result.native);
-  assert.deepEqual(result.ours.map((e) => e.class), ['Event', 'MessageEvent', 'CloseEvent']);
-  assert.equal(result.ours[1].origin, `ws://127.0.0.1:${echo.port}`);
-  assertNoPageErrors(errors);
-});
-
 test('send() inside onmessage, close() inside onopen, reconnect() inside onclose', async (t) => {
   const { page, errors, echo } = await setup(t, shared);
   const result = await page.evaluate(async (url) => {

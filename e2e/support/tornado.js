@@ -4,12 +4,12 @@
 // its log file read back as the server-side record the fault harness checks. Always /usr/bin/python3:
 // python3-tornado is installed for Debian's Python, not for another python3 that may come first on
 // PATH. scripts/bootstrap.sh installs it.
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, waitForPort } from './nginx.js';
+import { freePort } from './nginx.js';
+import { serverProcess } from './server-process.js';
 
 export const PYTHON_PATH = '/usr/bin/python3';
 const SERVER_PATH = fileURLToPath(new URL('./tornado_echo.py', import.meta.url));
@@ -23,9 +23,16 @@ export async function startTornado({ origin, pingIntervalMs }) {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'rws-tornado-'));
   const log = path.join(dir, 'record.jsonl');
   const port = await freePort();
-  let child = null;
-  let exited = null;
-  let output = '';
+  const program = serverProcess({
+    port,
+    what: 'the Tornado server',
+    hint: (exited, output) =>
+      exited?.error?.code === 'ENOENT'
+        ? ` (${PYTHON_PATH} is missing)`
+        : /No module named 'tornado'/.test(output)
+          ? ` (Debian's python3-tornado is not installed for ${PYTHON_PATH}: run scripts/bootstrap.sh)`
+          : '',
+  });
 
   const server = {
     port,
@@ -34,55 +41,18 @@ export async function startTornado({ origin, pingIntervalMs }) {
 
     /** Starts the process (again, on the same port), accepting `origin` (by default the last one). */
     async start({ origin: allowed = server.origin } = {}) {
-      if (child) return;
       server.origin = allowed;
-      exited = null;
-      output = '';
-      child = spawn(
-        PYTHON_PATH,
-        [SERVER_PATH, `--port=${port}`, `--origin=${allowed}`, `--ping-interval=${pingIntervalMs / 1000}`, `--log=${log}`],
-        { stdio: ['ignore', 'pipe', 'pipe'] },
-      );
-      child.stdout.on('data', (chunk) => (output += chunk));
-      child.stderr.on('data', (chunk) => (output += chunk));
-      const current = child;
-      current.once('exit', (code, signal) => {
-        exited = { code, signal };
-      });
-      current.once('error', (error) => {
-        exited = { error };
-      });
-      try {
-        await waitForPort(port, { exited: () => exited !== null, what: 'the Tornado server' });
-      } catch (error) {
-        current.kill('SIGKILL');
-        child = null;
-        const hint = exited?.error?.code === 'ENOENT'
-          ? ` (${PYTHON_PATH} is missing)`
-          : /No module named 'tornado'/.test(output)
-            ? ` (Debian's python3-tornado is not installed for ${PYTHON_PATH}: run scripts/bootstrap.sh)`
-            : '';
-        throw new Error(`${error.message}${hint}\n${output}`);
-      }
+      await program.start(PYTHON_PATH, [
+        SERVER_PATH,
+        `--port=${port}`,
+        `--origin=${allowed}`,
+        `--ping-interval=${pingIntervalMs / 1000}`,
+        `--log=${log}`,
+      ]);
     },
 
-    /**
-     * Kills the server process, as a crash would: no close frame, every connection drops. Resolves
-     * once it has exited, so that a start() after it is a new process on a port no one holds.
-     */
-    async stop() {
-      if (!child) return;
-      const current = child;
-      child = null;
-      if (exited === null) {
-        const exit = new Promise((resolve) => current.once('exit', resolve));
-        // Python's default for SIGTERM is to die at once, no handler, no cleanup.
-        current.kill('SIGTERM');
-        const timer = setTimeout(() => current.kill('SIGKILL'), 3000);
-        await exit;
-        clearTimeout(timer);
-      }
-    },
+    /** Kills the server process, as a crash would (Python dies at once on SIGTERM). */
+    stop: () => program.stop(),
 
     /**
      * The log, over every process so far, shaped as the chaos server's record is for the fault

@@ -3,13 +3,12 @@
 // (one WebSocket text message) and appends it, tagged with the connection's remote port, to a log
 // file, which is the server-side record the delivery check reads. Stopped and restarted on the
 // same port like a real server process. scripts/bootstrap.sh installs websocketd.
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort, waitForPort } from './nginx.js';
+import { freePort } from './nginx.js';
+import { serverProcess } from './server-process.js';
 
 export const WEBSOCKETD_PATH = ['/usr/bin/websocketd'].find((p) => existsSync(p)) ?? 'websocketd';
 
@@ -28,54 +27,30 @@ export async function startWebsocketd() {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'rws-websocketd-'));
   const log = path.join(dir, 'received.log');
   const port = await freePort();
-  let child = null;
-  let exited = null;
-  let output = '';
+  const program = serverProcess({
+    port,
+    what: 'websocketd',
+    hint: (exited) => (exited?.error?.code === 'ENOENT' ? ' (websocketd is not installed: run scripts/bootstrap.sh)' : ''),
+  });
 
   const server = {
     port,
     url: `ws://127.0.0.1:${port}/`,
 
-    async start() {
-      if (child) return;
-      exited = null;
-      child = spawn(
-        WEBSOCKETD_PATH,
-        [`--port=${port}`, '--address=127.0.0.1', '--loglevel=error', '/bin/sh', '-c', ECHO_AND_RECORD, 'echo-and-record', log],
-        { stdio: ['ignore', 'pipe', 'pipe'] },
-      );
-      child.stdout.on('data', (chunk) => (output += chunk));
-      child.stderr.on('data', (chunk) => (output += chunk));
-      const current = child;
-      current.once('exit', (code, signal) => {
-        exited = { code, signal };
-      });
-      current.once('error', (error) => {
-        exited = { error };
-      });
-      try {
-        await waitForPort(port, { exited: () => exited !== null, what: 'websocketd' });
-      } catch (error) {
-        current.kill('SIGKILL');
-        child = null;
-        const hint = exited?.error?.code === 'ENOENT' ? ' (websocketd is not installed: run scripts/bootstrap.sh)' : '';
-        throw new Error(`${error.message}${hint}\n${output}`);
-      }
-    },
+    start: () =>
+      program.start(WEBSOCKETD_PATH, [
+        `--port=${port}`,
+        '--address=127.0.0.1',
+        '--loglevel=error',
+        '/bin/sh',
+        '-c',
+        ECHO_AND_RECORD,
+        'echo-and-record',
+        log,
+      ]),
 
     /** Kills the server process, as a crash or a restart would: every connection drops. */
-    async stop() {
-      if (!child) return;
-      const current = child;
-      child = null;
-      if (exited === null) {
-        const exit = once(current, 'exit');
-        current.kill('SIGTERM');
-        const timer = setTimeout(() => current.kill('SIGKILL'), 3000);
-        await exit;
-        clearTimeout(timer);
-      }
-    },
+    stop: () => program.stop(),
 
     /**
      * The log as the chaos server's record looks to analyzeDelivery(): connections (in order of
