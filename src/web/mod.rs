@@ -859,6 +859,14 @@ fn on_socket(weak: &Weak<RefCell<Inner>>, gen: Generation, event: SocketEvent) {
             inner.machine.handle_message(env::now(), gen, is_pong);
         }
         SocketEvent::Error => {
+            // Every engine fires `error` with the socket already CLOSED and its `close` next,
+            // except WebKit for a port the fetch standard blocks: `error` with the socket still
+            // CONNECTING, and no `close` ever. Fail that attempt now, as the others do.
+            let stuck =
+                ws_of(&state(&rc), gen).is_some_and(|ws| ws.ready_state() == WebSocket::CONNECTING);
+            if stuck {
+                return attempt_failed(&rc, gen);
+            }
             state_mut(&rc).errored = Some(gen);
             return;
         }
