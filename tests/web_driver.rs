@@ -250,18 +250,17 @@ async fn messages_sent_while_the_server_is_down_are_replayed_in_order_once() {
     assert_eq!(client.send_text("before"), 0);
     client.nth("message", 1).await;
 
-    server.fault("restart", r#"{"downMs":600}"#).await;
+    // Down until the test says so: the messages are surely sent while it is.
+    server.fault("stop", "{}").await;
     client.nth("close", 1).await;
     assert_eq!(client.ready_state(), 0, "CONNECTING while reconnecting");
     for text in ["a", "b", "c"] {
         assert_eq!(client.send_text(text), 0, "queued while reconnecting");
     }
-    let open = client.nth_within("open", 2, 600.0 + TOLERANCE_MS).await;
-    assert!(
-        client.count("close") >= 2,
-        "the attempts while the server was down failed: {:?}",
-        client.kinds()
-    );
+    assert_eq!(client.driver.buffered_amount(), 3.0);
+    client.nth_within("close", 2, 100.0 + TOLERANCE_MS).await;
+    server.fault("start", "{}").await;
+    client.nth_within("open", 2, 100.0 + TOLERANCE_MS).await;
     for (i, text) in ["a", "b", "c"].iter().enumerate() {
         assert_eq!(client.nth("message", i + 2).await.a.str(), *text);
     }
@@ -275,7 +274,7 @@ async fn messages_sent_while_the_server_is_down_are_replayed_in_order_once() {
         record.received[1..].iter().all(|m| m.connection == 2),
         "replayed on the new connection: {record:?}"
     );
-    assert!(client.after("open", 2).iter().all(|e| e.at >= open.at));
+    assert_eq!(client.driver.buffered_amount(), 0.0);
     finish(server, client).await;
 }
 
@@ -805,8 +804,9 @@ async fn should_reconnect_sees_the_close_event_and_overrides_the_policy() {
 
 #[wasm_bindgen_test]
 async fn a_stalled_handshake_is_abandoned_after_connect_timeout() {
-    // Above what an accepted handshake takes on a loaded machine.
-    const CONNECT_TIMEOUT: f64 = 1000.0;
+    // Above what an accepted handshake takes on a loaded machine, Firefox's hold-back after the
+    // abandoned one included (see after_a_refusal_firefox_holds_back_the_next_handshake_itself).
+    const CONNECT_TIMEOUT: f64 = 2000.0;
     let server = Server::start().await;
     server.fault("stall", r#"{"n":1}"#).await;
     let options = Options::default()
