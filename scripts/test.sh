@@ -1,23 +1,30 @@
 #!/usr/bin/env bash
 # README command 2: every check and every test layer, in order: bootstrap, format, lints,
-# native tests, wasm tests in Chromium, the build, end-to-end tests in Chromium, Firefox and
-# WebKit. A failing step does not stop the later ones (their results still say something), except bootstrap, which everything needs,
-# and the build, which the end-to-end tests need. Prints each layer's counts, then a last line
+# native tests, wasm tests in Chromium, Firefox and WebKit, the build, end-to-end tests in Chromium,
+# Firefox and WebKit. A failing step does not stop the later ones (their results still say
+# something), except bootstrap, which everything needs, and the builds, which the tests after them
+# need. Prints each layer's counts, then a last line
 # "N passed, N failed" summed over all layers; exits non-zero if any step or test failed.
 set -euo pipefail
 shopt -s globstar
 cd "$(dirname "$0")/.."
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 export CHROMEDRIVER=/usr/bin/chromedriver
+# geckodriver comes from crates.io (bootstrap installs it); safaridriver is bootstrap's link to
+# WebKitGTK's WebDriver server. Not exported: wasm-bindgen-test-runner drives the first browser whose
+# variable is set (GECKODRIVER before SAFARIDRIVER before CHROMEDRIVER), so each engine's step
+# passes only its own (see wasm_test).
+geckodriver=${CARGO_HOME:-$HOME/.cargo}/bin/geckodriver
+safaridriver=${CARGO_HOME:-$HOME/.cargo}/bin/safaridriver
 
 logs=$(mktemp -d)
 # Chromedriver leaves a 14 MB profile behind in the temporary directory on every run; keep all the
 # steps' temporary files in here, which goes when the run ends.
 mkdir "$logs/tmp"
 export TMPDIR=$logs/tmp
-echo_pid=
+server_pid=
 cleanup() {
-  if [ -n "$echo_pid" ]; then kill "$echo_pid" 2>/dev/null || true; fi
+  if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; fi
   rm -rf "$logs"
 }
 trap cleanup EXIT
@@ -36,6 +43,8 @@ total_passed=0
 total_failed=0
 failed_steps=()
 layer_counts=()
+# The wall time of the last step, for its layer's line in the summary.
+step_took=0
 
 # run_step NAME LIMIT_SECONDS COMMAND...: shows the output and keeps a copy in $logs/NAME.log. The
 # limit keeps a hung browser or server from holding CI; timeout kills the command's whole process group.
@@ -56,6 +65,7 @@ run_step() {
   step_pid=
   set -e
   local took=$((SECONDS - step_started))
+  step_took=$took
   if [ "$status" -eq 0 ]; then
     printf '==> test: %s ok (%ss)\n' "$name" "$took"
     return 0
@@ -74,7 +84,7 @@ run_step() {
 count_layer() {
   local layer=$1 passed failed
   case $layer in
-    native | wasm)
+    native | wasm-*)
       read -r passed failed < <(sed 's/\x1b\[[0-9;]*m//g' "$logs/$layer.log" | awk '
         /^test result: / {
           for (i = 2; i <= NF; i++) {
@@ -94,7 +104,7 @@ count_layer() {
   esac
   total_passed=$((total_passed + passed))
   total_failed=$((total_failed + failed))
-  layer_counts+=("$(printf '%-14s %4d passed, %d failed' "$layer:" "$passed" "$failed")")
+  layer_counts+=("$(printf '%-14s %4d passed, %d failed (%ss)' "$layer:" "$passed" "$failed" "$step_took")")
   printf '==> test: %s layer: %d passed, %d failed\n' "$layer" "$passed" "$failed"
 }
 
@@ -119,38 +129,72 @@ run_step clippy-wasm-runtime 1200 cargo clippy --lib --target wasm32-unknown-unk
 run_step native 1200 cargo test || true
 count_layer native
 
-# The wasm tests talk to a real echo server; tests/web_driver.rs gets its URL at compile time.
-start_echo_server() {
-  node e2e/support/echo-server.js >"$logs/echo-server.out" 2>&1 &
-  echo_pid=$!
+# The wasm layer: the driver against real sockets and a commandable server (tests/web_driver.rs), and
+# the core's scenario tests compiled for wasm32, in each engine. The server is started once, before
+# the build: its URL is compiled into the tests (RWS_TEST_SERVER), so that all three engines run the
+# one build.
+start_test_server() {
+  node tests/support/wasm-test-server.js >"$logs/wasm-test-server.out" 2>&1 &
+  server_pid=$!
   local waited
   for waited in $(seq 50); do
-    RWS_TEST_ECHO_URL=$(head -n 1 "$logs/echo-server.out")
-    if [[ $RWS_TEST_ECHO_URL == ws://* ]]; then
-      export RWS_TEST_ECHO_URL
-      printf '==> test: echo server for the wasm tests on %s\n' "$RWS_TEST_ECHO_URL"
+    RWS_TEST_SERVER=$(head -n 1 "$logs/wasm-test-server.out")
+    if [[ $RWS_TEST_SERVER == http://* ]]; then
+      export RWS_TEST_SERVER
+      printf '==> test: test server for the wasm layer on %s\n' "$RWS_TEST_SERVER"
       return 0
     fi
-    kill -0 "$echo_pid" 2>/dev/null || break
+    kill -0 "$server_pid" 2>/dev/null || break
     sleep 0.1
   done
-  printf '==> test: the echo server for the wasm tests did not start (waited %s x 0.1s):\n' "$waited"
-  cat "$logs/echo-server.out"
+  printf '==> test: the test server for the wasm layer did not start (waited %s x 0.1s):\n' "$waited"
+  cat "$logs/wasm-test-server.out"
   return 1
 }
 
-# --mode no-install: use the wasm-bindgen-test-runner and chromedriver already installed, never download.
-# The Chromium flags come from webdriver.json at the crate root. `--lib --test '*'` leaves out the
-# doc-tests: `cargo test` already ran them natively, and counting them here would inflate this layer.
-if start_echo_server; then
-  run_step wasm 1200 wasm-pack test --mode no-install --headless --chrome --chromedriver "$CHROMEDRIVER" \
-    -- --lib --test '*' || true
-  kill "$echo_pid" 2>/dev/null || true
-  wait "$echo_pid" || true
-  echo_pid=
-  count_layer wasm
+# --mode no-install: the wasm-bindgen-test-runner and the drivers already installed, never a download.
+# The two browser test binaries, each one browser session per engine: tests/wasm_core.rs (the core's
+# scenario and validation tests) and tests/web_driver.rs. (The other test targets are native; the
+# doc-tests ran natively too.) WASM_BINDGEN_TEST_TIMEOUT is per test binary (the runner's
+# default, 20 s, is less than the driver tests take). Browser capabilities come from webdriver.json:
+# Chromium's flags and Firefox's binary; the runner sends WebKitWebDriver none, which then starts
+# its default browser, MiniBrowser, which has no headless mode: hence xvfb-run.
+wasm_args=(--test wasm_core --test web_driver)
+export WASM_BINDGEN_TEST_TIMEOUT=600
+
+# wasm_test ENGINE: the wasm layer in one engine, as the step (and layer) wasm-ENGINE. The drivers'
+# variables are cleared, so that the runner finds only the one wasm-pack sets for this engine.
+wasm_test() {
+  local engine=$1 browser
+  local pack=(env -u CHROMEDRIVER -u GECKODRIVER -u SAFARIDRIVER wasm-pack test --mode no-install --headless)
+  case $engine in
+    chromium) browser=Chrome pack+=(--chrome --chromedriver "$CHROMEDRIVER") ;;
+    firefox) browser=Firefox pack+=(--firefox --geckodriver "$geckodriver") ;;
+    webkit) browser=Safari pack=(xvfb-run -a "${pack[@]}" --safari --safaridriver "$safaridriver") ;;
+  esac
+  run_step "wasm-$engine" 900 "${pack[@]}" -- "${wasm_args[@]}" || true
+  # A runner that drove another browser than asked for would count that browser's results here.
+  if grep 'Running headless tests in ' "$logs/wasm-$engine.log" | grep -qv "tests in $browser "; then
+    printf '==> test: wasm-%s FAILED: the runner drove another browser than %s:\n' "$engine" "$browser"
+    grep 'Running headless tests in ' "$logs/wasm-$engine.log" | sort | uniq -c
+    failed_steps+=("wasm-$engine (browser)")
+  fi
+  count_layer "wasm-$engine"
+}
+
+wasm_engines=(chromium firefox webkit)
+if start_test_server; then
+  # Built once here; each engine's step then finds the build up to date.
+  if run_step wasm-build 1200 cargo test --no-run --target wasm32-unknown-unknown "${wasm_args[@]}"; then
+    for engine in "${wasm_engines[@]}"; do wasm_test "$engine"; done
+  else
+    failed_steps+=("${wasm_engines[@]/#/wasm-}")
+  fi
+  kill "$server_pid" 2>/dev/null || true
+  wait "$server_pid" || true
+  server_pid=
 else
-  failed_steps+=(wasm)
+  failed_steps+=("${wasm_engines[@]/#/wasm-}")
 fi
 
 # run_e2e ENGINE FILES...: the end-to-end files in one engine (support/browser.js reads RWS_ENGINE);

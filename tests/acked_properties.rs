@@ -10,6 +10,10 @@
 //!
 //! Server-to-client frames travel as real text envelopes and are parsed by the core's codec
 //! (`wire::parse_text`), exactly as the browser driver does.
+//!
+//! Native only: 20,000 random sequences take seconds natively and would take minutes in each
+//! browser (and proptest is a native-only dev-dependency). The core's scenario tests are what runs in
+//! wasm32 (tests/machine_scenarios.rs, tests/acked_scenarios.rs).
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 

@@ -1,6 +1,10 @@
-#![cfg(not(target_arch = "wasm32"))]
 //! Scenario tests of acknowledged delivery in the core, on a virtual clock: the handshake, acks,
 //! resends, session loss, the caps, and every protocol violation a hostile server can commit.
+//!
+//! Run natively by `cargo test`, and compiled for wasm32 (the target the core ships for, with its
+//! 32-bit `usize`) in Chromium, Firefox and WebKit as a module of tests/wasm_core.rs.
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test as test;
 
 use resilient_websocket::machine::wire::{self, Frame, Violation};
 use resilient_websocket::machine::{

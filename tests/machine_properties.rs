@@ -13,6 +13,10 @@
 //! The model dispatches events as the driver does: all of them before the next browser or timer
 //! input, while the user's own calls (`send`, `close`, `reconnect`) may come from a listener, with
 //! close events still undispatched.
+//!
+//! Native only: 100,000 random sequences take seconds natively and would take minutes in each
+//! browser (and proptest is a native-only dev-dependency). The core's scenario tests are what runs in
+//! wasm32 (tests/machine_scenarios.rs, tests/acked_scenarios.rs).
 
 use std::collections::{HashSet, VecDeque};
 

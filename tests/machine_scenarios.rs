@@ -1,5 +1,9 @@
-#![cfg(not(target_arch = "wasm32"))]
 //! Scenario tests of the core on a virtual clock: exact timings and exact output sequences.
+//!
+//! Run natively by `cargo test`, and compiled for wasm32 (the target the core ships for, with its
+//! 32-bit `usize`) in Chromium, Firefox and WebKit as a module of tests/wasm_core.rs.
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test as test;
 
 use resilient_websocket::machine::{
     BufferConfig, CloseError, Config, ConnectionState as CS, DropReason, Event, Generation,

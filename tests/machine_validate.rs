@@ -1,6 +1,10 @@
-#![cfg(not(target_arch = "wasm32"))]
 //! The pure validation of `close()`'s arguments. (The constructor's URL, subprotocols and options
 //! are checked in JS: e2e/api/options.test.js.)
+//!
+//! Run natively by `cargo test`, and compiled for wasm32 (the target the core ships for, with its
+//! 32-bit `usize`) in Chromium, Firefox and WebKit as a module of tests/wasm_core.rs.
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test as test;
 
 use resilient_websocket::machine::validate;
 use resilient_websocket::machine::CloseError;

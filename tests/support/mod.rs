@@ -1,0 +1,695 @@
+//! The harness of tests/web_driver.rs: a driver as the JS class constructs it, its events logged as
+//! Rust values, and the commandable test server (tests/support/wasm-test-server.js) that gives each
+//! test a chaos server of its own.
+
+use js_sys::{Array, Float64Array, Function, Reflect};
+use resilient_websocket::WebDriver;
+use std::cell::RefCell;
+use std::fmt;
+use std::rc::{Rc, Weak};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+
+/// The control API of tests/support/wasm-test-server.js, which scripts/test.sh starts and passes at
+/// compile time.
+const SERVER: Option<&str> = option_env!("RWS_TEST_SERVER");
+
+/// Slack added to every upper time bound: a loaded machine with two cores shared by three engines
+/// delivers timers and socket events late, never early.
+pub const TOLERANCE_MS: f64 = 2000.0;
+
+/// Slack subtracted from lower time bounds that compare the page's stamps of two events: the
+/// core reads its clock (whole milliseconds, truncated) before the driver hands the event to the
+/// test's callback, which stamps it, in the same task.
+pub const EARLY_MS: f64 = 50.0;
+
+/// `performance.now()`, the clock the driver gives the core.
+pub fn now() -> f64 {
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .expect("a window with performance")
+        .now()
+}
+
+/// Waits `ms` milliseconds (a browser timer: never shorter).
+pub async fn sleep(ms: u32) {
+    gloo_timers::future::TimeoutFuture::new(ms).await;
+}
+
+/// The browser engine the test runs in, from `navigator.userAgent`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Engine {
+    Chromium,
+    Firefox,
+    WebKit,
+}
+
+pub fn engine() -> Engine {
+    let agent = web_sys::window()
+        .expect("a window")
+        .navigator()
+        .user_agent()
+        .expect("navigator.userAgent");
+    if agent.contains("Firefox/") {
+        Engine::Firefox
+    } else if agent.contains("Chrome/") || agent.contains("Chromium/") {
+        Engine::Chromium
+    } else {
+        assert!(agent.contains("AppleWebKit/"), "unknown engine: {agent}");
+        Engine::WebKit
+    }
+}
+
+/// `obj[key]`.
+pub fn field(obj: &JsValue, key: &str) -> JsValue {
+    Reflect::get(obj, &key.into()).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// A request to the control API; panics unless it answers 200. Returns the parsed JSON answer.
+async fn request(method: &str, path: &str, body: Option<String>) -> JsValue {
+    let base = SERVER.expect(
+        "RWS_TEST_SERVER names the control API of tests/support/wasm-test-server.js, which \
+         scripts/test.sh starts",
+    );
+    let init = web_sys::RequestInit::new();
+    init.set_method(method);
+    if let Some(body) = &body {
+        // A string body is sent as text/plain: a simple cross-origin request, no preflight.
+        init.set_body(&JsValue::from_str(body));
+    }
+    let url = format!("{base}{path}");
+    let window = web_sys::window().expect("a window");
+    let response = JsFuture::from(window.fetch_with_str_and_init(&url, &init))
+        .await
+        .unwrap_or_else(|e| panic!("{method} {url}: fetch failed: {e:?}"));
+    let response: web_sys::Response = response.unchecked_into();
+    let text = JsFuture::from(response.text().expect("a body"))
+        .await
+        .expect("the body is read")
+        .as_string()
+        .unwrap_or_default();
+    assert_eq!(
+        response.status(),
+        200,
+        "{method} {url} {}: {text}",
+        body.unwrap_or_default()
+    );
+    js_sys::JSON::parse(&text).unwrap_or_else(|e| panic!("{url}: not JSON ({e:?}): {text}"))
+}
+
+/// One chaos server of the test server, for one test.
+pub struct Server {
+    id: String,
+    /// `ws://127.0.0.1:PORT/`.
+    pub url: String,
+}
+
+impl Server {
+    /// A chaos server that echoes every message and answers `'ping'` with `'pong'`.
+    pub async fn start() -> Server {
+        let answer = request("POST", "/servers", Some("{}".into())).await;
+        Server {
+            id: field(&answer, "id").as_string().expect("an id"),
+            url: field(&answer, "url").as_string().expect("a url"),
+        }
+    }
+
+    /// Commands a fault (see the header of wasm-test-server.js); it has taken effect on return.
+    pub async fn fault(&self, name: &str, body: &str) {
+        request(
+            "POST",
+            &format!("/servers/{}/{name}", self.id),
+            Some(body.into()),
+        )
+        .await;
+    }
+
+    /// Closes every open connection with a close frame of `code` and `reason`.
+    pub async fn close(&self, code: u16, reason: &str) {
+        let body = format!(r#"{{"code":{code},"reason":{}}}"#, json_string(reason));
+        self.fault("close", &body).await;
+    }
+
+    /// What the server saw so far.
+    pub async fn record(&self) -> Record {
+        Record::from(&request("GET", &format!("/servers/{}", self.id), None).await)
+    }
+
+    /// Polls the record until `holds`, for at most `timeout_ms`.
+    pub async fn wait(
+        &self,
+        what: &str,
+        timeout_ms: f64,
+        holds: impl Fn(&Record) -> bool,
+    ) -> Record {
+        let deadline = now() + timeout_ms;
+        loop {
+            let record = self.record().await;
+            if holds(&record) {
+                return record;
+            }
+            assert!(
+                now() < deadline,
+                "the server saw no {what} within {timeout_ms} ms: {record:?}"
+            );
+            sleep(20).await;
+        }
+    }
+
+    /// Stops the chaos server for good.
+    pub async fn dispose(self) {
+        self.fault("dispose", "{}").await;
+    }
+}
+
+/// `text` as a JSON string literal.
+pub fn json_string(text: &str) -> String {
+    js_sys::JSON::stringify(&JsValue::from_str(text))
+        .ok()
+        .and_then(|s| s.as_string())
+        .expect("a string stringifies")
+}
+
+/// One upgrade request the server saw.
+#[derive(Clone, Debug)]
+pub struct Attempt {
+    /// `accepted`, `refused` or `stalled`.
+    pub outcome: String,
+    /// A stalled handshake whose TCP connection the client closed.
+    pub peer_closed: bool,
+}
+
+/// One WebSocket connection the server accepted.
+#[derive(Clone, Debug)]
+pub struct Connection {
+    pub open: bool,
+    pub silent: bool,
+    pub close_code: Option<u16>,
+    pub close_reason: Option<String>,
+    /// `client`, `server` or `server-terminate`.
+    pub closed_by: Option<String>,
+}
+
+/// One message the server received.
+#[derive(Clone, Debug)]
+pub struct Received {
+    /// The id of its connection (1, 2, … in the order they were accepted).
+    pub connection: u32,
+    /// The heartbeat's `'ping'`.
+    pub heartbeat: bool,
+    /// A text message.
+    pub text: Option<String>,
+    /// A binary message, in hex.
+    pub hex: Option<String>,
+}
+
+/// The chaos server's record, as Rust values.
+#[derive(Clone, Debug)]
+pub struct Record {
+    pub attempts: Vec<Attempt>,
+    pub connections: Vec<Connection>,
+    pub received: Vec<Received>,
+}
+
+impl Record {
+    fn from(json: &JsValue) -> Record {
+        let list = |key: &str| Array::from(&field(json, key)).to_vec();
+        let string = |v: &JsValue, key: &str| field(v, key).as_string();
+        Record {
+            attempts: list("attempts")
+                .iter()
+                .map(|a| Attempt {
+                    outcome: string(a, "outcome").unwrap_or_default(),
+                    peer_closed: field(a, "peerClosed").is_truthy(),
+                })
+                .collect(),
+            connections: list("connections")
+                .iter()
+                .map(|c| Connection {
+                    open: field(c, "open").is_truthy(),
+                    silent: field(c, "silent").is_truthy(),
+                    close_code: field(c, "closeCode").as_f64().map(|x| x as u16),
+                    close_reason: string(c, "closeReason"),
+                    closed_by: string(c, "closedBy"),
+                })
+                .collect(),
+            received: list("received")
+                .iter()
+                .map(|m| Received {
+                    connection: field(m, "connection").as_f64().unwrap_or(0.0) as u32,
+                    heartbeat: field(m, "heartbeat").is_truthy(),
+                    text: string(m, "text"),
+                    hex: string(m, "hex"),
+                })
+                .collect(),
+        }
+    }
+
+    /// Upgrade requests with this outcome.
+    pub fn attempts_that(&self, outcome: &str) -> usize {
+        self.attempts
+            .iter()
+            .filter(|a| a.outcome == outcome)
+            .count()
+    }
+
+    /// The application messages (not heartbeat pings), as text (binary ones as `hex:…`).
+    pub fn messages(&self) -> Vec<String> {
+        self.received
+            .iter()
+            .filter(|m| !m.heartbeat)
+            .map(|m| match (&m.text, &m.hex) {
+                (Some(text), _) => text.clone(),
+                (None, Some(hex)) => format!("hex:{hex}"),
+                (None, None) => String::new(),
+            })
+            .collect()
+    }
+
+    pub fn pings(&self) -> usize {
+        self.received.iter().filter(|m| m.heartbeat).count()
+    }
+}
+
+/// The names of `emit`'s `kind` numbers, in the order of `KINDS` in js/class.js (`Kind` in
+/// src/web/js.rs).
+const KINDS: [&str; 13] = [
+    "message",
+    "open",
+    "close",
+    "error",
+    "statechange",
+    "reconnecting",
+    "giveup",
+    "drop",
+    "heartbeat",
+    "sessionlost",
+    "provide",
+    "hookerror",
+    "listen",
+];
+
+/// An argument of `emit`, converted at once: the log holds no JS value it does not need, so that
+/// the leak test counts only what the driver holds.
+#[derive(Clone)]
+pub enum Arg {
+    Undefined,
+    Null,
+    Bool(bool),
+    Num(f64),
+    Str(String),
+    /// An object (a Blob, an ArrayBuffer, `lastClose`).
+    Js(JsValue),
+}
+
+impl Arg {
+    fn from(value: JsValue) -> Arg {
+        if value.is_undefined() {
+            Arg::Undefined
+        } else if value.is_null() {
+            Arg::Null
+        } else if let Some(b) = value.as_bool() {
+            Arg::Bool(b)
+        } else if let Some(x) = value.as_f64() {
+            Arg::Num(x)
+        } else if let Some(s) = value.as_string() {
+            Arg::Str(s)
+        } else {
+            Arg::Js(value)
+        }
+    }
+
+    pub fn num(&self) -> f64 {
+        match self {
+            Arg::Num(x) => *x,
+            other => panic!("not a number: {other:?}"),
+        }
+    }
+
+    pub fn str(&self) -> &str {
+        match self {
+            Arg::Str(s) => s,
+            other => panic!("not a string: {other:?}"),
+        }
+    }
+
+    pub fn bool(&self) -> bool {
+        match self {
+            Arg::Bool(b) => *b,
+            other => panic!("not a boolean: {other:?}"),
+        }
+    }
+
+    pub fn js(&self) -> &JsValue {
+        match self {
+            Arg::Js(v) => v,
+            other => panic!("not an object: {other:?}"),
+        }
+    }
+}
+
+impl fmt::Debug for Arg {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Arg::Undefined => write!(f, "undefined"),
+            Arg::Null => write!(f, "null"),
+            Arg::Bool(b) => write!(f, "{b}"),
+            Arg::Num(x) => write!(f, "{x}"),
+            Arg::Str(s) => write!(f, "{s:?}"),
+            Arg::Js(v) => write!(f, "{v:?}"),
+        }
+    }
+}
+
+/// One call of the driver's `emit(kind, a, b, c)`, stamped with `performance.now()`.
+#[derive(Clone)]
+pub struct Emitted {
+    pub kind: &'static str,
+    pub at: f64,
+    pub a: Arg,
+    pub b: Arg,
+    pub c: Arg,
+}
+
+impl fmt::Debug for Emitted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{:.0} {}({:?}, {:?}, {:?})",
+            self.at, self.kind, self.a, self.b, self.c
+        )
+    }
+}
+
+pub type Log = Rc<RefCell<Vec<Emitted>>>;
+
+/// The `emit` callback: `Fn`, not `FnMut`, since the driver calls it re-entrantly (a `provide`
+/// answered at once opens a socket, whose `listen` request comes back through `emit`).
+type EmitClosure = Closure<dyn Fn(JsValue, JsValue, JsValue, JsValue)>;
+
+/// The positions of `readOptions`' array (js/options.js), which src/web/options.rs reads; all of
+/// them, as the ABI they are, whether a test sets them or not.
+#[allow(dead_code)]
+pub mod at {
+    pub const MIN_DELAY: usize = 0;
+    pub const MAX_DELAY: usize = 1;
+    pub const FACTOR: usize = 2;
+    pub const JITTER: usize = 3;
+    pub const MAX_RETRIES: usize = 4;
+    pub const CONNECT_TIMEOUT: usize = 5;
+    pub const MIN_UPTIME: usize = 6;
+    pub const HEARTBEAT: usize = 7;
+    pub const INTERVAL: usize = 8;
+    pub const TIMEOUT: usize = 9;
+    pub const MAX_MESSAGES: usize = 10;
+    pub const MAX_BYTES: usize = 11;
+    pub const OVERFLOW: usize = 12;
+    pub const TTL: usize = 13;
+    pub const REPLAY: usize = 14;
+    pub const NETWORK: usize = 15;
+    pub const PAGE_LIFECYCLE: usize = 16;
+    pub const START_CLOSED: usize = 17;
+    pub const DELIVERY: usize = 18;
+    pub const ACK_INTERVAL: usize = 19;
+    pub const EXPOSE_PONGS: usize = 20;
+    pub const COUNT: usize = 21;
+}
+
+/// The third constructor argument, as `readOptions` flattens it: NaN is the default.
+#[derive(Clone)]
+pub struct Options {
+    raw: [f64; at::COUNT],
+    should_reconnect: Option<Function>,
+    provider: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            raw: [f64::NAN; at::COUNT],
+            should_reconnect: None,
+            provider: false,
+        }
+    }
+}
+
+impl Options {
+    pub fn set(mut self, slot: usize, value: f64) -> Self {
+        self.raw[slot] = value;
+        self
+    }
+
+    /// Exact delays: `reconnect: { minDelay: min, maxDelay: max, factor: 1, jitter: 'none' }`,
+    /// so every backoff delay is `min`.
+    pub fn delays(self, min: f64, max: f64) -> Self {
+        self.set(at::MIN_DELAY, min)
+            .set(at::MAX_DELAY, max)
+            .set(at::FACTOR, 1.0)
+            // -1 - the index of 'none' among full, equal, decorrelated, none.
+            .set(at::JITTER, -4.0)
+    }
+
+    pub fn heartbeat(self, interval: f64, timeout: f64) -> Self {
+        self.set(at::HEARTBEAT, 1.0)
+            .set(at::INTERVAL, interval)
+            .set(at::TIMEOUT, timeout)
+    }
+
+    /// `reconnect.shouldReconnect`.
+    pub fn should_reconnect(mut self, hook: Function) -> Self {
+        self.should_reconnect = Some(hook);
+        self
+    }
+
+    /// A URL provider (`new ResilientWebSocket(() => url)`): the driver asks for each attempt with
+    /// a `provide` event, which carries the attempt's generation.
+    pub fn provider(mut self) -> Self {
+        self.provider = true;
+        self
+    }
+}
+
+/// A driver as `new ResilientWebSocket(url, [], options)` makes it, with its events logged.
+pub struct Client {
+    pub driver: Rc<WebDriver>,
+    pub log: Log,
+    _emit: EmitClosure,
+}
+
+impl Client {
+    /// Constructs and starts a driver for `url`.
+    pub fn new(url: &str, options: Options) -> Client {
+        clear_page_overrides();
+        let log: Log = Rc::default();
+        let sink = log.clone();
+        let handle: Rc<RefCell<Weak<WebDriver>>> = Rc::default();
+        let driver_handle = handle.clone();
+        let provided_url = url.to_owned();
+        let emit = EmitClosure::new(move |kind: JsValue, a, b, c| {
+            let kind = kind
+                .as_f64()
+                .and_then(|k| KINDS.get(k as usize))
+                .copied()
+                .unwrap_or("(not a kind number)");
+            // A socket and its handler are kept by the driver already: holding them here too
+            // would count them twice in the leak test.
+            let (a, b, c) = if kind == "listen" {
+                (Arg::Undefined, Arg::Undefined, Arg::Undefined)
+            } else {
+                (Arg::from(a), Arg::from(b), Arg::from(c))
+            };
+            let provide = (kind == "provide").then(|| a.num() as u32);
+            sink.borrow_mut().push(Emitted {
+                kind,
+                at: now(),
+                a,
+                b,
+                c,
+            });
+            // As the JS class answers a URL provider that returns at once.
+            if let Some(gen) = provide {
+                let driver = driver_handle.borrow().upgrade();
+                if let Some(driver) = driver {
+                    driver.open(gen, provided_url.as_str().into(), JsValue::UNDEFINED);
+                }
+            }
+        });
+        let websocket = Reflect::get(&js_sys::global(), &"WebSocket".into())
+            .expect("the browser has a global WebSocket");
+        let hooks = Array::of5(
+            &options
+                .should_reconnect
+                .clone()
+                .map_or(JsValue::UNDEFINED, JsValue::from),
+            &"ping".into(),
+            &"pong".into(),
+            &JsValue::UNDEFINED,
+            &websocket,
+        );
+        let raw = Float64Array::new_with_length(at::COUNT as u32);
+        raw.copy_from(&options.raw);
+        let driver = Rc::new(WebDriver::new(
+            if options.provider { "" } else { url }.into(),
+            Array::new().into(),
+            options.provider,
+            &raw,
+            hooks,
+            emit.as_ref().unchecked_ref::<Function>().clone(),
+        ));
+        *handle.borrow_mut() = Rc::downgrade(&driver);
+        driver.start();
+        Client {
+            driver,
+            log,
+            _emit: emit,
+        }
+    }
+
+    /// The events of `kind` so far.
+    pub fn all(&self, kind: &str) -> Vec<Emitted> {
+        self.log
+            .borrow()
+            .iter()
+            .filter(|e| e.kind == kind)
+            .cloned()
+            .collect()
+    }
+
+    pub fn count(&self, kind: &str) -> usize {
+        self.log.borrow().iter().filter(|e| e.kind == kind).count()
+    }
+
+    /// Waits up to `timeout_ms` for the `n`-th event of `kind` (1 for the first) and returns it.
+    pub async fn nth_within(&self, kind: &str, n: usize, timeout_ms: f64) -> Emitted {
+        let deadline = now() + timeout_ms;
+        loop {
+            if let Some(found) = self.all(kind).into_iter().nth(n - 1) {
+                return found;
+            }
+            assert!(
+                now() < deadline,
+                "no '{kind}' event #{n} within {timeout_ms} ms; saw {:#?}",
+                self.log.borrow()
+            );
+            sleep(5).await;
+        }
+    }
+
+    /// The `n`-th event of `kind`, within 5 s (what a local server takes on a loaded machine).
+    pub async fn nth(&self, kind: &str, n: usize) -> Emitted {
+        self.nth_within(kind, n, 5000.0).await
+    }
+
+    /// The kinds of the events so far, leaving out `listen` (an internal request).
+    pub fn kinds(&self) -> Vec<&'static str> {
+        self.log
+            .borrow()
+            .iter()
+            .map(|e| e.kind)
+            .filter(|k| *k != "listen")
+            .collect()
+    }
+
+    /// The events after the `n`-th of `kind` (all of them for `n` = 0).
+    pub fn after(&self, kind: &str, n: usize) -> Vec<Emitted> {
+        let log = self.log.borrow();
+        let start = if n == 0 {
+            0
+        } else {
+            log.iter()
+                .enumerate()
+                .filter(|(_, e)| e.kind == kind)
+                .nth(n - 1)
+                .map_or(log.len(), |(i, _)| i + 1)
+        };
+        log[start..].to_vec()
+    }
+
+    pub fn ready_state(&self) -> u8 {
+        self.driver.ready_state()
+    }
+
+    pub fn connection_state(&self) -> String {
+        self.driver
+            .connection_state()
+            .as_string()
+            .unwrap_or_default()
+    }
+
+    /// `send()` of a string; the JS class measures the size in UTF-8 bytes.
+    pub fn send_text(&self, text: &str) -> u8 {
+        self.driver.send(text.into(), text.len() as f64)
+    }
+
+    /// Closes (1000) and waits for the close event, so the server is left with nothing open.
+    pub async fn finish(&self) {
+        let closes = self.count("close");
+        if self.ready_state() == 3 {
+            return;
+        }
+        assert_eq!(self.driver.close(Some(1000.0), None), 0);
+        self.nth("close", closes + 1).await;
+    }
+}
+
+/// Makes `document.hidden` read `hidden` (an own property shadowing `Document.prototype`'s getter),
+/// as a page in a background tab reads it.
+pub fn set_document_hidden(hidden: bool) {
+    let document = web_sys::window()
+        .and_then(|w| w.document())
+        .expect("a document");
+    let descriptor = js_sys::Object::new();
+    Reflect::set(&descriptor, &"configurable".into(), &JsValue::TRUE).expect("set");
+    Reflect::set(&descriptor, &"value".into(), &JsValue::from_bool(hidden)).expect("set");
+    js_sys::Object::define_property(&document, &"hidden".into(), &descriptor);
+    assert_eq!(document.hidden(), hidden, "document.hidden is overridden");
+}
+
+/// Removes what [`set_document_hidden`] set (also before every new client, in case a failed test
+/// left it behind).
+pub fn clear_page_overrides() {
+    if let Some(document) = web_sys::window().and_then(|w| w.document()) {
+        let _ = Reflect::delete_property(&document, &"hidden".into());
+    }
+}
+
+/// Dispatches a plain `Event` of `kind` on the window (`online`, `offline`, `pagehide`).
+pub fn dispatch_on_window(kind: &str) {
+    let event = web_sys::Event::new(kind).expect("an Event");
+    web_sys::window()
+        .expect("a window")
+        .dispatch_event(&event)
+        .expect("dispatched");
+}
+
+/// Dispatches a plain `Event` of `kind` on the document (`visibilitychange`, `freeze`, `resume`).
+pub fn dispatch_on_document(kind: &str) {
+    let event = web_sys::Event::new(kind).expect("an Event");
+    web_sys::window()
+        .and_then(|w| w.document())
+        .expect("a document")
+        .dispatch_event(&event)
+        .expect("dispatched");
+}
+
+/// The bytes of an ArrayBuffer, in hex.
+pub fn hex_of(buffer: &JsValue) -> String {
+    js_sys::Uint8Array::new(buffer)
+        .to_vec()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// An ArrayBuffer holding `bytes`.
+pub fn array_buffer(bytes: &[u8]) -> js_sys::ArrayBuffer {
+    js_sys::Uint8Array::from(bytes).buffer()
+}
+
+/// The bytes of a Blob, read with `Blob.arrayBuffer()`, in hex.
+pub async fn blob_hex(blob: &web_sys::Blob) -> String {
+    let buffer = JsFuture::from(blob.array_buffer())
+        .await
+        .expect("the Blob is read");
+    hex_of(&buffer)
+}
