@@ -589,8 +589,6 @@ export class ResilientWebSocket extends EventTarget {
     // Only a state change can end or restore liveness; checking on every event would put a call
     // into wasm on the path of every message.
     if (kind === 'statechange') this.#trackLiveness();
-    // Until then, a close() from a listener makes this close the terminal one, not a second.
-    else if (kind === 'close') this.#driver.closeDispatched();
   }
 
   /**

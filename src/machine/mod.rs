@@ -64,8 +64,8 @@
 //!   `connectTimeout`, the core stops waiting: `CloseSocket { detach: true }`, then a `close`
 //!   event with 1006.
 //! - **Close events are acknowledged.** After the last listener of an [`Event::Close`] returned,
-//!   call [`Machine::handle_close_dispatched`]. A `close()` from an `error` or `close` listener
-//!   then makes the lost socket's close event the terminal one instead of adding a second.
+//!   call [`Machine::handle_close_dispatched`]. Until then, a `close()` from an `error` or `close`
+//!   listener makes the lost socket's close event the terminal one instead of adding a second.
 //! - **`shouldReconnect`** runs in the driver before [`Machine::handle_close`], which takes its
 //!   answer as a [`Verdict`]. Closes the core initiates itself always follow the default policy.
 //! - **Acknowledged delivery** (`Config::acked`, PROTOCOL.md). On open the core asks for the

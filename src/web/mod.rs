@@ -306,13 +306,6 @@ impl WebDriver {
         closed.map_or_else(error::close_error, |()| 0)
     }
 
-    /// The JS class finished dispatching a `close` event (see
-    /// [`Machine::handle_close_dispatched`]).
-    #[wasm_bindgen(js_name = closeDispatched)]
-    pub fn close_dispatched(&self) {
-        state_mut(&self.inner).machine.handle_close_dispatched();
-    }
-
     /// `reconnect(code, reason)`: drop the current socket, if any, and connect now. Arguments and
     /// result as for [`WebDriver::close`].
     pub fn reconnect(&self, code: Option<f64>, reason: Option<String>) -> u8 {
@@ -425,6 +418,13 @@ fn pump(rc: &Rc<RefCell<Inner>>) {
                 // A listener's close() cancelled the retry this event announces.
                 Deferred::Emit(Kind::Reconnecting, ..)
                     if state(rc).machine.ready_state() == ReadyState::Closed => {}
+                Deferred::Emit(Kind::Close, a, b, c) => {
+                    emit(rc, Kind::Close, a, b, c);
+                    // Its listeners have run (the JS class holds events back only while it
+                    // dispatches a directly delivered message, and no loss, so no close that a
+                    // close() could find pending, can happen inside that).
+                    state_mut(rc).machine.handle_close_dispatched();
+                }
                 Deferred::Emit(kind, a, b, c) => emit(rc, kind, a, b, c),
                 Deferred::Replay(gen) => replay(rc, gen),
                 Deferred::Provide { gen, attempt } => provide(rc, gen, attempt),
