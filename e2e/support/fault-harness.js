@@ -3,7 +3,7 @@
 // (exactly once, in order, unless a `drop` event named the message), "lost in flight" counted and
 // printed, at most one open connection per client on the server, no page error.
 import assert from 'node:assert/strict';
-import { isBrowserConnectionReport, openPage } from './browser.js';
+import { handshakeHoldMs, isBrowserConnectionReport, openPage } from './browser.js';
 import { CLOSE_IN_FLIGHT_MS, now } from './chaos-server.js';
 
 export { now };
@@ -14,6 +14,19 @@ export const TOLERANCE_MS = 300;
 export const CLOCK_SLACK_MS = 5;
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The longest from the close event of a failure (a failed attempt, or a connection lost without a
+ * close frame) to the next attempt reaching the server, less TOLERANCE_MS: the client waits
+ * `delay`, and Firefox also holds the new handshake until up to handshakeHoldMs(failures) after the
+ * failure as it saw it, which comes before that event (browser.js says what counts). `failures`:
+ * the failures in a row so far, this one included. `delay` in Chromium and WebKit.
+ * @param {number} delay
+ * @param {number} failures
+ */
+export function retryWithinMs(delay, failures) {
+  return Math.max(delay, handshakeHoldMs(failures));
+}
 
 /**
  * Opens the harness page (from `baseUrl`) with fault-client.js loaded; closed after the test `t`
