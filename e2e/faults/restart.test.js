@@ -93,10 +93,16 @@ test('server restarts 10 times in a row: the client reconnects after each and re
   for (const failed of failedAttemptCloses(log)) {
     assert.deepEqual({ code: failed.code, readyState: failed.readyState }, { code: 1006, readyState: 0 }, 'a refused attempt: 1006, still CONNECTING');
   }
+  // WebKit reports a graceful close as unclean when the page's last message was still unsent as
+  // the close frame came (bufferedAmount at the native close event; README, "Differences").
+  const connectionSockets = log.sockets.filter((s) => s.openedAt !== null);
   closes.forEach((close, index) => {
     const graceful = (index + 1) % 2 === 0;
+    const unsent = connectionSockets[index].bufferedAtClose;
+    const clean = graceful && (ENGINE !== 'webkit' || unsent === 0);
+    if (graceful && !clean) t.diagnostic(`r: restart ${index + 1}: WebKit reports the 1001 close as unclean: ${unsent} bytes the page sent were still unsent when it came`);
     assert.equal(close.code, graceful ? 1001 : 1006, `restart ${index + 1}: close code`);
-    assert.equal(close.wasClean, graceful, `restart ${index + 1}: wasClean`);
+    assert.equal(close.wasClean, clean, `restart ${index + 1}: wasClean`);
     assert.equal(close.readyState, 0, `restart ${index + 1}: readyState is CONNECTING during close (a reconnect follows)`);
   });
   for (const r of eventsOf(log, 'reconnecting')) {

@@ -66,8 +66,11 @@ export function createClient(name, url, options = {}) {
       const at = now();
       super(...args);
       this.socketId = log.sockets.length + 1;
-      const record = { id: this.socketId, at, closedAt: null, code: null, wasClean: null, bufferedAtClose: null };
+      const record = { id: this.socketId, at, openedAt: null, closedAt: null, code: null, wasClean: null, bufferedAtClose: null };
       log.sockets.push(record);
+      this.addEventListener('open', () => {
+        record.openedAt = now();
+      });
       // Registered before the product's own listener, so it runs first: stamped before the
       // product reads its clock for this close (a lower bound for whatever the close schedules).
       // The native close event as the browser gave it, and what the socket still had unsent then
