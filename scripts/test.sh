@@ -214,10 +214,10 @@ run_e2e() {
 
 if run_step build 1200 bash scripts/build.sh; then
   run_e2e chromium e2e/**/*.test.js
-  # What a browser runs, in the other engines too (the rest of e2e/package runs in Node alone);
-  # e2e/faults is Chromium's until issue 13 carries it over (the README says why).
-  everywhere=(e2e/api/*.test.js e2e/acked/*.test.js e2e/package/examples.test.js e2e/leak.test.js
-    e2e/connect.test.js e2e/demo.test.js)
+  # Every test that drives a browser, in the other engines too (the rest of e2e/package runs in
+  # Node alone: once is enough).
+  everywhere=(e2e/api/*.test.js e2e/faults/*.test.js e2e/acked/*.test.js e2e/package/examples.test.js
+    e2e/leak.test.js e2e/connect.test.js e2e/demo.test.js)
   run_e2e firefox "${everywhere[@]}"
   run_e2e webkit "${everywhere[@]}"
 else

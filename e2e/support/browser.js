@@ -4,7 +4,9 @@
 // the tests use: `browser.newContext()`, `newPage()`, `close()`; `context.newPage()`,
 // `setOffline()`, `close()`; `page.goto()`, `evaluate(fn, arg)`, `waitForFunction(fn, arg,
 // options)`, `click()`, `fill()`, `locator(selector).textContent()`, `on('pageerror' | 'console')`,
-// `screenshot()`, `close()`. Chromium is Playwright itself (engines/chromium.js); Firefox
+// `screenshot()`, `close()`; for the page lifecycle tests also `goBack()` and `bringToFront()`
+// (Firefox), and `goBack()`, `reload()`, `minimizeWindow()` and `restoreWindow()` (WebKit, the last
+// two not Playwright's). Chromium is Playwright itself (engines/chromium.js); Firefox
 // (engines/firefox.js) and WebKit (engines/webkit.js) are adapters. `browser.engine` names the
 // engine, for the tests that need what only one has (the DevTools protocol) or that must use
 // another fault where an engine cannot emulate one (`EngineUnsupportedError`).
@@ -27,17 +29,55 @@ if (!ENGINES.includes(ENGINE)) {
 
 /**
  * The longest a new WebSocket handshake waits in the browser itself after `failures` failed
- * handshakes in a row to the same host and path: Firefox delays it as RFC 6455 §7.2.3 allows,
+ * handshakes in a row to the same host, port and path: Firefox delays it as RFC 6455 §7.2.3 allows,
  * 200–400 ms after one failure, ×1.5 after each further one, at most 60 s; a success or 60 s
  * without a failure forgets it (FailDelay in Firefox's netwerk/protocol/websocket/
  * WebSocketChannel.cpp). The socket reads CONNECTING meanwhile and nothing reaches the server.
  * 0 in Chromium and WebKit, which connect at once.
+ *
+ * What counts as a failure (measured in Firefox ESR 153, native `WebSocket`): a refused upgrade
+ * (an HTTP answer other than 101) or a refused TCP connection; an established connection that ended
+ * without a close frame (1006: a crash, a terminated or proxy-cut TCP connection); the first
+ * handshake abandoned by `close()` before it opened (a later one, with a failure already known, is
+ * not counted and leaves the hold where it was). A close frame is not a failure. The hold runs from
+ * the failure as the browser saw it, not from the new socket's creation, and the query string is
+ * not part of the key: clients told apart by `?client=` share it.
  * @param {number} failures
  */
 export function handshakeHoldMs(failures) {
   if (ENGINE !== 'firefox' || failures === 0) return 0;
   return Math.min(60_000, 400 * 1.5 ** (failures - 1));
 }
+
+/**
+ * The shortest such hold (see `handshakeHoldMs`): 200 ms × 1.5^(failures − 1) in Firefox, 0 in
+ * the others. A lower bound that shows the hold happened.
+ * @param {number} failures
+ */
+export function handshakeHoldMinMs(failures) {
+  if (ENGINE !== 'firefox' || failures === 0) return 0;
+  return Math.min(60_000, 200 * 1.5 ** (failures - 1));
+}
+
+/**
+ * What the engine's offline emulation (`setNetwork`) does to a WebSocket that is already open
+ * (measured): `'held'` in Chromium (no frame passes in either direction until online; what was
+ * sent meanwhile goes out then), `'passed'` in Firefox (puppeteer's `setOfflineMode`: the events
+ * fire and `navigator.onLine` is false, new connections fail at once, but frames go on passing on
+ * an open socket), `'none'` in WebKit (no emulation: only the events are dispatched).
+ * @type {'held' | 'passed' | 'none'}
+ */
+export const OFFLINE_OPEN_SOCKET = ENGINE === 'chromium' ? 'held' : ENGINE === 'firefox' ? 'passed' : 'none';
+
+/**
+ * Whether the close event after a server's close frame waits until the server has ended the TCP
+ * connection (Chromium, WebKit), or fires as soon as the browser has answered the frame (Firefox,
+ * measured: within a millisecond of the frame, from a server that then reads nothing for 200 ms).
+ * Where it does not wait, the next connection can start while the server is still reading the old
+ * one: a message the page sent on it before the close frame arrived can reach a slow server after
+ * messages of the next connection.
+ */
+export const CLOSE_EVENT_WAITS_FOR_SERVER = ENGINE !== 'firefox';
 
 /**
  * Launches `engine` (one of ENGINES).

@@ -66,12 +66,20 @@ export function createClient(name, url, options = {}) {
       const at = now();
       super(...args);
       this.socketId = log.sockets.length + 1;
-      const record = { id: this.socketId, at, closedAt: null };
+      const record = { id: this.socketId, at, openedAt: null, closedAt: null, code: null, wasClean: null, bufferedAtClose: null };
       log.sockets.push(record);
+      this.addEventListener('open', () => {
+        record.openedAt = now();
+      });
       // Registered before the product's own listener, so it runs first: stamped before the
       // product reads its clock for this close (a lower bound for whatever the close schedules).
-      this.addEventListener('close', () => {
+      // The native close event as the browser gave it, and what the socket still had unsent then
+      // (WebKit reports a close frame's close as unclean when that is not 0).
+      this.addEventListener('close', (event) => {
         record.closedAt = now();
+        record.code = event.code;
+        record.wasClean = event.wasClean;
+        record.bufferedAtClose = this.bufferedAmount;
       });
     }
     send(data) {

@@ -3,7 +3,7 @@
 // (exactly once, in order, unless a `drop` event named the message), "lost in flight" counted and
 // printed, at most one open connection per client on the server, no page error.
 import assert from 'node:assert/strict';
-import { isBrowserConnectionReport, openPage } from './browser.js';
+import { CLOSE_EVENT_WAITS_FOR_SERVER, handshakeHoldMs, isBrowserConnectionReport, openPage } from './browser.js';
 import { CLOSE_IN_FLIGHT_MS, now } from './chaos-server.js';
 
 export { now };
@@ -14,6 +14,19 @@ export const TOLERANCE_MS = 300;
 export const CLOCK_SLACK_MS = 5;
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The longest from the close event of a failure (a failed attempt, or a connection lost without a
+ * close frame) to the next attempt reaching the server, less TOLERANCE_MS: the client waits
+ * `delay`, and Firefox also holds the new handshake until up to handshakeHoldMs(failures) after the
+ * failure as it saw it, which comes before that event (browser.js says what counts). `failures`:
+ * the failures in a row so far, this one included. `delay` in Chromium and WebKit.
+ * @param {number} delay
+ * @param {number} failures
+ */
+export function retryWithinMs(delay, failures) {
+  return Math.max(delay, handshakeHoldMs(failures));
+}
 
 /**
  * Opens the harness page (from `baseUrl`) with fault-client.js loaded; closed after the test `t`
@@ -151,6 +164,11 @@ const SEQ = /^m:(\d+)$/;
  *   such a crossing (`crossedCloseFrame`: lost in flight, printed, not a failure) when it was
  *   handed over at most TOLERANCE_MS before the server's close and nothing handed over after it on
  *   that connection arrived. Anything else lost on such a connection fails.
+ * - Order: the server receives everything in the order it was sent, but where the close event does
+ *   not wait for the server to end the connection (Firefox: CLOSE_EVENT_WAITS_FOR_SERVER), a
+ *   message that the server read on a connection after sending its close frame there, once a later
+ *   connection had already delivered, was overtaken by the reconnection (`overtaken`: printed, not
+ *   a failure). The order is then checked without those, and on each connection with them.
  */
 export function analyzeDelivery(log, chaos, client, options = {}) {
   const { lossAllowed = () => false } = options;
@@ -159,7 +177,7 @@ export function analyzeDelivery(log, chaos, client, options = {}) {
   const received = chaos
     .messages(client)
     .filter((m) => typeof m.data === 'string' && SEQ.test(m.data))
-    .map((m) => ({ n: Number(SEQ.exec(m.data)[1]), connection: ordinals.get(m.connection) }));
+    .map((m) => ({ n: Number(SEQ.exec(m.data)[1]), connection: ordinals.get(m.connection), at: m.at }));
   const receivedCount = new Map();
   const receivedOn = new Map();
   for (const r of received) {
@@ -190,6 +208,7 @@ export function analyzeDelivery(log, chaos, client, options = {}) {
     refused: log.refused.length,
     duplicated: [...receivedCount].filter(([, count]) => count > 1).map(([n]) => n),
     outOfOrder: [],
+    overtaken: [],
     phantom: received.filter((r) => !sentNumbers.has(r.n)).map((r) => r.n),
     droppedWithEvent: [],
     droppedAndDelivered: [],
@@ -205,8 +224,23 @@ export function analyzeDelivery(log, chaos, client, options = {}) {
   for (const [n, hands] of handed) {
     if (hands.length > 1) result.handedTwice.push(n);
   }
-  for (let i = 1; i < received.length; i += 1) {
-    if (received[i].n <= received[i - 1].n) result.outOfOrder.push([received[i - 1].n, received[i].n]);
+  const inOrder = [];
+  let latestConnection = -Infinity;
+  for (const r of received) {
+    const closeSentAt = byOrdinal.get(r.connection)?.closeSentAt ?? null;
+    const late = !CLOSE_EVENT_WAITS_FOR_SERVER && closeSentAt !== null && r.at >= closeSentAt && latestConnection > r.connection;
+    if (late) result.overtaken.push({ n: r.n, connection: r.connection, afterCloseMs: Math.round(r.at - closeSentAt) });
+    else inOrder.push(r);
+    latestConnection = Math.max(latestConnection, r.connection);
+  }
+  for (let i = 1; i < inOrder.length; i += 1) {
+    if (inOrder[i].n <= inOrder[i - 1].n) result.outOfOrder.push([inOrder[i - 1].n, inOrder[i].n]);
+  }
+  for (const connection of new Set(received.map((r) => r.connection))) {
+    const on = received.filter((r) => r.connection === connection);
+    for (let i = 1; i < on.length; i += 1) {
+      if (on[i].n <= on[i - 1].n) result.outOfOrder.push([on[i - 1].n, on[i].n]);
+    }
   }
   for (const m of log.sent) {
     const isDirect = m.direct;
@@ -261,6 +295,7 @@ export function formatDelivery(r) {
   const replayed = r.lostInFlight.filter((m) => m.replayed).length;
   return `delivery: sent ${r.sent} (${r.queued} queued, ${r.direct} direct), delivered ${r.delivered}, ` +
     `duplicated ${r.duplicated.length}, out of order ${r.outOfOrder.length}, ` +
+    (r.overtaken.length ? `overtaken by the reconnection ${JSON.stringify(r.overtaken)}, ` : '') +
     `dropped with event ${r.droppedWithEvent.length}, refused by send() ${r.refused}, ` +
     `lost in flight ${r.lostInFlight.length}${r.lostInFlight.length ? ` (per connection ${JSON.stringify(byConnection)}` +
       `${replayed ? `; ${replayed} of them replayed from the queue` : ''}` +

@@ -3,7 +3,9 @@
 // cannot drive it: Playwright's Firefox is a patched build that it would download. puppeteer-core
 // 24 is the last major that runs on Node 20; it never downloads a browser. Page errors come from
 // the page's own recorder (recorder.js), installed before each document's scripts: BiDi's log does
-// not report errors handed to reportError().
+// not report errors handed to reportError(). Beyond that subset: `goBack()` and `bringToFront()` (as
+// Playwright's), for the page lifecycle tests; every tab of the browser shares one window, so
+// opening a page (in any context) hides the one that was in front.
 import puppeteer from 'puppeteer-core';
 import { decodeResult, encodeArgument, runInPage, sourceOf } from './page-calls.js';
 import { deliverRecorded, drainRecorded, installRecorder } from './recorder.js';
@@ -166,6 +168,30 @@ class FirefoxPage {
     } finally {
       await this.deliver();
     }
+  }
+
+  /**
+   * Back one entry in the session history. Playwright's `waitUntil: 'commit'` (what a page restored
+   * from the back/forward cache gives: it fires no new `load`) is BiDi's history traversal alone,
+   * which returns once the traversal is done; anything else waits for that event of the page
+   * loaded, as puppeteer's goBack does.
+   * @param {{ waitUntil?: string }} [options]
+   */
+  async goBack({ waitUntil = 'load' } = {}) {
+    if (waitUntil === 'commit') {
+      await /** @type {any} */ (this.page.mainFrame()).browsingContext.traverseHistory(-1);
+    } else {
+      await this.page.goBack({ waitUntil: /** @type {any} */ (waitUntil) });
+    }
+  }
+
+  /**
+   * Makes this tab the selected one of its window (BiDi's browsingContext.activate): it turns
+   * `visible`, and the tab that was selected turns `hidden`. A tab opened with `newPage()` is
+   * selected over the others (measured: the tab behind it fires `visibilitychange` to `hidden`).
+   */
+  bringToFront() {
+    return this.page.bringToFront();
   }
 
   /** @param {string} selector */

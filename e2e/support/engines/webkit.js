@@ -15,6 +15,8 @@
 //   which a test catches to use the closest real fault instead (support/browser.js, setNetwork).
 //   No init scripts either: a test that needs a script before the page's own has the static
 //   server put it in the page (servers.js, headScript).
+// Beyond Playwright's subset: `goBack()` and `reload()` (as Playwright's), and `minimizeWindow()` /
+// `restoreWindow()`, which really hide and show the page, for the page lifecycle tests.
 import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import net from 'node:net';
@@ -306,6 +308,39 @@ class WebKitPage {
       [fn.toString(), arg, timeout],
     );
     return { jsonValue: async () => value };
+  }
+
+  /**
+   * Back one entry in the session history (WebDriver's Back), then the recorder, which a page
+   * restored from the back/forward cache still has and a page loaded anew does not. WebDriver
+   * waits for the load of a page loaded anew; a restored page fires none, and Back returns at once
+   * (measured), as Playwright's `waitUntil: 'commit'` does.
+   * @param {{ waitUntil?: string }} [_options]
+   */
+  async goBack(_options) {
+    await this.call('/back', {});
+    await this.evaluate(installRecorder);
+  }
+
+  /** Reloads the page (WebDriver's Refresh, which waits for the load), then the recorder. */
+  async reload() {
+    await this.call('/refresh', {});
+    await this.evaluate(installRecorder);
+  }
+
+  /**
+   * Minimizes the page's window (WebDriver's Minimize Window): the page turns `hidden` and fires
+   * `visibilitychange` (measured under Xvfb). `restoreWindow()` gives it its size back, and
+   * `visible`. Not in Playwright's API: the lifecycle tests use it where the engine has it.
+   */
+  async minimizeWindow() {
+    this.restoredRect = await this.call('/window/rect', undefined, 'GET');
+    await this.call('/window/minimize', {});
+  }
+
+  async restoreWindow() {
+    const { width, height } = this.restoredRect ?? { width: 1024, height: 768 };
+    await this.call('/window/rect', { width, height });
   }
 
   /** @param {string} selector */
