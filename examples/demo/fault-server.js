@@ -18,6 +18,7 @@
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import { startChaosServer } from '../../e2e/support/chaos-server.js';
+import { BadRequest, readJson } from '../../e2e/support/control-requests.js';
 import { startStaticServer } from '../../e2e/support/servers.js';
 
 const MAX_DOWN_MS = 60_000;
@@ -27,24 +28,6 @@ const MAX_REFUSE_SECONDS = 600;
 function isSendableCloseCode(code) {
   return Number.isInteger(code) &&
     ((code >= 1000 && code <= 1014 && ![1004, 1005, 1006].includes(code)) || (code >= 3000 && code <= 4999));
-}
-
-class BadRequest extends Error {}
-
-async function readJson(req) {
-  let body = '';
-  for await (const chunk of req) body += chunk;
-  if (body === '') return {};
-  let value;
-  try {
-    value = JSON.parse(body);
-  } catch {
-    throw new BadRequest('the body is not JSON');
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new BadRequest('the body must be a JSON object');
-  }
-  return value;
 }
 
 /**

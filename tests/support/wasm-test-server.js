@@ -28,28 +28,11 @@
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import { startChaosServer } from '../../e2e/support/chaos-server.js';
+import { BadRequest, readJson } from '../../e2e/support/control-requests.js';
 
 /** Test servers by id. */
 const servers = new Map();
 let nextId = 1;
-
-class BadRequest extends Error {}
-
-async function readJson(req) {
-  let body = '';
-  for await (const chunk of req) body += chunk;
-  if (body === '') return {};
-  let value;
-  try {
-    value = JSON.parse(body);
-  } catch {
-    throw new BadRequest(`the body is not JSON: ${body}`);
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new BadRequest('the body must be a JSON object');
-  }
-  return value;
-}
 
 /** `n` of a request: a count, or all (Infinity) when absent. */
 function count(n) {
