@@ -7,6 +7,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WebSocket, WebSocketServer } from 'ws';
+import { freePort } from './nginx.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -252,12 +253,8 @@ export async function startEchoServer(options = {}) {
  * closed again. Not port 9: the fetch standard blocks it, and WebKit then fires a WebSocket's
  * `error` but never its `close`.
  */
-export async function closedPort() {
-  const server = net.createServer();
-  const port = await listenOnFreeLoopbackPort(server);
-  server.close();
-  await once(server, 'close');
-  return port;
+export function closedPort() {
+  return freePort();
 }
 
 /**

@@ -19,7 +19,7 @@
 // `restoreWindow()`, which really hide and show the page, for the page lifecycle tests.
 import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
-import net from 'node:net';
+import { freePort } from '../nginx.js';
 import { decodeResult, encodeArgument, runInPage, sourceOf } from './page-calls.js';
 import { deliverRecorded, installRecorder } from './recorder.js';
 
@@ -34,14 +34,6 @@ export class EngineUnsupportedError extends Error {
 // WebDriver's execute/async hands the script its arguments and a callback; page-calls.js's
 // runInPage does the rest.
 const EXECUTE = `const [source, argJson, done] = arguments; (${runInPage.toString()})(source, argJson).then(done);`;
-
-async function freePort() {
-  const server = net.createServer();
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(undefined)));
-  const { port } = /** @type {net.AddressInfo} */ (server.address());
-  await new Promise((resolve) => server.close(() => resolve(undefined)));
-  return port;
-}
 
 /** @param {{ timeout?: number }} [options] */
 export async function launchWebKit({ timeout = 30_000 } = {}) {
