@@ -13,6 +13,33 @@
  * rendering can import it.
  */
 
+import {
+  ATTRIBUTE_ACKED,
+  ATTRIBUTE_BINARY_TYPE,
+  ATTRIBUTE_BUFFERED_AMOUNT,
+  ATTRIBUTE_CONNECTION_STATE,
+  ATTRIBUTE_EXTENSIONS,
+  ATTRIBUTE_PROTOCOL,
+  ATTRIBUTE_READY_STATE,
+  ATTRIBUTE_URL,
+  ERROR_BUFFER_FULL,
+  ERROR_CLOSED,
+  ERROR_INVALID_CODE,
+  ERROR_REASON_TOO_LONG,
+  KIND_CLOSE,
+  KIND_DROP,
+  KIND_HEARTBEAT,
+  KIND_HOOKERROR,
+  KIND_MESSAGE,
+  KIND_NAMES,
+  KIND_OPEN,
+  KIND_PROVIDE,
+  KIND_RECONNECTING,
+  KIND_SESSIONLOST,
+  KIND_STATECHANGE,
+  STAT_LAST_RTT,
+  STAT_NAMES,
+} from './abi.js';
 import { checkProtocols, readOptions, resolveUrl } from './options.js';
 
 /** @typedef {typeof import('../pkg/resilient_websocket.js').WebDriver} WebDriverClass */
@@ -170,30 +197,6 @@ export class SessionLostEvent extends Event {
 }
 
 /**
- * What the driver reports through `emit(kind, a, b, c)`, by number: `kind` is an index into this
- * list, in the order of `Kind` in src/web/js.rs (a number crosses from wasm for free, where a name
- * would be decoded on every message).
- */
-const KINDS = /** @type {const} */ ([
-  'message',
-  'open',
-  'close',
-  'error',
-  'statechange',
-  'reconnecting',
-  'giveup',
-  'drop',
-  'heartbeat',
-  'sessionlost',
-  'provide',
-  'hookerror',
-  'listen',
-]);
-
-/** The report that installs the direct `message` listener: answered at once, never deferred. */
-const LISTEN = KINDS.indexOf('listen');
-
-/**
  * Instances that are not terminally closed. A native `WebSocket` with listeners stays alive while
  * connected even if the page keeps no reference to it; this set gives the same guarantee here.
  * @type {Set<ResilientWebSocket>}
@@ -283,15 +286,15 @@ function closeArguments(code, reason) {
 }
 
 /**
- * The exceptions the driver's methods report by code (`src/web/error.rs`; 0 is success), as the
- * native `send()` and `close()` throw them: message and `DOMException` name.
+ * The exceptions the driver's methods report by code (`ErrorCode` in src/web/abi.rs; 0 is
+ * success), as the native `send()` and `close()` throw them: message and `DOMException` name.
  * @type {Record<number, [string, string]>}
  */
 const ERRORS = {
-  1: ['The connection is closed for good; the message cannot be delivered.', 'InvalidStateError'],
-  2: ['The outbound buffer is full.', 'QuotaExceededError'],
-  3: ['The close code must be either 1000, or between 3000 and 4999.', 'InvalidAccessError'],
-  4: ['The close reason must not be greater than 123 UTF-8 bytes.', 'SyntaxError'],
+  [ERROR_CLOSED]: ['The connection is closed for good; the message cannot be delivered.', 'InvalidStateError'],
+  [ERROR_BUFFER_FULL]: ['The outbound buffer is full.', 'QuotaExceededError'],
+  [ERROR_INVALID_CODE]: ['The close code must be either 1000, or between 3000 and 4999.', 'InvalidAccessError'],
+  [ERROR_REASON_TOO_LONG]: ['The close reason must not be greater than 123 UTF-8 bytes.', 'SyntaxError'],
 };
 
 /**
@@ -301,9 +304,6 @@ const ERRORS = {
 function check(code) {
   if (code) throw new DOMException(...ERRORS[code]);
 }
-
-/** The keys of `stats`, in the order of the driver's numbers. */
-const STATS = ['attempts', 'reconnects', 'downtimeMs', 'lastRtt', 'queued', 'queuedBytes', 'dropped', 'replayed', 'unacked', 'unackedBytes', 'resent'];
 
 /** @param {unknown} value */
 function isThenable(value) {
@@ -380,47 +380,52 @@ export class ResilientWebSocket extends EventTarget {
       Boolean(this.#urlProvider || this.#protocolsProvider),
       config,
       hooks,
-      (/** @type {number} */ kind, /** @type {any} */ a, /** @type {any} */ b, /** @type {any} */ c) =>
-        this.#onDriver(kind, a, b, c),
+      // The driver's `Host` (src/web/host.rs): where it reports, and who installs the direct path.
+      {
+        emit: (/** @type {number} */ kind, /** @type {any} */ a, /** @type {any} */ b, /** @type {any} */ c) =>
+          this.#onDriver(kind, a, b, c),
+        listen: (/** @type {WebSocket} */ ws, /** @type {(event: MessageEvent) => void} */ handler, /** @type {unknown} */ pong) =>
+          this.#listen(ws, handler, pong),
+      },
     );
-    this.#acked = this.#driver.attribute(7);
+    this.#acked = this.#driver.attribute(ATTRIBUTE_ACKED);
     this.#driver.start();
     this.#trackLiveness();
   }
 
   /** @returns {string} */
   get url() {
-    return this.#driver.attribute(2);
+    return this.#driver.attribute(ATTRIBUTE_URL);
   }
 
   /** @returns {0 | 1 | 2 | 3} */
   get readyState() {
-    return this.#driver.attribute(0);
+    return this.#driver.attribute(ATTRIBUTE_READY_STATE);
   }
 
   /** @returns {'connecting' | 'open' | 'reconnecting' | 'offline' | 'closing' | 'closed'} */
   get connectionState() {
-    return this.#driver.attribute(1);
+    return this.#driver.attribute(ATTRIBUTE_CONNECTION_STATE);
   }
 
   /** @returns {number} */
   get bufferedAmount() {
-    return this.#driver.attribute(6);
+    return this.#driver.attribute(ATTRIBUTE_BUFFERED_AMOUNT);
   }
 
   /** @returns {string} */
   get protocol() {
-    return this.#driver.attribute(3);
+    return this.#driver.attribute(ATTRIBUTE_PROTOCOL);
   }
 
   /** @returns {string} */
   get extensions() {
-    return this.#driver.attribute(4);
+    return this.#driver.attribute(ATTRIBUTE_EXTENSIONS);
   }
 
   /** @returns {BinaryType} */
   get binaryType() {
-    return this.#driver.attribute(5);
+    return this.#driver.attribute(ATTRIBUTE_BINARY_TYPE);
   }
 
   /** @param {BinaryType} value */
@@ -434,15 +439,14 @@ export class ResilientWebSocket extends EventTarget {
    *   unackedBytes: number, resent: number }}
    */
   get stats() {
-    const values = new Float64Array(STATS.length);
+    const values = new Float64Array(STAT_NAMES.length);
     this.#driver.stats(values);
     /** @type {any} */
     const stats = {};
-    STATS.forEach((key, i) => {
-      stats[key] = values[i];
+    STAT_NAMES.forEach((key, i) => {
+      // NaN: no heartbeat round trip measured yet.
+      stats[key] = i === STAT_LAST_RTT && Number.isNaN(values[i]) ? null : values[i];
     });
-    // NaN: no heartbeat round trip measured yet.
-    if (Number.isNaN(stats.lastRtt)) stats.lastRtt = null;
     return stats;
   }
 
@@ -464,7 +468,7 @@ export class ResilientWebSocket extends EventTarget {
       // The native send() stringifies anything else (numbers, objects) as a USVString.
       payload = `${payload}`;
       size = utf8Length(/** @type {string} */ (payload));
-    } else if (this.#acked || this.#driver.attribute(0) === 0) {
+    } else if (this.#acked || this.#driver.attribute(ATTRIBUTE_READY_STATE) === 0) {
       // Queued, or (acked delivery) kept until acknowledged and perhaps resent.
       payload = snapshot(payload);
     }
@@ -493,21 +497,21 @@ export class ResilientWebSocket extends EventTarget {
   }
 
   #trackLiveness() {
-    if (this.#driver.attribute(0) === 3) live.delete(this);
+    if (this.#driver.attribute(ATTRIBUTE_READY_STATE) === 3) live.delete(this);
     else live.add(this);
   }
 
   /**
    * Everything the driver reports: events for the user, provider requests, hook errors. While a
    * directly delivered message is dispatched, they wait in `#deferred` (see `#deliver`).
-   * @param {number} code the kind of report, an index into `KINDS`
+   * @param {number} code the kind of report (`KIND_*`)
    * @param {any} a
    * @param {any} b
    * @param {any} c
    */
   #onDriver(code, a, b, c) {
-    if (this.#deferring && code !== LISTEN) this.#deferred.push([code, a, b, c]);
-    else return this.#handle(code, a, b, c);
+    if (this.#deferring) this.#deferred.push([code, a, b, c]);
+    else this.#handle(code, a, b, c);
   }
 
   /**
@@ -520,7 +524,7 @@ export class ResilientWebSocket extends EventTarget {
   #deliver(data) {
     this.#deferring = true;
     try {
-      this.#handle(0 /* KINDS: message */, data);
+      this.#handle(KIND_MESSAGE, data);
       const deferred = this.#deferred;
       for (let next = 0; next < deferred.length; next++) {
         const [code, a, b, c] = deferred[next];
@@ -533,54 +537,52 @@ export class ResilientWebSocket extends EventTarget {
   }
 
   /**
-   * @param {number} code the kind of report, an index into `KINDS`
+   * @param {number} code the kind of report (`KIND_*`)
    * @param {any} a
    * @param {any} [b]
    * @param {any} [c]
    */
   #handle(code, a, b, c) {
-    const kind = KINDS[code];
     let event;
-    switch (kind) {
+    switch (code) {
       // First: the one kind that comes once per message.
-      case 'message':
+      case KIND_MESSAGE:
         event = new SocketMessageEvent(a, this.#origin);
         break;
-      case 'provide':
+      case KIND_PROVIDE:
         return this.#provide(a, { attempt: b, lastClose: c });
-      case 'listen':
-        return this.#listen(a, b, c);
-      case 'hookerror':
+      case KIND_HOOKERROR:
         return reportError(a);
-      case 'open':
+      case KIND_OPEN:
         this.#origin = new URL(this.url).origin;
         event = new Event('open');
         break;
-      case 'close':
+      case KIND_CLOSE:
         event = new CloseEvent('close', { code: a, reason: b, wasClean: c });
         break;
-      case 'statechange':
+      case KIND_STATECHANGE:
         event = new StateChangeEvent(a, b);
         break;
-      case 'reconnecting':
+      case KIND_RECONNECTING:
         event = new ReconnectingEvent(a, b);
         break;
-      case 'drop':
+      case KIND_DROP:
         event = new DropEvent(a, b);
         break;
-      case 'heartbeat':
+      case KIND_HEARTBEAT:
         event = new HeartbeatEvent(a);
         break;
-      case 'sessionlost':
+      case KIND_SESSIONLOST:
         event = new SessionLostEvent(a);
         break;
       default:
-        event = new Event(kind);
+        // `error` and `giveup`: the kind's name is the event's type.
+        event = new Event(KIND_NAMES[code]);
     }
     if (this.#log) {
       // A logger is user code too: if it throws, report it and dispatch the event all the same.
       try {
-        this.#log(kind, event);
+        this.#log(event.type, event);
       } catch (error) {
         reportError(error);
       }
@@ -588,11 +590,11 @@ export class ResilientWebSocket extends EventTarget {
     this.dispatchEvent(event);
     // Only a state change can end or restore liveness; checking on every event would put a call
     // into wasm on the path of every message.
-    if (kind === 'statechange') this.#trackLiveness();
+    if (code === KIND_STATECHANGE) this.#trackLiveness();
   }
 
   /**
-   * The direct paths (see `Direct` in src/web/socket.rs): installs on a new socket the listener
+   * The direct paths (src/web/direct.rs): installs on a new socket the listener
    * that dispatches its messages here while the driver keeps `listener.open` true and the data is
    * not `pong` (undefined when no message is a pong), and hands every other one to the driver's
    * own `handler`. `listener.at` is the time of the last message dispatched here, which the

@@ -7,6 +7,40 @@
  * ({@link readOptions}); it fills in the defaults itself (`src/machine/config.rs` holds them).
  */
 
+import {
+  DELIVERY_NAMES,
+  HOOK_COUNT,
+  HOOK_HEARTBEAT_MESSAGE,
+  HOOK_HEARTBEAT_PONG,
+  HOOK_REPLAY_FILTER,
+  HOOK_SHOULD_RECONNECT,
+  HOOK_WEB_SOCKET,
+  JITTER_NAMES,
+  OPTION_ACK_INTERVAL,
+  OPTION_CONNECT_TIMEOUT,
+  OPTION_COUNT,
+  OPTION_DELIVERY,
+  OPTION_EXPOSE_PONGS,
+  OPTION_FACTOR,
+  OPTION_HEARTBEAT,
+  OPTION_INTERVAL,
+  OPTION_JITTER,
+  OPTION_MAX_BYTES,
+  OPTION_MAX_DELAY,
+  OPTION_MAX_MESSAGES,
+  OPTION_MAX_RETRIES,
+  OPTION_MIN_DELAY,
+  OPTION_MIN_UPTIME,
+  OPTION_NETWORK,
+  OPTION_OVERFLOW,
+  OPTION_PAGE_LIFECYCLE,
+  OPTION_REPLAY,
+  OPTION_START_CLOSED,
+  OPTION_TIMEOUT,
+  OPTION_TTL,
+  OVERFLOW_NAMES,
+} from './abi.js';
+
 /** @param {string} message */
 const syntaxError = (message) => new DOMException(message, 'SyntaxError');
 
@@ -51,8 +85,8 @@ export function checkProtocols(protocols) {
   }
 }
 
-/** The options that are JS values the driver calls or sends, beside the numbers. */
-/** @typedef {[shouldReconnect: Function | undefined, heartbeatMessage: unknown, heartbeatPong: unknown, replayFilter: Function | undefined, WebSocket: Function]} Hooks */
+/** The options that are JS values the driver calls or sends, beside the numbers, at the slots `HOOK_*`. */
+/** @typedef {unknown[]} Hooks */
 
 const DURATION = 'a finite number >= 0';
 const POSITIVE = 'a finite number > 0';
@@ -145,7 +179,7 @@ function oneOf(value, names, option, expected) {
  * in the order WebIDL would convert it: each group's values are read, then checked, and the first
  * error is thrown before any later getter runs.
  *
- * Returns the numbers the driver takes (`src/web/options.rs` reads them by these indices), NaN
+ * Returns the numbers the driver takes (at the slots `OPTION_*` of js/abi.js, which `src/web/options.rs` reads), NaN
  * for each option left at its default, and the hooks. `defaultDelays` are the defaults of
  * `reconnect.minDelay` and `reconnect.maxDelay`, which the one check across two options needs.
  * @param {unknown} options
@@ -165,11 +199,10 @@ export function readOptions(options, defaultDelays) {
   const factor = raw[2];
   if (!(factor === undefined || (Number.isFinite(factor) && factor >= 1))) fail('reconnect.factor', 'a finite number >= 1');
   // A name is coded as -1 - its index; a number in [0, 1] is the ratio itself.
-  const jitterNames = ['full', 'equal', 'decorrelated', 'none'];
   const jitterExpected = "'full', 'equal', 'decorrelated', 'none' or a number in [0, 1]";
   const jitterCode =
     typeof jitter !== 'number'
-      ? -1 - oneOf(jitter, jitterNames, 'reconnect.jitter', jitterExpected)
+      ? -1 - oneOf(jitter, JITTER_NAMES, 'reconnect.jitter', jitterExpected)
       : jitter >= 0 && jitter <= 1
         ? jitter
         : fail('reconnect.jitter', jitterExpected);
@@ -183,9 +216,8 @@ export function readOptions(options, defaultDelays) {
   if (!(heartbeat === undefined || typeof heartbeat === 'boolean' || isObject(heartbeat))) fail('heartbeat', 'a boolean or an object');
   // Off unless `true` or an object (whose absent fields keep their defaults).
   const heartbeatOn = heartbeat === undefined ? NaN : +(heartbeat !== false);
-  const interval = number(heartbeat, 'interval');
-  const timeout = number(heartbeat, 'timeout');
-  const heartbeatTimes = [millis(interval, 'heartbeat.interval', true), millis(timeout, 'heartbeat.timeout', true)];
+  const interval = millis(number(heartbeat, 'interval'), 'heartbeat.interval', true);
+  const timeout = millis(number(heartbeat, 'timeout'), 'heartbeat.timeout', true);
   let message = get(heartbeat, 'message');
   if (message === undefined) message = 'ping';
   let pong = get(heartbeat, 'pong');
@@ -193,15 +225,13 @@ export function readOptions(options, defaultDelays) {
   else if (!(typeof pong === 'string' || typeof pong === 'function')) fail('heartbeat.pong', 'a string or a function');
 
   const buffer = object(options, 'buffer', 'buffer');
-  const overflow = get(buffer, 'overflow');
-  const [maxMessages, maxBytes, ttl] = ['maxMessages', 'maxBytes', 'ttl'].map((key) => number(buffer, key));
-  const bufferConfig = [
-    count(maxMessages, 'buffer.maxMessages'),
-    count(maxBytes, 'buffer.maxBytes'),
-    oneOf(overflow, ['throw', 'drop-oldest', 'drop-newest'], 'buffer.overflow', "'throw', 'drop-oldest' or 'drop-newest'"),
-    ttl === undefined ? NaN : Math.ceil(ttl),
-  ];
-  if (!(ttl === undefined || ttl === Infinity || (Number.isFinite(ttl) && ttl >= 0))) fail('buffer.ttl', 'a finite number >= 0 or Infinity');
+  const rawOverflow = get(buffer, 'overflow');
+  const [rawMaxMessages, rawMaxBytes, rawTtl] = ['maxMessages', 'maxBytes', 'ttl'].map((key) => number(buffer, key));
+  const maxMessages = count(rawMaxMessages, 'buffer.maxMessages');
+  const maxBytes = count(rawMaxBytes, 'buffer.maxBytes');
+  const overflow = oneOf(rawOverflow, OVERFLOW_NAMES, 'buffer.overflow', "'throw', 'drop-oldest' or 'drop-newest'");
+  const ttl = rawTtl === undefined ? NaN : Math.ceil(rawTtl);
+  if (!(rawTtl === undefined || rawTtl === Infinity || (Number.isFinite(rawTtl) && rawTtl >= 0))) fail('buffer.ttl', 'a finite number >= 0 or Infinity');
   const replay = get(buffer, 'replay');
   const replayFilter = typeof replay === 'function' ? replay : undefined;
 
@@ -213,28 +243,38 @@ export function readOptions(options, defaultDelays) {
   }
   if (typeof WebSocketClass !== 'function') fail('WebSocket', expected);
 
-  const delivery = get(options, 'delivery');
+  const rawDelivery = get(options, 'delivery');
   const ackInterval = millis(number(options, 'ackInterval'), 'ackInterval', true);
-  const acked = oneOf(delivery, ['plain', 'acked'], 'delivery', "'plain' or 'acked'");
+  const delivery = oneOf(rawDelivery, DELIVERY_NAMES, 'delivery', "'plain' or 'acked'");
 
-  const config = new Float64Array([
-    minDelay,
-    maxDelay,
-    factor ?? NaN,
-    jitterCode,
-    maxRetries,
-    connectTimeout,
-    minUptime,
-    heartbeatOn,
-    ...heartbeatTimes,
-    ...bufferConfig,
-    replay === undefined ? NaN : +(replayFilter !== undefined || !!replay),
-    boolean(options, 'network'),
-    boolean(options, 'pageLifecycle'),
-    boolean(options, 'startClosed'),
-    acked,
-    ackInterval,
-    boolean(heartbeat, 'exposePongs'),
-  ]);
-  return { config, hooks: [/** @type {Function | undefined} */ (shouldReconnect), message, pong, replayFilter, WebSocketClass] };
+  const config = new Float64Array(OPTION_COUNT).fill(NaN);
+  config[OPTION_MIN_DELAY] = minDelay;
+  config[OPTION_MAX_DELAY] = maxDelay;
+  config[OPTION_FACTOR] = factor ?? NaN;
+  config[OPTION_JITTER] = jitterCode;
+  config[OPTION_MAX_RETRIES] = maxRetries;
+  config[OPTION_CONNECT_TIMEOUT] = connectTimeout;
+  config[OPTION_MIN_UPTIME] = minUptime;
+  config[OPTION_HEARTBEAT] = heartbeatOn;
+  config[OPTION_INTERVAL] = interval;
+  config[OPTION_TIMEOUT] = timeout;
+  config[OPTION_MAX_MESSAGES] = maxMessages;
+  config[OPTION_MAX_BYTES] = maxBytes;
+  config[OPTION_OVERFLOW] = overflow;
+  config[OPTION_TTL] = ttl;
+  config[OPTION_REPLAY] = replay === undefined ? NaN : +(replayFilter !== undefined || !!replay);
+  config[OPTION_NETWORK] = boolean(options, 'network');
+  config[OPTION_PAGE_LIFECYCLE] = boolean(options, 'pageLifecycle');
+  config[OPTION_START_CLOSED] = boolean(options, 'startClosed');
+  config[OPTION_DELIVERY] = delivery;
+  config[OPTION_ACK_INTERVAL] = ackInterval;
+  config[OPTION_EXPOSE_PONGS] = boolean(heartbeat, 'exposePongs');
+  /** @type {Hooks} */
+  const hooks = new Array(HOOK_COUNT);
+  hooks[HOOK_SHOULD_RECONNECT] = shouldReconnect;
+  hooks[HOOK_HEARTBEAT_MESSAGE] = message;
+  hooks[HOOK_HEARTBEAT_PONG] = pong;
+  hooks[HOOK_REPLAY_FILTER] = replayFilter;
+  hooks[HOOK_WEB_SOCKET] = WebSocketClass;
+  return { config, hooks };
 }

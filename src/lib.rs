@@ -78,4 +78,4 @@ pub mod machine;
 mod runtime;
 mod web;
 
-pub use web::WebDriver;
+pub use web::{abi, host, WebDriver};

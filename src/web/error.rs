@@ -1,19 +1,25 @@
-//! Core errors as the small codes the exported methods return; the JS class throws the
-//! `DOMException` each code stands for (`ERRORS` in `js/class.js`), so that the messages are not
-//! part of the wasm module. 0 is success.
+//! Core errors as the codes the exported methods return; the JS class throws the `DOMException`
+//! each code stands for (`ERRORS` in `js/class.js`), so that the messages are not part of the
+//! wasm module.
 
+use super::abi::ErrorCode;
 use crate::machine::{CloseError, SendError};
 
-pub(crate) fn send_error(error: SendError) -> u8 {
+pub(crate) fn send_error(error: SendError) -> ErrorCode {
     match error {
-        SendError::InvalidState => 1,
-        SendError::QuotaExceeded => 2,
+        SendError::InvalidState => ErrorCode::Closed,
+        SendError::QuotaExceeded => ErrorCode::BufferFull,
     }
 }
 
-pub(crate) fn close_error(error: CloseError) -> u8 {
+pub(crate) fn close_error(error: CloseError) -> ErrorCode {
     match error {
-        CloseError::InvalidCode => 3,
-        CloseError::ReasonTooLong => 4,
+        CloseError::InvalidCode => ErrorCode::InvalidCode,
+        CloseError::ReasonTooLong => ErrorCode::ReasonTooLong,
     }
+}
+
+/// The code of an outcome: [`ErrorCode::None`] for success.
+pub(crate) fn code(outcome: Result<(), ErrorCode>) -> ErrorCode {
+    outcome.err().unwrap_or(ErrorCode::None)
 }

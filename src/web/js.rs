@@ -13,17 +13,6 @@ extern "C" {
     fn reflect_get(target: &JsValue, key: &str) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(js_namespace = Reflect, js_name = set)]
     fn reflect_set(target: &JsValue, key: &str, value: &JsValue) -> bool;
-    /// The JS class's callback `emit(kind, a, b, c)`, the driver's one way of telling it anything.
-    type Emit;
-    #[wasm_bindgen(catch, method, js_name = call)]
-    fn call(
-        this: &Emit,
-        this_arg: &JsValue,
-        kind: u8,
-        a: &JsValue,
-        b: &JsValue,
-        c: &JsValue,
-    ) -> Result<JsValue, JsValue>;
     /// `globalThis`, which every environment the module runs in (windows, workers, Node) has.
     #[wasm_bindgen(js_name = globalThis)]
     type Global;
@@ -59,41 +48,4 @@ pub(crate) fn global(key: &str) -> JsValue {
 /// user's `WebSocket` subclass would propagate).
 pub(crate) fn set(obj: &JsValue, key: &str, value: &JsValue) {
     reflect_set(obj, key, value);
-}
-
-/// What the driver reports through `emit`. It crosses into JS as its number, the index of its name
-/// in `KINDS` of js/class.js, which lists the names in this order: a number costs nothing to pass,
-/// where a name would be decoded from wasm memory on every message.
-#[derive(Clone, Copy)]
-#[repr(u8)]
-pub(crate) enum Kind {
-    Message,
-    Open,
-    Close,
-    Error,
-    StateChange,
-    Reconnecting,
-    GiveUp,
-    Drop,
-    Heartbeat,
-    SessionLost,
-    /// A request to call the URL and protocols providers for an attempt.
-    Provide,
-    /// An exception thrown by user code (a hook or provider), to report.
-    HookError,
-    /// A request to install the class's own `message` listener on a new socket (see
-    /// [`super::socket::Direct`]); answered synchronously with the listener.
-    Listen,
-}
-
-/// `emit(kind, a, b, c)`, the JS class's callback for everything the driver reports.
-pub(crate) fn call_emit(
-    emit: &js_sys::Function,
-    kind: Kind,
-    a: &JsValue,
-    b: &JsValue,
-    c: &JsValue,
-) -> Result<JsValue, JsValue> {
-    emit.unchecked_ref::<Emit>()
-        .call(&JsValue::NULL, kind as u8, a, b, c)
 }

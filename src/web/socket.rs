@@ -1,5 +1,6 @@
 //! One browser `WebSocket` and the closures it calls back into.
 
+use super::direct::Direct;
 use super::js::{self, Handler};
 use crate::machine::Generation;
 use wasm_bindgen::prelude::*;
@@ -40,30 +41,9 @@ pub(crate) struct Socket {
     pub(crate) gen: Generation,
     pub(crate) ws: WebSocket,
     handlers: [Handler; 4],
-    /// Plain delivery: the class's listener in front of the `message` closure.
+    /// Plain delivery: the class's listener in front of the `message` closure (dropped after
+    /// the handlers are detached).
     pub(crate) direct: Option<Direct>,
-}
-
-/// Direct delivery: a JS listener the class installs as the socket's `onmessage`, which
-/// dispatches a message event itself while its `open` property is true and the data is not the
-/// heartbeat pong (and calls the driver's closure otherwise), recording in its `at` property the
-/// `timeStamp` of the last message it dispatched. Most messages then never cross into wasm: the
-/// core has nothing to decide about them (see `Machine::direct_delivery`), only their time.
-///
-/// The same listener's `writable` property lets the class's `send()` hand payloads to the socket
-/// itself while the browser reports it open (see `Machine::direct_send`).
-pub(crate) struct Direct {
-    /// The listener, whose `open`, `writable` and `at` properties are read and written.
-    pub(crate) listener: JsValue,
-    /// Whether the listener may deliver at all: not with a pong predicate (user code the core
-    /// must call for every message).
-    pub(crate) delivers: bool,
-    /// The value last written to `open`.
-    pub(crate) open: bool,
-    /// The value last written to `writable`.
-    pub(crate) writable: bool,
-    /// The value of `at` last reported to the core.
-    pub(crate) reported: f64,
 }
 
 impl Socket {
@@ -128,12 +108,6 @@ impl Drop for Socket {
     fn drop(&mut self) {
         for name in HANDLERS {
             js::set(&self.ws, name, &JsValue::NULL);
-        }
-        // The class may still hold the listener of a socket the driver moved on from: it must
-        // take no direct path to it.
-        if let Some(direct) = &self.direct {
-            js::set(&direct.listener, "open", &JsValue::FALSE);
-            js::set(&direct.listener, "writable", &JsValue::FALSE);
         }
     }
 }

@@ -2,7 +2,9 @@
 //! Rust values, and the commandable test server (tests/support/wasm-test-server.js) that gives each
 //! test a chaos server of its own.
 
-use js_sys::{Array, Float64Array, Function, Reflect};
+use js_sys::{Array, Float64Array, Function, Object, Reflect};
+use resilient_websocket::abi::{HookSlot, Jitter, Kind, OptionSlot};
+use resilient_websocket::host::Host;
 use resilient_websocket::WebDriver;
 use std::cell::RefCell;
 use std::fmt;
@@ -271,24 +273,6 @@ impl Record {
     }
 }
 
-/// The names of `emit`'s `kind` numbers, in the order of `KINDS` in js/class.js (`Kind` in
-/// src/web/js.rs).
-const KINDS: [&str; 13] = [
-    "message",
-    "open",
-    "close",
-    "error",
-    "statechange",
-    "reconnecting",
-    "giveup",
-    "drop",
-    "heartbeat",
-    "sessionlost",
-    "provide",
-    "hookerror",
-    "listen",
-];
-
 /// An argument of `emit`, converted at once: the log holds no JS value it does not need, so that
 /// the leak test counts only what the driver holds.
 #[derive(Clone)]
@@ -383,42 +367,17 @@ impl fmt::Debug for Emitted {
 
 pub type Log = Rc<RefCell<Vec<Emitted>>>;
 
-/// The `emit` callback: `Fn`, not `FnMut`, since the driver calls it re-entrantly (a `provide`
-/// answered at once opens a socket, whose `listen` request comes back through `emit`).
+/// The host's `emit`: `Fn`, not `FnMut`, since the driver calls it re-entrantly (a `provide`
+/// answered at once opens a socket, whose attempt may report at once).
 type EmitClosure = Closure<dyn Fn(JsValue, JsValue, JsValue, JsValue)>;
-
-/// The positions of `readOptions`' array (js/options.js), which src/web/options.rs reads; all of
-/// them, as the ABI they are, whether a test sets them or not.
-#[allow(dead_code)]
-pub mod at {
-    pub const MIN_DELAY: usize = 0;
-    pub const MAX_DELAY: usize = 1;
-    pub const FACTOR: usize = 2;
-    pub const JITTER: usize = 3;
-    pub const MAX_RETRIES: usize = 4;
-    pub const CONNECT_TIMEOUT: usize = 5;
-    pub const MIN_UPTIME: usize = 6;
-    pub const HEARTBEAT: usize = 7;
-    pub const INTERVAL: usize = 8;
-    pub const TIMEOUT: usize = 9;
-    pub const MAX_MESSAGES: usize = 10;
-    pub const MAX_BYTES: usize = 11;
-    pub const OVERFLOW: usize = 12;
-    pub const TTL: usize = 13;
-    pub const REPLAY: usize = 14;
-    pub const NETWORK: usize = 15;
-    pub const PAGE_LIFECYCLE: usize = 16;
-    pub const START_CLOSED: usize = 17;
-    pub const DELIVERY: usize = 18;
-    pub const ACK_INTERVAL: usize = 19;
-    pub const EXPOSE_PONGS: usize = 20;
-    pub const COUNT: usize = 21;
-}
+/// The host's `listen`: it answers `undefined`, so every message takes the driver's own path
+/// (the JS class's direct path is tested end to end).
+type ListenClosure = Closure<dyn Fn(JsValue, JsValue, JsValue) -> JsValue>;
 
 /// The third constructor argument, as `readOptions` flattens it: NaN is the default.
 #[derive(Clone)]
 pub struct Options {
-    raw: [f64; at::COUNT],
+    raw: [f64; OptionSlot::ALL.len()],
     should_reconnect: Option<Function>,
     provider: bool,
 }
@@ -426,7 +385,7 @@ pub struct Options {
 impl Default for Options {
     fn default() -> Self {
         Options {
-            raw: [f64::NAN; at::COUNT],
+            raw: [f64::NAN; OptionSlot::ALL.len()],
             should_reconnect: None,
             provider: false,
         }
@@ -434,25 +393,25 @@ impl Default for Options {
 }
 
 impl Options {
-    pub fn set(mut self, slot: usize, value: f64) -> Self {
-        self.raw[slot] = value;
+    pub fn set(mut self, slot: OptionSlot, value: f64) -> Self {
+        self.raw[slot as usize] = value;
         self
     }
 
     /// Exact delays: `reconnect: { minDelay: min, maxDelay: max, factor: 1, jitter: 'none' }`,
     /// so every backoff delay is `min`.
     pub fn delays(self, min: f64, max: f64) -> Self {
-        self.set(at::MIN_DELAY, min)
-            .set(at::MAX_DELAY, max)
-            .set(at::FACTOR, 1.0)
-            // -1 - the index of 'none' among full, equal, decorrelated, none.
-            .set(at::JITTER, -4.0)
+        self.set(OptionSlot::MinDelay, min)
+            .set(OptionSlot::MaxDelay, max)
+            .set(OptionSlot::Factor, 1.0)
+            // A jitter name is coded as -1 - its number.
+            .set(OptionSlot::Jitter, -1.0 - f64::from(Jitter::None as u8))
     }
 
     pub fn heartbeat(self, interval: f64, timeout: f64) -> Self {
-        self.set(at::HEARTBEAT, 1.0)
-            .set(at::INTERVAL, interval)
-            .set(at::TIMEOUT, timeout)
+        self.set(OptionSlot::Heartbeat, 1.0)
+            .set(OptionSlot::Interval, interval)
+            .set(OptionSlot::Timeout, timeout)
     }
 
     /// `reconnect.shouldReconnect`.
@@ -473,7 +432,7 @@ impl Options {
 pub struct Client {
     pub driver: Rc<WebDriver>,
     pub log: Log,
-    _emit: EmitClosure,
+    _host: (EmitClosure, ListenClosure),
 }
 
 impl Client {
@@ -488,16 +447,9 @@ impl Client {
         let emit = EmitClosure::new(move |kind: JsValue, a, b, c| {
             let kind = kind
                 .as_f64()
-                .and_then(|k| KINDS.get(k as usize))
-                .copied()
-                .unwrap_or("(not a kind number)");
-            // A socket and its handler are kept by the driver already: holding them here too
-            // would count them twice in the leak test.
-            let (a, b, c) = if kind == "listen" {
-                (Arg::Undefined, Arg::Undefined, Arg::Undefined)
-            } else {
-                (Arg::from(a), Arg::from(b), Arg::from(c))
-            };
+                .and_then(|k| Kind::from_number(k as u32))
+                .map_or("(not a kind number)", Kind::js_name);
+            let (a, b, c) = (Arg::from(a), Arg::from(b), Arg::from(c));
             let provide = (kind == "provide").then(|| a.num() as u32);
             sink.borrow_mut().push(Emitted {
                 kind,
@@ -516,17 +468,20 @@ impl Client {
         });
         let websocket = Reflect::get(&js_sys::global(), &"WebSocket".into())
             .expect("the browser has a global WebSocket");
-        let hooks = Array::of5(
-            &options
-                .should_reconnect
-                .clone()
-                .map_or(JsValue::UNDEFINED, JsValue::from),
-            &"ping".into(),
-            &"pong".into(),
-            &JsValue::UNDEFINED,
-            &websocket,
+        let hooks = Array::new_with_length(HookSlot::ALL.len() as u32);
+        let should_reconnect = options.should_reconnect.clone();
+        hooks.set(
+            HookSlot::ShouldReconnect as u32,
+            should_reconnect.map_or(JsValue::UNDEFINED, JsValue::from),
         );
-        let raw = Float64Array::new_with_length(at::COUNT as u32);
+        hooks.set(HookSlot::HeartbeatMessage as u32, "ping".into());
+        hooks.set(HookSlot::HeartbeatPong as u32, "pong".into());
+        hooks.set(HookSlot::WebSocket as u32, websocket);
+        let listen = ListenClosure::new(|_, _, _| JsValue::UNDEFINED);
+        let host = Object::new();
+        Reflect::set(&host, &"emit".into(), emit.as_ref()).expect("a plain object");
+        Reflect::set(&host, &"listen".into(), listen.as_ref()).expect("a plain object");
+        let raw = Float64Array::new_with_length(OptionSlot::ALL.len() as u32);
         raw.copy_from(&options.raw);
         let driver = Rc::new(WebDriver::new(
             if options.provider { "" } else { url }.into(),
@@ -534,14 +489,14 @@ impl Client {
             options.provider,
             &raw,
             hooks,
-            emit.as_ref().unchecked_ref::<Function>().clone(),
+            host.unchecked_into::<Host>(),
         ));
         *handle.borrow_mut() = Rc::downgrade(&driver);
         driver.start();
         Client {
             driver,
             log,
-            _emit: emit,
+            _host: (emit, listen),
         }
     }
 
@@ -580,14 +535,9 @@ impl Client {
         self.nth_within(kind, n, 5000.0).await
     }
 
-    /// The kinds of the events so far, leaving out `listen` (an internal request).
+    /// The kinds of the events so far.
     pub fn kinds(&self) -> Vec<&'static str> {
-        self.log
-            .borrow()
-            .iter()
-            .map(|e| e.kind)
-            .filter(|k| *k != "listen")
-            .collect()
+        self.log.borrow().iter().map(|e| e.kind).collect()
     }
 
     /// The events after the `n`-th of `kind` (all of them for `n` = 0).
