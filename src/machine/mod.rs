@@ -87,6 +87,7 @@ mod config;
 pub(crate) mod float;
 mod heartbeat;
 mod outbox;
+mod phase;
 mod policy;
 mod rng;
 mod session;
@@ -106,6 +107,7 @@ pub use shared::{
 use backoff::Backoff;
 use heartbeat::{Due, Liveness};
 use outbox::{Outbox, Queued};
+use phase::Phase;
 use policy::Decision;
 use rng::Rng;
 use session::{InFlight, Session, Welcomed};
@@ -118,50 +120,6 @@ pub const PROBE_TIMEOUT: Millis = 3000;
 /// The attempt after the browser comes back online starts within `0..=ONLINE_JITTER` ms (capped
 /// by `maxDelay`), so that every tab of a site does not reconnect in the same millisecond.
 pub const ONLINE_JITTER: Millis = 1000;
-
-/// Where the connection is. Exactly one variant holds a socket at a time, which is what makes
-/// "never two live sockets" hold by construction.
-#[derive(Clone, Debug)]
-enum Phase {
-    /// No socket. `retry_at`: when the next attempt starts; `None` while offline or suspended by
-    /// the page lifecycle.
-    Waiting { retry_at: Option<Millis> },
-    /// The socket `gen` is handshaking and is abandoned at `deadline`. `greeting`: acknowledged
-    /// delivery only, the socket is open and the hello sent; the welcome is awaited.
-    Connecting {
-        gen: Generation,
-        deadline: Millis,
-        greeting: bool,
-    },
-    /// The socket `gen` is open. `writable` turns false when the browser has started a closing
-    /// handshake the server began: the socket then discards data without an error, so sends
-    /// queue until the next connection.
-    Open {
-        gen: Generation,
-        opened_at: Millis,
-        liveness: Liveness,
-        writable: bool,
-    },
-    /// The user closed the socket `gen`; its close event is awaited until `deadline`.
-    Closing {
-        gen: Generation,
-        code: u16,
-        deadline: Millis,
-    },
-    /// Terminal until [`Machine::reconnect`].
-    Closed,
-}
-
-impl Phase {
-    fn live_gen(&self) -> Option<Generation> {
-        match *self {
-            Phase::Connecting { gen, .. }
-            | Phase::Open { gen, .. }
-            | Phase::Closing { gen, .. } => Some(gen),
-            Phase::Waiting { .. } | Phase::Closed => None,
-        }
-    }
-}
 
 /// The close event the user is told about when a socket goes away.
 struct CloseInfo {
