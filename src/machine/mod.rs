@@ -370,8 +370,7 @@ impl Machine {
     /// of the last one with [`Machine::handle_direct_traffic`] before any other input. A message
     /// that is a heartbeat pong must still go through [`Machine::handle_message`].
     pub fn direct_delivery(&self, gen: Generation) -> bool {
-        self.session.is_none()
-            && matches!(&self.phase, Phase::Open { gen: g, liveness, .. } if *g == gen && liveness.pong_deadline().is_none())
+        self.session.is_none() && self.phase.is_open_without_ping(gen)
     }
 
     /// Whether a `send()` now would only hand its payload to the socket `gen`: the socket is open
@@ -380,8 +379,7 @@ impl Machine {
     /// transmit at once (ahead of a pending replay, as [`Machine::send`] does), check no cap and
     /// keep nothing.
     pub fn direct_send(&self, gen: Generation) -> bool {
-        self.session.is_none()
-            && matches!(&self.phase, Phase::Open { gen: g, writable: true, .. } if *g == gen)
+        self.session.is_none() && self.phase.writable_gen() == Some(gen)
     }
 
     /// Messages delivered directly (see [`Machine::direct_delivery`]) arrived on the socket `gen`,
@@ -628,7 +626,7 @@ impl Machine {
             return;
         }
         self.online = true;
-        if matches!(self.phase, Phase::Closing { .. } | Phase::Closed) {
+        if self.phase.is_terminal() {
             return;
         }
         self.reset_backoff();
@@ -722,15 +720,10 @@ impl Machine {
     /// the returned id before draining the outputs (a `drop-newest` overflow drops it in the same
     /// batch).
     pub fn send(&mut self, now: Millis, bytes: u64) -> Result<MsgId, SendError> {
-        let gen = match self.phase {
-            Phase::Closing { .. } | Phase::Closed => return Err(SendError::InvalidState),
-            Phase::Open {
-                gen,
-                writable: true,
-                ..
-            } => Some(gen),
-            Phase::Open { .. } | Phase::Waiting { .. } | Phase::Connecting { .. } => None,
-        };
+        if self.phase.is_terminal() {
+            return Err(SendError::InvalidState);
+        }
+        let gen = self.phase.writable_gen();
         let cfg = self.config.buffer;
         // With acknowledged delivery the caps also count the messages awaiting their ack, which
         // the client must keep as surely as the queued ones; then they apply while OPEN too.
@@ -792,7 +785,7 @@ impl Machine {
         validate::close_args(code, reason)?;
         let code = code.unwrap_or(1000);
         let reason = reason.unwrap_or("");
-        if matches!(self.phase, Phase::Closing { .. } | Phase::Closed) {
+        if self.phase.is_terminal() {
             return Ok(());
         }
         self.replay_pending = false;
@@ -824,7 +817,7 @@ impl Machine {
             }
         }
         self.drop_queue(DropReason::Closed);
-        if matches!(self.phase, Phase::Closed) {
+        if self.phase.is_closed() {
             self.finish_session();
         }
         Ok(())
@@ -849,7 +842,7 @@ impl Machine {
         if let Some(gen) = dropped {
             self.close_socket(gen, close.code, &close.reason);
             self.first_cycle = false;
-        } else if matches!(self.phase, Phase::Closed) {
+        } else if self.phase.is_closed() {
             self.first_cycle = true;
         }
         self.start_attempt(now);
@@ -917,8 +910,7 @@ impl Machine {
     }
 
     fn replay_due(&self, gen: Generation) -> bool {
-        self.replay_pending
-            && matches!(self.phase, Phase::Open { gen: g, writable: true, .. } if g == gen)
+        self.replay_pending && self.phase.writable_gen() == Some(gen)
     }
 
     fn expired(&self, queued: &Queued, now: Millis) -> bool {
@@ -1043,7 +1035,7 @@ impl Machine {
         }
         self.suspended = false;
         self.reset_backoff();
-        if matches!(self.phase, Phase::Waiting { .. }) && self.online {
+        if self.phase.is_waiting() && self.online {
             self.schedule(now, 0);
             self.start_attempt(now);
         } else {
@@ -1074,10 +1066,8 @@ impl Machine {
 
     /// Moves to `phase`, keeps the downtime count and announces a state change.
     fn set_phase(&mut self, now: Millis, phase: Phase) {
-        let counts =
-            |phase: &Phase| matches!(phase, Phase::Waiting { .. } | Phase::Connecting { .. });
-        let was_down = self.ever_opened && counts(&self.phase);
-        let is_down = self.ever_opened && counts(&phase);
+        let was_down = self.ever_opened && self.phase.is_down();
+        let is_down = self.ever_opened && phase.is_down();
         if is_down && !was_down {
             self.down_since = Some(now);
         } else if was_down && !is_down {
