@@ -1,8 +1,9 @@
 //! The delay schedule: attempt n waits `jitter(min(maxDelay, minDelay·factor^n))`.
 
+use super::config::{Jitter, ReconnectConfig};
 use super::float;
 use super::rng::Rng;
-use super::{Jitter, Millis, ReconnectConfig};
+use super::shared::Millis;
 
 /// `min(maxDelay, minDelay·factor^n)`, the delay before jitter for the retry numbered `n`
 /// (0 for the first retry after a loss).

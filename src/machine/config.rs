@@ -3,7 +3,7 @@
 //! The driver builds these from the JS options object through the pure functions of
 //! [`super::validate`], which accept the raw numbers exactly as JS hands them over.
 
-use super::Millis;
+use super::shared::Millis;
 
 /// Every option the core needs. `Default` gives the documented defaults of API.md §2.
 #[derive(Clone, Debug, PartialEq)]

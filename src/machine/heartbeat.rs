@@ -4,7 +4,8 @@
 //! (throttled background tab) only makes a check late, never wrong. A pong deadline that passes
 //! while the page is hidden is not trusted: it is marked overdue and re-probed on becoming visible.
 
-use super::{HeartbeatConfig, Millis};
+use super::config::HeartbeatConfig;
+use super::shared::Millis;
 
 #[derive(Clone, Copy, Debug)]
 struct Ping {

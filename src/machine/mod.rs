@@ -87,9 +87,11 @@ mod config;
 pub(crate) mod float;
 mod heartbeat;
 mod outbox;
+mod phase;
 mod policy;
 mod rng;
 mod session;
+mod shared;
 pub mod validate;
 pub mod wire;
 
@@ -97,10 +99,15 @@ pub use config::{
     AckedConfig, BufferConfig, Config, HeartbeatConfig, Jitter, Overflow, ReconnectConfig,
 };
 pub use policy::{is_terminal_code, retry_after_ms, Verdict};
+pub use shared::{
+    CloseError, ConnectionState, DropReason, Event, Generation, Millis, MsgId, Output, ReadyState,
+    SendError, Stats,
+};
 
 use backoff::Backoff;
 use heartbeat::{Due, Liveness};
 use outbox::{Outbox, Queued};
+use phase::Phase;
 use policy::Decision;
 use rng::Rng;
 use session::{InFlight, Session, Welcomed};
@@ -113,345 +120,6 @@ pub const PROBE_TIMEOUT: Millis = 3000;
 /// The attempt after the browser comes back online starts within `0..=ONLINE_JITTER` ms (capped
 /// by `maxDelay`), so that every tab of a site does not reconnect in the same millisecond.
 pub const ONLINE_JITTER: Millis = 1000;
-
-/// Milliseconds on the driver's monotonic clock (`performance.now()` in the browser).
-pub type Millis = u64;
-
-/// Identifies one underlying socket. Increases by one for every connection attempt.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Generation(pub u32);
-
-/// Identifies one message handed to [`Machine::send`]. Increases by one for every message.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct MsgId(pub u64);
-
-/// The WHATWG `readyState`, as the user sees it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ReadyState {
-    /// From construction until the first open, and again during every reconnect cycle.
-    Connecting = 0,
-    /// A socket is open.
-    Open = 1,
-    /// The user called `close()` and the closing handshake has not finished.
-    Closing = 2,
-    /// Terminal: nothing more happens until `reconnect()`.
-    Closed = 3,
-}
-
-/// The finer-grained state exposed as `connectionState`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ConnectionState {
-    /// The first connection attempt is in progress.
-    Connecting,
-    /// A socket is open.
-    Open,
-    /// Waiting for the next attempt, or an attempt after the first is in progress.
-    Reconnecting,
-    /// The browser reports no network; retries are suspended.
-    Offline,
-    /// The user called `close()`.
-    Closing,
-    /// Terminal.
-    Closed,
-}
-
-impl ConnectionState {
-    /// The `readyState` that corresponds to this state.
-    pub fn ready_state(self) -> ReadyState {
-        match self {
-            ConnectionState::Connecting
-            | ConnectionState::Reconnecting
-            | ConnectionState::Offline => ReadyState::Connecting,
-            ConnectionState::Open => ReadyState::Open,
-            ConnectionState::Closing => ReadyState::Closing,
-            ConnectionState::Closed => ReadyState::Closed,
-        }
-    }
-
-    /// The name used in the JS API (`'connecting'`, `'open'`, …).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ConnectionState::Connecting => "connecting",
-            ConnectionState::Open => "open",
-            ConnectionState::Reconnecting => "reconnecting",
-            ConnectionState::Offline => "offline",
-            ConnectionState::Closing => "closing",
-            ConnectionState::Closed => "closed",
-        }
-    }
-}
-
-/// Why a queued message was dropped instead of sent.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum DropReason {
-    /// The user closed the connection while the message was queued.
-    Closed,
-    /// The queue was full (`overflow: 'drop-oldest'` or `'drop-newest'`).
-    Overflow,
-    /// The message was older than `buffer.ttl` when it was due for replay.
-    Expired,
-    /// The `buffer.replay` filter rejected it.
-    Filtered,
-    /// The connection gave up (`maxRetries` reached or a terminal close code).
-    GaveUp,
-    /// Acknowledged delivery: the message was sent but the session ended (the user's `close()`,
-    /// a give-up, or the server no longer knowing the session) before the server acknowledged
-    /// it. It may or may not have arrived.
-    Unconfirmed,
-}
-
-impl DropReason {
-    /// The name used in the JS `drop` event.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DropReason::Closed => "closed",
-            DropReason::Overflow => "overflow",
-            DropReason::Expired => "expired",
-            DropReason::Filtered => "filtered",
-            DropReason::GaveUp => "giveup",
-            DropReason::Unconfirmed => "unconfirmed",
-        }
-    }
-}
-
-/// Something the user should be told, in the order it happened.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Event {
-    /// A socket opened. The driver reads `protocol`/`extensions` from the socket of `gen`.
-    Open {
-        /// The socket that opened.
-        gen: Generation,
-    },
-    /// A data message arrived on the live socket; the driver dispatches the payload it holds.
-    Message,
-    /// An underlying socket failed (fired before its `Close`).
-    Error,
-    /// An underlying socket closed (or was abandoned by the core). `readyState` after the batch
-    /// tells whether a reconnect follows (`CONNECTING`) or not (`CLOSED`).
-    Close {
-        /// The close code (1006 when the connection was lost without a close frame).
-        code: u16,
-        /// The close reason.
-        reason: String,
-        /// Whether the closing handshake completed.
-        was_clean: bool,
-    },
-    /// `connectionState` changed.
-    StateChange {
-        /// The previous state.
-        from: ConnectionState,
-        /// The new state.
-        to: ConnectionState,
-    },
-    /// An automatic attempt was scheduled (after a loss, on `online`, on pageshow/resume). Not
-    /// emitted for the first connection nor for the user's `reconnect()`.
-    Reconnecting {
-        /// 1 for the first retry after a reset, counting up while attempts fail.
-        attempt: u32,
-        /// Milliseconds until the attempt starts.
-        delay: Millis,
-    },
-    /// Retries are exhausted or the close code is terminal; the connection is closed for good.
-    GiveUp,
-    /// A message left the queue without being sent.
-    Drop {
-        /// The message.
-        id: MsgId,
-        /// Why.
-        reason: DropReason,
-    },
-    /// A heartbeat round trip completed.
-    Heartbeat {
-        /// Milliseconds from the ping to the first inbound traffic after it.
-        rtt: Millis,
-    },
-    /// Acknowledged delivery: the server started a new session instead of resuming ours (it
-    /// restarted without keeping sessions, or the session expired). Messages it had sent and not
-    /// yet delivered are lost; ours that it had not acknowledged were dropped just before, as
-    /// [`DropReason::Unconfirmed`]. Delivery goes on in the new session.
-    SessionLost {
-        /// How many of our messages were unconfirmed.
-        unconfirmed: u32,
-    },
-}
-
-/// A side effect the driver must perform, in order.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Output {
-    /// Open a new socket tagged `gen` (after calling any URL/protocol provider).
-    Connect {
-        /// The tag for the new socket.
-        gen: Generation,
-    },
-    /// Send the payload of `id` on the socket `gen`, and forget it.
-    Transmit {
-        /// The socket to send on.
-        gen: Generation,
-        /// The message.
-        id: MsgId,
-    },
-    /// Acknowledged delivery: send the payload of `id` on `gen` in a data envelope numbered
-    /// `seq` carrying `ack`, and keep the payload: it is resent after a reconnect until
-    /// [`Output::Release`] (or [`Event::Drop`]) says it can go.
-    TransmitAcked {
-        /// The socket to send on.
-        gen: Generation,
-        /// The message.
-        id: MsgId,
-        /// Its sequence number.
-        seq: u64,
-        /// The cumulative ack to piggyback.
-        ack: u64,
-    },
-    /// Acknowledged delivery: the server acknowledged `id`; forget its payload.
-    Release {
-        /// The message.
-        id: MsgId,
-    },
-    /// Acknowledged delivery: the socket `gen` opened; send the hello of session number
-    /// `session` (the driver makes a new random id and key whenever this number changes)
-    /// carrying `ack`. The `open` event waits for the server's welcome.
-    SendHello {
-        /// The socket to send on.
-        gen: Generation,
-        /// Which session; starts at 1 and grows after every terminal close.
-        session: u32,
-        /// The epoch of the last welcome, 0 before the first.
-        epoch: u64,
-        /// The last server sequence number received.
-        ack: u64,
-    },
-    /// Acknowledged delivery: send a standalone ack frame.
-    SendAck {
-        /// The socket to send on.
-        gen: Generation,
-        /// The cumulative ack.
-        ack: u64,
-    },
-    /// Acknowledged delivery: answer the server's protocol ping.
-    SendPong {
-        /// The socket to send on.
-        gen: Generation,
-    },
-    /// Send the heartbeat message on the socket `gen` (the protocol's ping in acked mode).
-    SendHeartbeat {
-        /// The socket to send on.
-        gen: Generation,
-    },
-    /// Close the socket `gen` with `ws.close(code, reason)`.
-    CloseSocket {
-        /// The socket to close.
-        gen: Generation,
-        /// The close code: always 1000 or 3000–4999, which `WebSocket.close()` accepts.
-        code: u16,
-        /// The close reason (at most 123 UTF-8 bytes).
-        reason: String,
-        /// `true`: the core has already told the user about this close; drop the socket's
-        /// handlers now (its events would be ignored anyway). `false` (only after the user's
-        /// `close()`): keep listening, the core waits for this socket's `close` event.
-        detach: bool,
-    },
-    /// The socket `gen` opened and its `open` event was emitted just before. Once the `open`
-    /// handlers ran, call [`Machine::replay`] (or first [`Machine::replay_candidates`] when the
-    /// user has a replay filter). Only emitted when messages are queued.
-    Replay {
-        /// The socket that opened.
-        gen: Generation,
-    },
-    /// Dispatch an event to the user.
-    Emit(Event),
-}
-
-/// Why [`Machine::send`] refused a message.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SendError {
-    /// The connection is terminally closed (`InvalidStateError`).
-    InvalidState,
-    /// The queue is full and `overflow` is `'throw'` (`QuotaExceededError`).
-    QuotaExceeded,
-}
-
-/// Why [`Machine::close`] refused its arguments.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum CloseError {
-    /// The code is neither 1000 nor in 3000–4999 (`InvalidAccessError`).
-    InvalidCode,
-    /// The reason is longer than 123 UTF-8 bytes (`SyntaxError`).
-    ReasonTooLong,
-}
-
-/// The counters exposed as `stats`, from [`Machine::stats`].
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Stats {
-    /// Connection attempts started.
-    pub attempts: u32,
-    /// Successful opens after the first.
-    pub reconnects: u32,
-    /// Milliseconds spent waiting for or attempting a connection after the first open (the time
-    /// after the user's `close()` or a give-up does not count), up to `now`.
-    pub downtime_ms: Millis,
-    /// The last heartbeat round trip.
-    pub last_rtt: Option<Millis>,
-    /// Messages in the queue.
-    pub queued: u32,
-    /// Bytes in the queue.
-    pub queued_bytes: u64,
-    /// Messages dropped.
-    pub dropped: u32,
-    /// Messages sent from the queue after an open.
-    pub replayed: u32,
-    /// Acknowledged delivery: messages sent and not yet acknowledged.
-    pub unacked: u32,
-    /// Acknowledged delivery: their bytes.
-    pub unacked_bytes: u64,
-    /// Acknowledged delivery: messages sent again after a reconnect because the server lacked
-    /// them.
-    pub resent: u32,
-}
-
-/// Where the connection is. Exactly one variant holds a socket at a time, which is what makes
-/// "never two live sockets" hold by construction.
-#[derive(Clone, Debug)]
-enum Phase {
-    /// No socket. `retry_at`: when the next attempt starts; `None` while offline or suspended by
-    /// the page lifecycle.
-    Waiting { retry_at: Option<Millis> },
-    /// The socket `gen` is handshaking and is abandoned at `deadline`. `greeting`: acknowledged
-    /// delivery only, the socket is open and the hello sent; the welcome is awaited.
-    Connecting {
-        gen: Generation,
-        deadline: Millis,
-        greeting: bool,
-    },
-    /// The socket `gen` is open. `writable` turns false when the browser has started a closing
-    /// handshake the server began: the socket then discards data without an error, so sends
-    /// queue until the next connection.
-    Open {
-        gen: Generation,
-        opened_at: Millis,
-        liveness: Liveness,
-        writable: bool,
-    },
-    /// The user closed the socket `gen`; its close event is awaited until `deadline`.
-    Closing {
-        gen: Generation,
-        code: u16,
-        deadline: Millis,
-    },
-    /// Terminal until [`Machine::reconnect`].
-    Closed,
-}
-
-impl Phase {
-    fn live_gen(&self) -> Option<Generation> {
-        match *self {
-            Phase::Connecting { gen, .. }
-            | Phase::Open { gen, .. }
-            | Phase::Closing { gen, .. } => Some(gen),
-            Phase::Waiting { .. } | Phase::Closed => None,
-        }
-    }
-}
 
 /// The close event the user is told about when a socket goes away.
 struct CloseInfo {
@@ -702,8 +370,7 @@ impl Machine {
     /// of the last one with [`Machine::handle_direct_traffic`] before any other input. A message
     /// that is a heartbeat pong must still go through [`Machine::handle_message`].
     pub fn direct_delivery(&self, gen: Generation) -> bool {
-        self.session.is_none()
-            && matches!(&self.phase, Phase::Open { gen: g, liveness, .. } if *g == gen && liveness.pong_deadline().is_none())
+        self.session.is_none() && self.phase.is_open_without_ping(gen)
     }
 
     /// Whether a `send()` now would only hand its payload to the socket `gen`: the socket is open
@@ -712,8 +379,7 @@ impl Machine {
     /// transmit at once (ahead of a pending replay, as [`Machine::send`] does), check no cap and
     /// keep nothing.
     pub fn direct_send(&self, gen: Generation) -> bool {
-        self.session.is_none()
-            && matches!(&self.phase, Phase::Open { gen: g, writable: true, .. } if *g == gen)
+        self.session.is_none() && self.phase.writable_gen() == Some(gen)
     }
 
     /// Messages delivered directly (see [`Machine::direct_delivery`]) arrived on the socket `gen`,
@@ -960,7 +626,7 @@ impl Machine {
             return;
         }
         self.online = true;
-        if matches!(self.phase, Phase::Closing { .. } | Phase::Closed) {
+        if self.phase.is_terminal() {
             return;
         }
         self.reset_backoff();
@@ -1054,15 +720,10 @@ impl Machine {
     /// the returned id before draining the outputs (a `drop-newest` overflow drops it in the same
     /// batch).
     pub fn send(&mut self, now: Millis, bytes: u64) -> Result<MsgId, SendError> {
-        let gen = match self.phase {
-            Phase::Closing { .. } | Phase::Closed => return Err(SendError::InvalidState),
-            Phase::Open {
-                gen,
-                writable: true,
-                ..
-            } => Some(gen),
-            Phase::Open { .. } | Phase::Waiting { .. } | Phase::Connecting { .. } => None,
-        };
+        if self.phase.is_terminal() {
+            return Err(SendError::InvalidState);
+        }
+        let gen = self.phase.writable_gen();
         let cfg = self.config.buffer;
         // With acknowledged delivery the caps also count the messages awaiting their ack, which
         // the client must keep as surely as the queued ones; then they apply while OPEN too.
@@ -1124,7 +785,7 @@ impl Machine {
         validate::close_args(code, reason)?;
         let code = code.unwrap_or(1000);
         let reason = reason.unwrap_or("");
-        if matches!(self.phase, Phase::Closing { .. } | Phase::Closed) {
+        if self.phase.is_terminal() {
             return Ok(());
         }
         self.replay_pending = false;
@@ -1156,7 +817,7 @@ impl Machine {
             }
         }
         self.drop_queue(DropReason::Closed);
-        if matches!(self.phase, Phase::Closed) {
+        if self.phase.is_closed() {
             self.finish_session();
         }
         Ok(())
@@ -1181,7 +842,7 @@ impl Machine {
         if let Some(gen) = dropped {
             self.close_socket(gen, close.code, &close.reason);
             self.first_cycle = false;
-        } else if matches!(self.phase, Phase::Closed) {
+        } else if self.phase.is_closed() {
             self.first_cycle = true;
         }
         self.start_attempt(now);
@@ -1249,8 +910,7 @@ impl Machine {
     }
 
     fn replay_due(&self, gen: Generation) -> bool {
-        self.replay_pending
-            && matches!(self.phase, Phase::Open { gen: g, writable: true, .. } if g == gen)
+        self.replay_pending && self.phase.writable_gen() == Some(gen)
     }
 
     fn expired(&self, queued: &Queued, now: Millis) -> bool {
@@ -1375,7 +1035,7 @@ impl Machine {
         }
         self.suspended = false;
         self.reset_backoff();
-        if matches!(self.phase, Phase::Waiting { .. }) && self.online {
+        if self.phase.is_waiting() && self.online {
             self.schedule(now, 0);
             self.start_attempt(now);
         } else {
@@ -1406,10 +1066,8 @@ impl Machine {
 
     /// Moves to `phase`, keeps the downtime count and announces a state change.
     fn set_phase(&mut self, now: Millis, phase: Phase) {
-        let counts =
-            |phase: &Phase| matches!(phase, Phase::Waiting { .. } | Phase::Connecting { .. });
-        let was_down = self.ever_opened && counts(&self.phase);
-        let is_down = self.ever_opened && counts(&phase);
+        let was_down = self.ever_opened && self.phase.is_down();
+        let is_down = self.ever_opened && phase.is_down();
         if is_down && !was_down {
             self.down_since = Some(now);
         } else if was_down && !is_down {

@@ -3,7 +3,8 @@
 
 use alloc::collections::VecDeque;
 
-use super::{BufferConfig, Millis, MsgId};
+use super::config::BufferConfig;
+use super::shared::{Millis, MsgId};
 
 /// One queued message.
 #[derive(Clone, Copy, Debug)]

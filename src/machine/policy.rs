@@ -1,6 +1,7 @@
 //! What an underlying close means for the connection: stop for good, or retry (and when).
 
-use super::{Millis, ReconnectConfig};
+use super::config::ReconnectConfig;
+use super::shared::Millis;
 
 /// The answer of the user's `shouldReconnect(closeEvent)` predicate, computed by the driver before
 /// it calls [`super::Machine::handle_close`] (user code must not run while the machine is borrowed).

@@ -9,8 +9,8 @@
 use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 
+use super::shared::{Millis, MsgId};
 use super::wire::{Violation, MAX_SEQ};
-use super::{Millis, MsgId};
 
 /// A message in the window: transmitted at least once, not yet acknowledged.
 #[derive(Clone, Copy, Debug)]

@@ -4,7 +4,7 @@
 //! before anything reaches the driver.)
 
 use super::float;
-use super::CloseError;
+use super::shared::CloseError;
 
 /// Checks the arguments of `close(code, reason)` and `reconnect(code, reason)`: `code` 1000 or
 /// 3000–4999 (else `InvalidAccessError`), `reason` at most 123 UTF-8 bytes (else `SyntaxError`).
