@@ -52,10 +52,13 @@ let initFailure = null;
 
 /**
  * Hands over the driver class of the initialised wasm module: from now on instances can be built.
+ * When an app loads both builds (the React binding imports the default entry, the app
+ * `resilient-websocket/acked`), the acked build's driver, which does both modes, serves every
+ * instance, whichever entry ran first.
  * @param {WebDriverClass} driverClass
  */
 export function useDriver(driverClass) {
-  WebDriver = driverClass;
+  if (!WebDriver?.ackedBuild() || driverClass.ackedBuild()) WebDriver = driverClass;
 }
 
 /**
@@ -373,7 +376,7 @@ export class ResilientWebSocket extends EventTarget {
     // The native constructor's checks, in its order: the URL, the subprotocols, then the options.
     const resolved = href === undefined ? '' : resolveUrl(href);
     checkProtocols(list);
-    const { config, hooks } = readOptions(options, [Driver.defaultDelay(false), Driver.defaultDelay(true)]);
+    const { config, hooks } = readOptions(options, [Driver.defaultDelay(false), Driver.defaultDelay(true)], Driver.ackedBuild());
     this.#driver = new Driver(
       resolved,
       list,

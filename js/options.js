@@ -8,6 +8,7 @@
  */
 
 import {
+  DELIVERY_ACKED,
   DELIVERY_NAMES,
   HOOK_COUNT,
   HOOK_HEARTBEAT_MESSAGE,
@@ -184,9 +185,10 @@ function oneOf(value, names, option, expected) {
  * `reconnect.minDelay` and `reconnect.maxDelay`, which the one check across two options needs.
  * @param {unknown} options
  * @param {[minDelay: number, maxDelay: number]} defaultDelays
+ * @param {boolean} ackedBuild whether the driver was built with acknowledged delivery
  * @returns {{ config: Float64Array, hooks: Hooks }}
  */
-export function readOptions(options, defaultDelays) {
+export function readOptions(options, defaultDelays, ackedBuild) {
   if (!(options == null || isObject(options))) fail('options', 'an object');
   const reconnect = object(options, 'reconnect', 'reconnect');
   const jitter = get(reconnect, 'jitter');
@@ -246,6 +248,12 @@ export function readOptions(options, defaultDelays) {
   const rawDelivery = get(options, 'delivery');
   const ackInterval = millis(number(options, 'ackInterval'), 'ackInterval', true);
   const delivery = oneOf(rawDelivery, DELIVERY_NAMES, 'delivery', "'plain' or 'acked'");
+  if (delivery === DELIVERY_ACKED && !ackedBuild) {
+    throw new TypeError(
+      "delivery: 'acked' needs the acked build: import { ResilientWebSocket } from 'resilient-websocket/acked' " +
+        "(or 'resilient-websocket/acked/slim'); this entry carries plain delivery only",
+    );
+  }
 
   const config = new Float64Array(OPTION_COUNT).fill(NaN);
   config[OPTION_MIN_DELAY] = minDelay;

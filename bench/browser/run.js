@@ -213,7 +213,8 @@ export async function startBrowserSession({ log }) {
    */
   async function acked() {
     const server = await startBenchServer();
-    const page = await benchPage(byKey('ours'));
+    // Both modes from the acked build (resilient-websocket/acked): the cost measured is the mode's.
+    const page = await benchPage({ ...byKey('ours'), module: '/js/acked.js' });
     const modes = [
       { key: 'plain', options: undefined },
       { key: 'acked', options: ACKED.options },

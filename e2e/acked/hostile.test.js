@@ -676,7 +676,7 @@ async function startRawServer(t) {
  * after its first close. `receivedUpTo(n)` waits for its first `n` messages.
  */
 async function pageSetup() {
-  const { ResilientWebSocket } = await import('/js/index.js');
+  const { ResilientWebSocket } = await import('/js/acked.js');
   const types = ['open', 'message', 'error', 'close', 'statechange', 'reconnecting', 'giveup', 'drop', 'sessionlost'];
   const describeEvent = (event) => {
     const rs = `rs=${event.target.readyState}`;

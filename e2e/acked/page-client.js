@@ -1,7 +1,7 @@
 // The page side of the acknowledged-delivery tests and soak: a ResilientWebSocket in acked mode that
 // sends a numbered stream ("1", "2", …) and records what it receives, every drop and session loss.
 // Loaded into the harness page with `import('/e2e/acked/page-client.js')`; drives `window.acked`.
-import { ResilientWebSocket } from '/js/index.js';
+import { ResilientWebSocket } from '/js/acked.js';
 
 const clients = new Map();
 

@@ -9,7 +9,8 @@ import { checkProtocols, readOptions, resolveUrl } from '../../js/options.js';
 const DEFAULT_DELAYS = /** @type {[number, number]} */ ([1000, 30000]);
 /** The environment's WebSocket, where the option does not name one (Node 20 has none). */
 class GlobalSocket {}
-const read = (options) => readOptions(options, DEFAULT_DELAYS);
+/** As the acked build's class reads them (both delivery modes). */
+const read = (options) => readOptions(options, DEFAULT_DELAYS, true);
 /** The message of the TypeError that `options` throws. */
 function refusal(options) {
   try {
@@ -103,6 +104,16 @@ test('valid options are flattened in the driver order; milliseconds round up', (
   assert.equal(read({ heartbeat: false }).config[7], 0);
   assert.deepEqual([...read({ buffer: { ttl: Infinity, replay: false, overflow: 'throw' } }).config.slice(12, 15)], [0, Infinity, 0]);
   assert.equal(read({ delivery: 'plain' }).config[18], 0);
+});
+
+test("delivery: 'acked' given to the plain build is a TypeError that names the entry to import", () => {
+  assert.throws(
+    () => readOptions({ delivery: 'acked' }, DEFAULT_DELAYS, false),
+    (error) => error instanceof TypeError && error.message.includes("import { ResilientWebSocket } from 'resilient-websocket/acked'"),
+  );
+  assert.equal(readOptions({ delivery: 'plain' }, DEFAULT_DELAYS, false).config[18], 0);
+  // An invalid value is still reported as invalid, not as a matter of builds.
+  assert.throws(() => readOptions({ delivery: 'exactly-once' }, DEFAULT_DELAYS, false), /delivery must be 'plain' or 'acked'/);
 });
 
 test('every invalid option is a TypeError naming the option and the accepted range', () => {

@@ -9,6 +9,8 @@ import ResilientWebSocketDefault, {
   type WebSocketPayload,
 } from 'resilient-websocket';
 import { init, ResilientWebSocket as SlimResilientWebSocket } from 'resilient-websocket/slim';
+import { ResilientWebSocket as AckedResilientWebSocket } from 'resilient-websocket/acked';
+import { init as initAcked, ResilientWebSocket as AckedSlimResilientWebSocket } from 'resilient-websocket/acked/slim';
 import { useResilientWebSocket as useReact } from 'resilient-websocket/react';
 import { useResilientWebSocket as useVue } from 'resilient-websocket/vue';
 import { ref, type Ref, type ShallowRef } from 'vue';
@@ -55,8 +57,9 @@ ws.addEventListener('statechange', (e) => {
   console.log(e.from, to);
 });
 ws.addEventListener('reconnecting', (e) => console.log(e.attempt + e.delay));
-// Acknowledged delivery.
-const acked = new ResilientWebSocket('wss://example.com/live', [], { delivery: 'acked', ackInterval: 50 });
+// Acknowledged delivery, from the acked build; the slim form of it too.
+const acked = new AckedResilientWebSocket('wss://example.com/live', [], { delivery: 'acked', ackInterval: 50 });
+void initAcked('/assets/resilient_websocket_bg.wasm').then(() => new AckedSlimResilientWebSocket('wss://example.com/live'));
 acked.addEventListener('sessionlost', (e) => console.log(e.unconfirmed.toFixed(0)));
 console.log(acked.stats.unacked + acked.stats.unackedBytes + acked.stats.resent);
 ws.addEventListener('heartbeat', (e) => console.log(e.rtt.toFixed(1)));
