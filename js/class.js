@@ -52,7 +52,7 @@ let initFailure = null;
 
 /**
  * Hands over the driver class of the initialised wasm module: from now on instances can be built.
- * When an app loads both builds (the React binding imports the default entry, the app
+ * When an app loads both builds (one module imports the default entry, another
  * `resilient-websocket/acked`), the acked build's driver, which does both modes, serves every
  * instance, whichever entry ran first.
  * @param {WebDriverClass} driverClass

@@ -13,6 +13,8 @@ import { ResilientWebSocket as AckedResilientWebSocket } from 'resilient-websock
 import { init as initAcked, ResilientWebSocket as AckedSlimResilientWebSocket } from 'resilient-websocket/acked/slim';
 import { useResilientWebSocket as useReact } from 'resilient-websocket/react';
 import { useResilientWebSocket as useVue } from 'resilient-websocket/vue';
+import { useResilientWebSocket as useAckedReact } from 'resilient-websocket/acked/react';
+import { useResilientWebSocket as useAckedVue } from 'resilient-websocket/acked/vue';
 import { ref, type Ref, type ShallowRef } from 'vue';
 
 // Every option of the README's table, with a value of each accepted kind.
@@ -115,4 +117,11 @@ function vueSetup() {
   return { s, r, c, m };
 }
 
-export { ReactComponent, vueSetup };
+// The bindings with the acked build: the same hook and composable, acked delivery accepted.
+function ackedBindings() {
+  const fromReact: ResilientWebSocket | null = useAckedReact('wss://example.com/', { delivery: 'acked' }).socket;
+  const fromVue: ShallowRef<ResilientWebSocket | null> = useAckedVue('wss://example.com/', { delivery: 'acked' }).socket;
+  return [fromReact, fromVue];
+}
+
+export { ReactComponent, vueSetup, ackedBindings };
