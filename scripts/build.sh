@@ -10,10 +10,10 @@ say() { printf 'build: %s\n' "$*"; }
 # Cargo.toml turns off wasm-pack's own wasm-opt (it would download binaryen); the one below runs instead.
 # wasm-pack also asks crates.io's web API for a newer wasm-pack; where that API is out of reach it warns
 # "failed to get wasm-pack version", which is harmless.
-# own-runtime: the shipped module links no std; it brings its own allocator and panic handler
-# (src/runtime.rs), which keeps std's dlmalloc and panic-message formatting out of it.
-say "wasm-pack build --target web --release --out-dir pkg --no-pack -- --features own-runtime"
-wasm-pack build --mode no-install --target web --release --out-dir pkg --no-pack -- --features own-runtime
+# No cargo features: the module links std, with talc as its allocator (src/lib.rs) and the release
+# profile's panic = "abort" (Cargo.toml), the same code that the wasm tests and clippy build.
+say "wasm-pack build --target web --release --out-dir pkg --no-pack"
+wasm-pack build --mode no-install --target web --release --out-dir pkg --no-pack
 
 wasm=pkg/resilient_websocket_bg.wasm
 [ -f "$wasm" ] || { say "FAILED: wasm-pack did not produce $wasm"; exit 1; }

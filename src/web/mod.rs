@@ -17,7 +17,7 @@ mod payloads;
 mod socket;
 mod timer;
 
-use crate::machine::{float, validate, wire};
+use crate::machine::{validate, wire};
 use crate::machine::{
     ConnectionState, Event, Generation, Machine, Millis, Output, ReadyState, Verdict,
 };
@@ -950,7 +950,7 @@ fn should_reconnect(
         .and_then(|d| d.as_f64())
         .filter(|d| d.is_finite() && *d >= 0.0);
     Some(delay.map_or(Verdict::Default, |d| {
-        Verdict::ReconnectAfter(float::ceil(d) as Millis)
+        Verdict::ReconnectAfter(d.ceil() as Millis)
     }))
 }
 
