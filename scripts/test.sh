@@ -123,8 +123,6 @@ fi
 run_step fmt 300 cargo fmt --check || true
 run_step clippy 1200 cargo clippy --all-targets -- -D warnings || true
 run_step clippy-wasm 1200 cargo clippy --all-targets --target wasm32-unknown-unknown -- -D warnings || true
-# The shipped module also has the own-runtime feature (allocator, trapping panic handler).
-run_step clippy-wasm-runtime 1200 cargo clippy --lib --target wasm32-unknown-unknown --features own-runtime -- -D warnings || true
 
 run_step native 1200 cargo test || true
 count_layer native

@@ -1,20 +1,16 @@
-// The size budget (issue 7): the default entry, as a bundler ships it (js/index.js bundled and
-// minified with esbuild: the inlined wasm, the wasm-bindgen glue and the class), at most 24 KB
-// gzipped; the raw .wasm at most 16 KB gzipped. KB is 1000 bytes here, the stricter reading.
+// The size budget (issue 14): the default entry, as a bundler ships it (js/index.js bundled and
+// minified with esbuild: the inlined wasm, the wasm-bindgen glue and the class), at most 29 KB
+// gzipped; the raw .wasm at most 20 KB gzipped. KB is 1000 bytes here, the stricter reading.
 //
-// The budget is NOT met yet (issue 7 stays open: 22.6 KB and 32.5 KB when this was written). Until it
-// is, each test prints the figure against the budget and fails only above a ceiling just over the
-// current size, so that the size can only go down: lower the ceilings whenever it drops, and make
-// them the budget once it is reached. Raised twice: by 50 and 250 bytes for the direct delivery of
-// plain messages (README, "Decisions"), which took the CPU cost of a received 64 B message from
-// about 20 µs over the native WebSocket's to under 8 (BENCHMARKS.md); by 50 bytes of the default
-// entry for the direct send path (the class's side of it; the .wasm shrank meanwhile, and its
-// ceiling came down by 50); by 200 bytes of .wasm and 350 of the default entry for issue 19's
-// drop-in fixes (a close() from an error or close listener adds no second close and cancels the
-// retry: the driver reports each dispatched close to the core; message events carry
-// MessageEvent's members in the engine's order; on* handlers keep objects and cancel on false)
-// and issue 13's (WebKit's error without a close, for a blocked port, fails the attempt at once).
-// Issue 14 replaces this budget with one for its plain default build.
+// The budget is NOT met yet. Each test prints the figure against the budget and fails only above a
+// ceiling just over the current size, so that the size can only go down: lower the ceilings whenever
+// it drops, and make them the budget once it is reached. The ceilings are TEMPORARY: issue 14's
+// maintained parts came first (std with the allocator talc instead of the hand-written no_std
+// runtime: +1.9 KB of .wasm and +2.2 KB of the default entry, gzipped; gloo-timers' Timeout instead
+// of a hand-written one: +0.3 KB of each; binaryen's import and export minification instead of the
+// hand-written import rewriter: -0.3 KB of .wasm, -0.4 KB of the default entry), and its plain
+// default build, which takes acknowledged delivery out of the default entry (about -4.8 KB), is
+// still to land: lower the ceilings with it.
 // Everything is gzipped by `gzip -9`, the same tool scripts/build.sh reports with (zlib's level 9 in
 // Node comes out about 1.5% larger). The figures are printed whether or not they fit.
 import assert from 'node:assert/strict';
@@ -25,10 +21,10 @@ import { test } from 'node:test';
 import { build } from 'esbuild';
 import { REPO_ROOT } from '../support/servers.js';
 
-const WASM_BUDGET = 16_000;
-const DEFAULT_ENTRY_BUDGET = 24_000;
-const WASM_CEILING = 22_800;
-const DEFAULT_ENTRY_CEILING = 32_850;
+const WASM_BUDGET = 20_000;
+const DEFAULT_ENTRY_BUDGET = 29_000;
+const WASM_CEILING = 24_750;
+const DEFAULT_ENTRY_CEILING = 35_000;
 
 const gzipped = (bytes) => execFileSync('gzip', ['-9', '-c'], { input: bytes, maxBuffer: 64 * 1024 * 1024 }).length;
 const kb = (bytes) => `${(bytes / 1000).toFixed(1)} KB`;
@@ -47,7 +43,7 @@ async function shipped(entry, external = []) {
   return outputFiles[0].contents;
 }
 
-const verdict = (size, budget) => (size <= budget ? 'within the budget' : `OVER the budget of ${kb(budget)} (issue 7)`);
+const verdict = (size, budget) => (size <= budget ? 'within the budget' : `OVER the budget of ${kb(budget)} (issue 14)`);
 
 test(`the raw .wasm gzipped does not grow past ${kb(WASM_CEILING)} (budget ${kb(WASM_BUDGET)})`, async (t) => {
   const wasm = await readFile(path.join(REPO_ROOT, 'pkg/resilient_websocket_bg.wasm'));

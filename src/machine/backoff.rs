@@ -1,7 +1,6 @@
 //! The delay schedule: attempt n waits `jitter(min(maxDelay, minDelay·factor^n))`.
 
 use super::config::{Jitter, ReconnectConfig};
-use super::float;
 use super::rng::Rng;
 use super::shared::Millis;
 
@@ -10,7 +9,7 @@ use super::shared::Millis;
 pub(crate) fn ceiling(cfg: &ReconnectConfig, n: u32) -> Millis {
     // f64 because factor is fractional; powi of a huge n gives inf, which `min` caps. A float
     // always converts to an integer by saturation in Rust, so a malformed config cannot panic.
-    let grown = cfg.min_delay as f64 * float::powi(cfg.factor, n);
+    let grown = cfg.min_delay as f64 * cfg.factor.powi(i32::try_from(n).unwrap_or(i32::MAX));
     (grown.min(cfg.max_delay as f64) as Millis).min(cfg.max_delay)
 }
 

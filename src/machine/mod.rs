@@ -84,7 +84,6 @@ use alloc::vec::Vec;
 
 mod backoff;
 mod config;
-pub(crate) mod float;
 mod heartbeat;
 mod outbox;
 mod phase;

@@ -3,7 +3,6 @@
 //! (The constructor's URL, subprotocols and options are checked by the JS class, `js/options.js`,
 //! before anything reaches the driver.)
 
-use super::float;
 use super::shared::CloseError;
 
 /// Checks the arguments of `close(code, reason)` and `reconnect(code, reason)`: `code` 1000 or
@@ -25,7 +24,7 @@ pub fn clamp_u16(x: f64) -> u16 {
         return 0;
     }
     let x = x.clamp(0.0, 65535.0);
-    let floor = float::floor(x);
+    let floor = x.floor();
     let rounded = match x - floor {
         d if d > 0.5 => floor + 1.0,
         d if d < 0.5 => floor,

@@ -203,12 +203,8 @@ boundary! {
 mod generated {
     //! `js/abi.js`, generated from the tables above and compared with the file in the tree.
 
-    extern crate std;
     use super::*;
     use std::fmt::Write as _;
-    use std::string::String;
-    use std::vec::Vec;
-    use std::{format, writeln};
 
     /// One table as `js/abi.js` spells it.
     pub(super) struct Table {
@@ -308,7 +304,6 @@ use generated::Table;
 
 #[cfg(test)]
 mod tests {
-    extern crate std;
     use super::generated::js_abi;
     use super::*;
 

@@ -118,7 +118,7 @@ pub(super) fn should_reconnect(
         .and_then(|d| d.as_f64())
         .filter(|d| d.is_finite() && *d >= 0.0);
     Some(delay.map_or(Verdict::Default, |d| {
-        Verdict::ReconnectAfter(crate::machine::float::ceil(d) as Millis)
+        Verdict::ReconnectAfter(d.ceil() as Millis)
     }))
 }
 

@@ -1,31 +1,7 @@
 //! The driver's one deadline timer.
 
-use super::js::Handler;
 use crate::machine::Millis;
-use js_sys::Function;
-use wasm_bindgen::prelude::*;
-
-#[wasm_bindgen]
-extern "C" {
-    /// `setTimeout(handler, delay)`: a number in browsers, an object in Node; only handed back.
-    #[wasm_bindgen(js_name = setTimeout)]
-    fn set_timeout(handler: &Function, delay: i32) -> JsValue;
-    #[wasm_bindgen(js_name = clearTimeout)]
-    fn clear_timeout(handle: &JsValue);
-}
-
-/// A pending `setTimeout`, cleared when dropped.
-struct Timeout {
-    handle: JsValue,
-    /// Called at most once by the browser; kept alive until the timeout is cleared or replaced.
-    _handler: Handler,
-}
-
-impl Drop for Timeout {
-    fn drop(&mut self) {
-        clear_timeout(&self.handle);
-    }
-}
+use gloo_timers::callback::Timeout;
 
 /// A timer armed for the core's earliest deadline.
 ///
@@ -46,7 +22,7 @@ impl DeadlineTimer {
         &mut self,
         deadline: Option<Millis>,
         now: impl FnOnce() -> Millis,
-        mut fire: impl FnMut() + 'static,
+        fire: impl FnOnce() + 'static,
     ) {
         match deadline {
             None => self.armed = None,
@@ -56,18 +32,11 @@ impl DeadlineTimer {
                     .as_ref()
                     .is_some_and(|(armed_at, _)| *armed_at <= at) => {}
             Some(at) => {
-                // setTimeout takes a signed 32-bit delay and fires at once when it is larger;
-                // anything further away than ~24.8 days is re-armed when this fires.
-                let wait = at.saturating_sub(now()).min(i32::MAX as Millis) as i32;
-                let handler = Handler::new(move |_| fire());
-                let handle = set_timeout(handler.as_ref().unchecked_ref(), wait);
-                self.armed = Some((
-                    at,
-                    Timeout {
-                        handle,
-                        _handler: handler,
-                    },
-                ));
+                // setTimeout takes a signed 32-bit delay and fires at once when it is larger
+                // (gloo passes its u32 on as one); anything further away than ~24.8 days is
+                // re-armed when this fires.
+                let wait = at.saturating_sub(now()).min(i32::MAX as Millis) as u32;
+                self.armed = Some((at, Timeout::new(wait, fire)));
             }
         }
     }
