@@ -274,7 +274,13 @@ pub enum CloseError {
 }
 
 /// The counters exposed as `stats`, from [`Machine::stats`](super::Machine::stats).
+///
+/// With the crate feature `serde`, `Serialize` and `Deserialize` under the names of the JS `stats`
+/// object (`downtimeMs`, `lastRtt`, `queuedBytes`, …; `lastRtt` is `null` before the first round
+/// trip).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "camelCase"))]
 pub struct Stats {
     /// Connection attempts started.
     pub attempts: u32,
