@@ -344,7 +344,9 @@ const CONTENDERS: [Contender; 6] = [
         key: "no-jitter",
         name: "no-jitter exponential (our core: 1 s·1.6ⁿ, cap 30 s, jitter: 'none')",
         policy: Spec::Ours {
-            options: r#"{ "reconnect": { "minDelay": 1000, "factor": 1.6, "maxDelay": 30000, "jitter": "none" } }"#,
+            options: r#"{
+                "reconnect": { "minDelay": 1000, "factor": 1.6, "maxDelay": 30000, "jitter": "none" }
+            }"#,
         },
     },
     // Our default before this benchmark moved it (see BENCHMARKS.md).
@@ -352,7 +354,9 @@ const CONTENDERS: [Contender; 6] = [
         key: "previous-default",
         name: "our previous default: 1 s·1.6ⁿ, cap 30 s, full jitter",
         policy: Spec::Ours {
-            options: r#"{ "reconnect": { "minDelay": 1000, "factor": 1.6, "maxDelay": 30000, "jitter": "full" } }"#,
+            options: r#"{
+                "reconnect": { "minDelay": 1000, "factor": 1.6, "maxDelay": 30000, "jitter": "full" }
+            }"#,
         },
     },
 ];

@@ -14,7 +14,8 @@ pub type Millis = u64;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Generation(pub u32);
 
-/// Identifies one message handed to [`Machine::send`](super::Machine::send). Increases by one for every message.
+/// Identifies one message handed to [`Machine::send`](super::Machine::send). Increases by one for
+/// every message.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct MsgId(pub u64);
 
@@ -245,8 +246,9 @@ pub enum Output {
         detach: bool,
     },
     /// The socket `gen` opened and its `open` event was emitted just before. Once the `open`
-    /// handlers ran, call [`Machine::replay`](super::Machine::replay) (or first [`Machine::replay_candidates`](super::Machine::replay_candidates) when the
-    /// user has a replay filter). Only emitted when messages are queued.
+    /// handlers ran, call [`Machine::replay`](super::Machine::replay) (or first
+    /// [`Machine::replay_candidates`](super::Machine::replay_candidates) when the user has a
+    /// replay filter). Only emitted when messages are queued.
     Replay {
         /// The socket that opened.
         gen: Generation,
