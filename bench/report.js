@@ -293,7 +293,7 @@ function herdSection(herd) {
     `${int(herd.clients)} clients lose their connections at the same moment; the server accepts at most ${int(herd.handshakesPerSecond)} handshakes per second ` +
       `(a token bucket refilled at that rate, holding at most ${herd.burst}) and refuses the rest with HTTP 503, which a browser reports as \`error\` and \`close\` 1006. ` +
       `Every message takes a one-way latency drawn uniformly in ${herd.oneWayMs[0]}–${herd.oneWayMs[1]} ms (the drop reaches each client after one, a handshake takes two). ` +
-      `Native Rust on a virtual clock (\`benches/herd.rs\`, \`cargo bench --bench herd\`); every figure is the median of ${herd.seeds.length} seeded runs, ` +
+      `Native Rust on a virtual clock (\`benches/herd.rs\`, \`cargo bench --bench herd --features serde\`); every figure is the median of ${herd.seeds.length} seeded runs, ` +
       'times from the drop. Our policy is the real core (`resilient_websocket::machine::Machine`, default `Config`) driven as the crate docs say; ' +
       "the peers' policies are their delay formulas, transcribed as plain functions:",
     '',

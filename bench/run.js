@@ -1,6 +1,7 @@
 // The benchmark, after bench/run.sh has checked pkg/ and installed bench/node_modules: bundle
-// sizes, the browser measures and the thundering-herd simulation (`cargo bench --bench herd`),
-// then bench/results.json, BENCHMARKS.md and bench/herd.svg. Every step prints its progress.
+// sizes, the browser measures and the thundering-herd simulation (`cargo bench --bench herd
+// --features serde`), then bench/results.json, BENCHMARKS.md and bench/herd.svg. Every step prints
+// its progress.
 //
 // To stay within 10 minutes on two cores, the run has two phases. First, every measure that does
 // not time the CPU runs at once: the bundle sizes and the herd (a compile, then a simulation on a
@@ -42,14 +43,15 @@ function parseOnly(argv) {
 }
 
 /**
- * `cargo bench --bench herd`, its output passed through line by line; resolves with the figures
- * it wrote. The bench profile inherits the release profile, which is tuned for a small wasm
+ * `cargo bench --bench herd --features serde` (the bench reads its configurations as JSON options
+ * through the crate's serde feature), its output passed through line by line; resolves with the
+ * figures it wrote. The bench profile inherits the release profile, which is tuned for a small wasm
  * (opt-level "z", fat LTO); for this native simulation opt-level 3 without LTO runs as fast and
  * compiles in about two thirds of the time.
  */
 async function runHerd() {
-  log('herd: cargo bench --bench herd (compiles the first time)');
-  const child = spawn('cargo', ['bench', '--bench', 'herd'], {
+  log('herd: cargo bench --bench herd --features serde (compiles the first time)');
+  const child = spawn('cargo', ['bench', '--bench', 'herd', '--features', 'serde'], {
     cwd: REPO_ROOT,
     env: { ...process.env, CARGO_PROFILE_BENCH_OPT_LEVEL: '3', CARGO_PROFILE_BENCH_LTO: 'false', CARGO_PROFILE_BENCH_CODEGEN_UNITS: '16' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -64,7 +66,7 @@ async function runHerd() {
     });
   }
   const code = await new Promise((resolve) => child.on('close', resolve));
-  if (code !== 0) throw new Error(`cargo bench --bench herd exited with ${code}`);
+  if (code !== 0) throw new Error(`cargo bench --bench herd --features serde exited with ${code}`);
   return JSON.parse(await readFile(path.join(BENCH_DIR, '.build', 'herd.json'), 'utf8'));
 }
 

@@ -7,16 +7,19 @@
 //! `bench/report.js` turns into BENCHMARKS.md and `bench/herd.svg`.
 //!
 //! Our policy is the real core, [`Machine`], driven as the crate docs say: every input is
-//! followed by draining the outputs and re-arming the one timer at `poll_timeout`. The peers'
-//! policies are not Rust code: their delay formulas are transcribed below as plain functions,
-//! each citing the source it comes from. Everything runs on a virtual clock in milliseconds
-//! with seeded randomness, so a run is exactly repeatable.
+//! followed by draining the outputs and re-arming the one timer at `poll_timeout`. Its
+//! configurations are written as the JS options a user would pass, in JSON, and read through the
+//! crate's `serde` feature (hence `--features serde`); `herd.json` records the whole [`Config`]
+//! each one ran with. The peers' policies are not Rust code: their delay formulas are transcribed
+//! below as plain functions, each citing the source it comes from. Everything runs on a virtual
+//! clock in milliseconds with seeded randomness, so a run is exactly repeatable.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::time::Instant;
 
 use resilient_websocket::machine::{Config, Generation, Jitter, Machine, Millis, Output};
+use serde_json::json;
 
 /// Clients that lose their connection at the same moment.
 const CLIENTS: usize = 10_000;
@@ -253,15 +256,52 @@ fn socket_io(retry: u32, random: &mut ClientRandom) -> Millis {
     ms.min(5000.0) as Millis
 }
 
-/// A policy under test: a name for the tables, and how to make client `i`.
+/// A policy under test: a name for the tables, and what its clients run.
 struct Contender {
     key: &'static str,
     name: &'static str,
-    make: fn(&mut Rng) -> Box<dyn Policy>,
+    policy: Spec,
 }
 
-fn ours_with(config: Config, rng: &mut Rng) -> Box<dyn Policy> {
-    Box::new(Ours::new(config, rng.next_u64()))
+/// What a contender's clients run.
+enum Spec {
+    /// Our core, with the JS options of API.md §2 as JSON (absent fields keep their defaults).
+    Ours { options: &'static str },
+    /// A peer's delay formula.
+    Peer(fn(u32, &mut ClientRandom) -> Millis),
+}
+
+/// A contender ready to make clients: its options parsed once, not once per client.
+enum Maker {
+    Ours(Config),
+    Peer(fn(u32, &mut ClientRandom) -> Millis),
+}
+
+impl Maker {
+    fn new(contender: &Contender) -> Maker {
+        match contender.policy {
+            Spec::Ours { options } => Maker::Ours(
+                serde_json::from_str(options)
+                    .unwrap_or_else(|error| panic!("the options of {}: {error}", contender.key)),
+            ),
+            Spec::Peer(delay) => Maker::Peer(delay),
+        }
+    }
+
+    /// The core's whole configuration, for the record; `None` for a peer.
+    fn config(&self) -> Option<&Config> {
+        match self {
+            Maker::Ours(config) => Some(config),
+            Maker::Peer(_) => None,
+        }
+    }
+
+    fn client(&self, rng: &mut Rng) -> Box<dyn Policy> {
+        match self {
+            Maker::Ours(config) => Box::new(Ours::new(config.clone(), rng.next_u64())),
+            Maker::Peer(delay) => formula(*delay, rng),
+        }
+    }
 }
 
 fn formula(delay: fn(u32, &mut ClientRandom) -> Millis, rng: &mut Rng) -> Box<dyn Policy> {
@@ -278,54 +318,46 @@ fn formula(delay: fn(u32, &mut ClientRandom) -> Millis, rng: &mut Rng) -> Box<dy
     })
 }
 
-/// Our default before this benchmark moved it (see BENCHMARKS.md): 1 s·1.6ⁿ, capped at 30 s,
-/// full jitter.
-fn previous_default_config() -> Config {
-    let mut config = Config::default();
-    config.reconnect.min_delay = 1000;
-    config.reconnect.factor = 1.6;
-    config.reconnect.max_delay = 30_000;
-    config.reconnect.jitter = Jitter::Full;
-    config
-}
-
-/// Exponential backoff without jitter: the previous default's schedule, exactly.
-fn no_jitter_config() -> Config {
-    let mut config = previous_default_config();
-    config.reconnect.jitter = Jitter::None;
-    config
-}
-
 const CONTENDERS: [Contender; 6] = [
     Contender {
         key: "ours",
         name: "resilient-websocket (default: 5 s·1.4ⁿ, cap 7 s, full jitter)",
-        make: |rng| ours_with(Config::default(), rng),
+        policy: Spec::Ours { options: "{}" },
     },
     Contender {
         key: "reconnecting-websocket",
         name: "reconnecting-websocket 4.4.0",
-        make: |rng| formula(reconnecting_websocket, rng),
+        policy: Spec::Peer(reconnecting_websocket),
     },
     Contender {
         key: "partysocket",
         name: "partysocket 1.3.0",
-        make: |rng| formula(partysocket, rng),
+        policy: Spec::Peer(partysocket),
     },
     Contender {
         key: "socket.io-client",
         name: "socket.io-client 4.8.4",
-        make: |rng| formula(socket_io, rng),
+        policy: Spec::Peer(socket_io),
     },
+    // Exponential backoff without jitter: the previous default's schedule, exactly.
     Contender {
         key: "no-jitter",
         name: "no-jitter exponential (our core: 1 s·1.6ⁿ, cap 30 s, jitter: 'none')",
-        make: |rng| ours_with(no_jitter_config(), rng),
+        policy: Spec::Ours {
+            options: r#"{
+                "reconnect": { "minDelay": 1000, "factor": 1.6, "maxDelay": 30000, "jitter": "none" }
+            }"#,
+        },
     },
+    // Our default before this benchmark moved it (see BENCHMARKS.md).
     Contender {
         key: "previous-default",
         name: "our previous default: 1 s·1.6ⁿ, cap 30 s, full jitter",
-        make: |rng| ours_with(previous_default_config(), rng),
+        policy: Spec::Ours {
+            options: r#"{
+                "reconnect": { "minDelay": 1000, "factor": 1.6, "maxDelay": 30000, "jitter": "full" }
+            }"#,
+        },
     },
 ];
 
@@ -387,10 +419,9 @@ struct Outcome {
     attempts: Vec<Millis>,
 }
 
-fn run(contender: &Contender, scenario: &Scenario, seed: u64) -> Outcome {
+fn run(maker: &Maker, scenario: &Scenario, seed: u64) -> Outcome {
     let mut rng = Rng(seed);
-    let mut clients: Vec<Box<dyn Policy>> =
-        (0..CLIENTS).map(|_| (contender.make)(&mut rng)).collect();
+    let mut clients: Vec<Box<dyn Policy>> = (0..CLIENTS).map(|_| maker.client(&mut rng)).collect();
     let mut server = Server::new(DROP_AT + scenario.downtime, scenario.alone);
     let mut queue = BinaryHeap::new();
     let at = |queue: &mut BinaryHeap<_>, time: Millis, client: usize, what: Happening| {
@@ -517,15 +548,6 @@ fn seconds(time: Option<Millis>) -> String {
     )
 }
 
-fn json_time(time: Option<Millis>) -> String {
-    time.map_or_else(|| "null".to_owned(), |t| t.to_string())
-}
-
-fn json_list<T: ToString>(values: impl IntoIterator<Item = T>) -> String {
-    let items: Vec<String> = values.into_iter().map(|v| v.to_string()).collect();
-    format!("[{}]", items.join(","))
-}
-
 fn main() {
     let started = Instant::now();
     let defaults = Config::default().reconnect;
@@ -546,6 +568,16 @@ fn main() {
         ONE_WAY_MS.1,
         SEEDS.len()
     );
+    let makers: Vec<Maker> = CONTENDERS.iter().map(Maker::new).collect();
+    for (contender, maker) in CONTENDERS.iter().zip(&makers) {
+        if let Some(config) = maker.config() {
+            println!(
+                "herd: '{}' runs the core with the Config {}",
+                contender.key,
+                serde_json::to_string(config).expect("a Config serializes")
+            );
+        }
+    }
     let mut scenarios_json = Vec::new();
     for scenario in &SCENARIOS {
         println!(
@@ -561,11 +593,11 @@ fn main() {
             "peak per 100 ms"
         );
         let mut policies_json = Vec::new();
-        for contender in &CONTENDERS {
+        for (contender, maker) in CONTENDERS.iter().zip(&makers) {
             let run_started = Instant::now();
             let runs: Vec<Figures> = SEEDS
                 .iter()
-                .map(|&seed| figures(&run(contender, scenario, seed)))
+                .map(|&seed| figures(&run(maker, scenario, seed)))
                 .collect();
             let t50 = from_sort_key(median(&runs, |f| past_horizon_last(f.t50)));
             let t90 = from_sort_key(median(&runs, |f| past_horizon_last(f.t90)));
@@ -584,47 +616,57 @@ fn main() {
                 peak,
                 run_started.elapsed().as_secs_f64()
             );
-            policies_json.push(format!(
-                "{{\"key\":\"{}\",\"name\":\"{}\",\"t50Ms\":{},\"t90Ms\":{},\"t99Ms\":{},\"t100Ms\":{},\
-                 \"attempts\":{attempts},\"peakPerWindow\":{peak},\"lastAttemptMs\":{},\"runs\":{{\"t99Ms\":{},\"attempts\":{}}},\
-                 \"attemptsPerWindow\":{}}}",
-                contender.key,
-                contender.name,
-                json_time(t50),
-                json_time(t90),
-                json_time(t99),
-                json_time(t100),
-                runs[0].last_attempt,
-                json_list(runs.iter().map(|f| json_time(f.t99))),
-                json_list(runs.iter().map(|f| f.attempts)),
-                json_list(&runs[0].series),
-            ));
+            let mut policy = json!({
+                "key": contender.key,
+                "name": contender.name,
+                "t50Ms": t50,
+                "t90Ms": t90,
+                "t99Ms": t99,
+                "t100Ms": t100,
+                "attempts": attempts,
+                "peakPerWindow": peak,
+                "lastAttemptMs": runs[0].last_attempt,
+                "runs": {
+                    "t99Ms": runs.iter().map(|f| f.t99).collect::<Vec<_>>(),
+                    "attempts": runs.iter().map(|f| f.attempts).collect::<Vec<_>>(),
+                },
+                "attemptsPerWindow": runs[0].series,
+            });
+            if let Some(config) = maker.config() {
+                policy["config"] = serde_json::to_value(config).expect("a Config serializes");
+            }
+            policies_json.push(policy);
         }
-        scenarios_json.push(format!(
-            "{{\"key\":\"{}\",\"title\":\"{}\",\"downtimeMs\":{},\"alone\":{},\"policies\":[{}]}}",
-            scenario.key,
-            scenario.title,
-            scenario.downtime,
-            scenario.alone,
-            policies_json.join(",")
-        ));
+        scenarios_json.push(json!({
+            "key": scenario.key,
+            "title": scenario.title,
+            "downtimeMs": scenario.downtime,
+            "alone": scenario.alone,
+            "policies": policies_json,
+        }));
     }
-    let json = format!(
-        "{{\"defaults\":{{\"minDelayMs\":{},\"factor\":{},\"maxDelayMs\":{}}},\"clients\":{CLIENTS},\"handshakesPerSecond\":{HANDSHAKES_PER_SECOND},\"burst\":{BURST},\
-         \"oneWayMs\":[{},{}],\"windowMs\":{WINDOW},\"seriesMs\":{SERIES},\"horizonMs\":{HORIZON},\"seeds\":{},\
-         \"scenarios\":[{}]}}\n",
-        defaults.min_delay,
-        defaults.factor,
-        defaults.max_delay,
-        ONE_WAY_MS.0,
-        ONE_WAY_MS.1,
-        json_list(SEEDS),
-        scenarios_json.join(",")
-    );
+    let json = json!({
+        "defaults": {
+            "minDelayMs": defaults.min_delay,
+            "factor": defaults.factor,
+            "maxDelayMs": defaults.max_delay,
+        },
+        "clients": CLIENTS,
+        "handshakesPerSecond": HANDSHAKES_PER_SECOND,
+        "burst": BURST,
+        "oneWayMs": [ONE_WAY_MS.0, ONE_WAY_MS.1],
+        "windowMs": WINDOW,
+        "seriesMs": SERIES,
+        "horizonMs": HORIZON,
+        "seeds": SEEDS,
+        "scenarios": scenarios_json,
+    });
 
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/bench/.build");
     let out = format!("{dir}/herd.json");
-    if let Err(error) = std::fs::create_dir_all(dir).and_then(|()| std::fs::write(&out, json)) {
+    if let Err(error) =
+        std::fs::create_dir_all(dir).and_then(|()| std::fs::write(&out, format!("{json}\n")))
+    {
         eprintln!("herd: cannot write {out}: {error}");
         std::process::exit(1);
     }

@@ -122,9 +122,12 @@ fi
 
 run_step fmt 300 cargo fmt --check || true
 run_step clippy 1200 cargo clippy --all-targets -- -D warnings || true
+# The serde feature's code and the targets that need it (tests/machine_serde.rs, the herd bench).
+run_step clippy-serde 1200 cargo clippy --all-targets --features serde -- -D warnings || true
 run_step clippy-wasm 1200 cargo clippy --all-targets --target wasm32-unknown-unknown -- -D warnings || true
 
-run_step native 1200 cargo test || true
+# With the serde feature, so that its round-trip test runs too; the build without it is linted above.
+run_step native 1200 cargo test --features serde || true
 count_layer native
 
 # The wasm layer: the driver against real sockets and a commandable server (tests/web_driver.rs), and

@@ -1,12 +1,49 @@
 //! The resilience options of API.md §2 as Rust types, already validated.
 //!
-//! The driver builds these from the JS options object through the pure functions of
-//! [`super::validate`], which accept the raw numbers exactly as JS hands them over.
+//! The driver builds these from the numbers that `js/options.js` validated (`src/web/options.rs`).
+//! With the crate feature `serde` they are also `Serialize` and `Deserialize`, in the form of the
+//! JS options object (see [`Config`]).
 
 use super::shared::Millis;
 
 /// Every option the core needs. `Default` gives the documented defaults of API.md §2.
+///
+/// With the crate feature `serde`, `Config` and its parts are `Serialize` and `Deserialize` in
+/// the form of the JS options object, so that one JSON text configures either face: the JS
+/// options' names (`minDelay`, `maxRetries`, `pageLifecycle`, …), every field optional (absent
+/// ones keep their defaults), `heartbeat` as `false`, `true` or an object, `jitter` as a name or
+/// a number, `delivery: "plain" | "acked"` with `ackInterval` for [`Config::acked`], and `null` for
+/// `Infinity` (as `JSON.stringify` writes it). The options that are JS values or functions
+/// (`shouldReconnect`, `heartbeat.message`, `WebSocket`, …) are not part of it and are ignored.
+/// Deserializing checks names, types and shapes, not the ranges `js/options.js` checks.
+///
+/// ```
+/// # #[cfg(feature = "serde")] {
+/// use resilient_websocket::machine::{Config, Jitter};
+///
+/// let options = r#"{
+///     "reconnect": { "minDelay": 1000, "jitter": 0.5, "maxRetries": null },
+///     "heartbeat": true,
+///     "buffer": { "overflow": "drop-oldest" },
+///     "delivery": "acked"
+/// }"#;
+/// let config: Config = serde_json::from_str(options).unwrap();
+/// assert_eq!(config.reconnect.min_delay, 1000);
+/// assert_eq!(config.reconnect.jitter, Jitter::Ratio(0.5));
+/// assert_eq!(config.reconnect.max_delay, Config::default().reconnect.max_delay);
+/// assert_eq!(config.heartbeat, Some(Default::default()));
+/// assert_eq!(config.acked, Some(Default::default()));
+/// # }
+/// ```
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    serde(
+        from = "super::serde_form::ConfigForm",
+        into = "super::serde_form::ConfigForm"
+    )
+)]
 pub struct Config {
     /// `reconnect.*`.
     pub reconnect: ReconnectConfig,
@@ -56,6 +93,8 @@ pub enum Jitter {
 
 /// `reconnect.*` of API.md §2.
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "camelCase", default))]
 pub struct ReconnectConfig {
     /// Base of the backoff.
     pub min_delay: Millis,
@@ -96,6 +135,8 @@ impl Default for ReconnectConfig {
 
 /// `heartbeat.*` of API.md §2 (the message and the pong matcher stay in JS).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "camelCase", default))]
 pub struct HeartbeatConfig {
     /// A ping is sent after this long without inbound traffic (> 0).
     pub interval: Millis,
@@ -114,6 +155,8 @@ impl Default for HeartbeatConfig {
 
 /// What `send()` does when the queue is full.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "kebab-case"))]
 pub enum Overflow {
     /// Refuse the message (`QuotaExceededError`).
     Throw,
@@ -125,10 +168,14 @@ pub enum Overflow {
 
 /// `buffer.*` of API.md §2.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "camelCase", default))]
 pub struct BufferConfig {
     /// Queue cap by count (`u32::MAX` for `Infinity`).
+    #[cfg_attr(feature = "serde", serde(with = "super::serde_form::uncapped"))]
     pub max_messages: u32,
     /// Queue cap by bytes (`u64::MAX` for `Infinity`).
+    #[cfg_attr(feature = "serde", serde(with = "super::serde_form::uncapped"))]
     pub max_bytes: u64,
     /// What happens when a message does not fit.
     pub overflow: Overflow,
@@ -154,6 +201,8 @@ impl Default for BufferConfig {
 
 /// The options of `delivery: 'acked'`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "camelCase", default))]
 pub struct AckedConfig {
     /// `ackInterval`: a message received is acknowledged at most this long after it arrived
     /// (sooner when something is sent, which carries the ack, or after a burst).

@@ -76,6 +76,13 @@
 //!   until the server acknowledges them.
 //! - **Initial environment.** Right after [`Machine::new`], call [`Machine::handle_offline`] if
 //!   `navigator.onLine` is false and [`Machine::handle_visibility`] if the document is hidden.
+//!
+//! # Feature `serde`
+//!
+//! With the crate feature `serde` (off by default, and off in the shipped wasm module),
+//! [`Config`] and its parts, and [`Stats`], are serde's `Serialize` and `Deserialize` in the form
+//! of the JS options and `stats` objects: the same JSON configures the JS class and the core.
+//! See [`Config`] for the form.
 
 use alloc::borrow::ToOwned;
 use alloc::collections::VecDeque;
@@ -89,6 +96,8 @@ mod outbox;
 mod phase;
 mod policy;
 mod rng;
+#[cfg(feature = "serde")]
+mod serde_form;
 mod session;
 mod shared;
 pub mod validate;

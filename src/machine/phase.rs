@@ -64,7 +64,12 @@ impl Phase {
     /// Whether `gen` is open with no ping awaiting its answer: a message on it then only counts as
     /// traffic, with no heartbeat round trip for it to complete.
     pub(crate) fn is_open_without_ping(&self, gen: Generation) -> bool {
-        matches!(self, Phase::Open { gen: g, liveness, .. } if *g == gen && liveness.pong_deadline().is_none())
+        match self {
+            Phase::Open {
+                gen: g, liveness, ..
+            } => *g == gen && liveness.pong_deadline().is_none(),
+            _ => false,
+        }
     }
 
     /// Closing or Closed: the user's `close()` or a give-up ended the connection, and only

@@ -14,7 +14,8 @@ pub type Millis = u64;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Generation(pub u32);
 
-/// Identifies one message handed to [`Machine::send`](super::Machine::send). Increases by one for every message.
+/// Identifies one message handed to [`Machine::send`](super::Machine::send). Increases by one for
+/// every message.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct MsgId(pub u64);
 
@@ -245,8 +246,9 @@ pub enum Output {
         detach: bool,
     },
     /// The socket `gen` opened and its `open` event was emitted just before. Once the `open`
-    /// handlers ran, call [`Machine::replay`](super::Machine::replay) (or first [`Machine::replay_candidates`](super::Machine::replay_candidates) when the
-    /// user has a replay filter). Only emitted when messages are queued.
+    /// handlers ran, call [`Machine::replay`](super::Machine::replay) (or first
+    /// [`Machine::replay_candidates`](super::Machine::replay_candidates) when the user has a
+    /// replay filter). Only emitted when messages are queued.
     Replay {
         /// The socket that opened.
         gen: Generation,
@@ -274,7 +276,13 @@ pub enum CloseError {
 }
 
 /// The counters exposed as `stats`, from [`Machine::stats`](super::Machine::stats).
+///
+/// With the crate feature `serde`, `Serialize` and `Deserialize` under the names of the JS `stats`
+/// object (`downtimeMs`, `lastRtt`, `queuedBytes`, …; `lastRtt` is `null` before the first round
+/// trip).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "camelCase"))]
 pub struct Stats {
     /// Connection attempts started.
     pub attempts: u32,
