@@ -1,5 +1,5 @@
 // @ts-check
-/**
+/*
  * `ResilientWebSocket`: a drop-in replacement for the browser's `WebSocket` whose connection logic
  * runs in WebAssembly. This class is deliberately thin: it owns the wasm driver, forwards the
  * getters, implements the `on*` attributes as HTML defines them, calls the URL and protocols
@@ -42,9 +42,156 @@ import {
 } from './abi.js';
 import { checkProtocols, readOptions, resolveUrl } from './options.js';
 
-/** @typedef {typeof import('../pkg/resilient_websocket.js').WebDriver} WebDriverClass */
+// The package's public types, written once here as JSDoc: scripts/declarations.js generates
+// js/class.d.ts (and the entries' .d.ts) from them with tsc. Each block stands before a statement
+// that the declarations leave out (here `let WebDriver`), so that tsc does not copy its raw text
+// into them.
+/**
+ * What `send()` takes, as on the native `WebSocket`.
+ * @typedef {string | ArrayBufferLike | Blob | ArrayBufferView} WebSocketPayload
+ */
+/**
+ * The code, reason and `wasClean` of a close.
+ * @typedef {object} LastClose
+ * @property {number} code
+ * @property {string} reason
+ * @property {boolean} wasClean
+ */
+/**
+ * What a URL or protocols provider receives before each attempt.
+ * @typedef {object} ProviderContext
+ * @property {number} attempt Attempts since the last open: 0 for the first.
+ * @property {LastClose | null} lastClose The last close, or `null` before any.
+ */
+/**
+ * A URL, or a provider called before every attempt (sync or async).
+ * @typedef {string | URL | ((ctx: ProviderContext) => string | URL | Promise<string | URL>)} UrlOption
+ */
+/**
+ * Subprotocols, or a provider called before every attempt (sync or async).
+ * @typedef {string | string[] | ((ctx: ProviderContext) => string | string[] | Promise<string | string[]>)} ProtocolsOption
+ */
+/** @typedef {'connecting' | 'open' | 'reconnecting' | 'offline' | 'closing' | 'closed'} ConnectionState */
+/**
+ * `'unconfirmed'`: acked delivery only (sent, never acknowledged, and the session ended).
+ * @typedef {'closed' | 'overflow' | 'expired' | 'filtered' | 'giveup' | 'unconfirmed'} DropReason
+ */
+/**
+ * `'full'` (uniform 0..d), `'equal'` (d/2..d), `'decorrelated'`, `'none'`, or r in [0, 1] for d·(1±r).
+ * @typedef {'full' | 'equal' | 'decorrelated' | 'none' | number} Jitter
+ */
+/**
+ * @typedef {object} ReconnectOptions
+ * @property {number} [minDelay] Base of the backoff, ms: the first retry waits 0–5 s by default. Default 5000.
+ * @property {number} [maxDelay] Cap of every delay, ms. Default 7000.
+ * @property {number} [factor] Growth per attempt (>= 1). Default 1.4.
+ * @property {Jitter} [jitter] Default `'full'`.
+ * @property {number} [maxRetries] Failed attempts in a row before `giveup`. Default `Infinity`.
+ * @property {number} [connectTimeout] A handshake slower than this fails the attempt, ms. Default 10000.
+ * @property {number} [minUptime] The attempt counter resets only after a connection stayed open this long, ms. Default 5000.
+ * @property {(event: CloseEvent) => boolean | { delay: number } | undefined} [shouldReconnect]
+ *   Decides after a close the client did not ask for: `true` reconnects, `false` stops,
+ *   `{ delay }` reconnects after `delay` ms; anything else leaves it to the default policy.
+ *   Not asked after your own `close()`.
+ */
+/**
+ * @typedef {object} HeartbeatOptions
+ * @property {number} [interval] A ping is sent after this long with no inbound traffic, ms. Default 25000.
+ * @property {number} [timeout] No inbound traffic this long after a ping: closed with 4000 and reconnected, ms. Default 10000.
+ * @property {WebSocketPayload | (() => WebSocketPayload)} [message] The ping. Default `'ping'`.
+ * @property {string | ((data: any) => boolean)} [pong] A string the pong equals, or a predicate. Default `'pong'`.
+ * @property {boolean} [exposePongs] Dispatch pongs as `message` events too. Default `false`.
+ */
+/**
+ * @typedef {object} BufferOptions
+ * @property {number} [maxMessages] Queue cap by count. Default 10000.
+ * @property {number} [maxBytes] Queue cap by bytes (UTF-8 size of strings). Default 16777216.
+ * @property {'throw' | 'drop-oldest' | 'drop-newest'} [overflow] What a full queue does. Default `'throw'` (`send()` throws `QuotaExceededError`).
+ * @property {number} [ttl] Messages older than this (ms) when due for replay are dropped. Default `Infinity`.
+ * @property {boolean | ((data: any) => boolean)} [replay] `false` drops the queue at open instead of replaying it; a function filters it. Default `true`.
+ */
+/**
+ * The third constructor argument; every field is optional (see the README's option table).
+ * @typedef {object} ResilientWebSocketOptions
+ * @property {ReconnectOptions} [reconnect]
+ * @property {boolean | HeartbeatOptions} [heartbeat] Off by default; `true` for the defaults, or an object.
+ * @property {BufferOptions} [buffer]
+ * @property {boolean} [network] React to `online`/`offline`. Default `true`.
+ * @property {boolean} [pageLifecycle] React to visibility, `pagehide`/`pageshow`, `freeze`/`resume`. Default `true`.
+ * @property {boolean} [startClosed] Stay `CLOSED` until `reconnect()`. Default `false`.
+ * @property {new (url: string, protocols?: string | string[]) => WebSocket} [WebSocket] The constructor to drive. Default: the global `WebSocket`.
+ * @property {boolean | ((event: string, detail: Event) => void)} [debug] `true` logs every event with `console.debug`; a function receives `(event, detail)`.
+ * @property {'plain' | 'acked'} [delivery] `'acked'`: exactly-once delivery both ways with the server adapter (PROTOCOL.md). Default `'plain'`.
+ * @property {number} [ackInterval] Acked delivery: a received message is acknowledged within this many ms. Default 100.
+ */
+/**
+ * @typedef {object} ResilientWebSocketStats
+ * @property {number} attempts
+ * @property {number} reconnects
+ * @property {number} downtimeMs
+ * @property {number | null} lastRtt
+ * @property {number} queued
+ * @property {number} queuedBytes
+ * @property {number} dropped
+ * @property {number} replayed
+ * @property {number} unacked Acked delivery: messages sent and not yet acknowledged (0 in plain mode).
+ * @property {number} unackedBytes Acked delivery: their bytes.
+ * @property {number} resent Acked delivery: messages resent after a reconnect because the server lacked them.
+ */
+/**
+ * Every event a `ResilientWebSocket` dispatches, by type.
+ * @typedef {object} ResilientWebSocketEventMap
+ * @property {Event} open
+ * @property {MessageEvent} message
+ * @property {Event} error
+ * @property {CloseEvent} close
+ * @property {StateChangeEvent} statechange
+ * @property {ReconnectingEvent} reconnecting
+ * @property {Event} giveup
+ * @property {DropEvent} drop
+ * @property {HeartbeatEvent} heartbeat
+ * @property {SessionLostEvent} sessionlost
+ */
+/**
+ * The base of an event class as TypeScript sees it: `Event`, whose `type` is the one the class
+ * gives it (`StateChangeEvent extends (Event as EventOfType<'statechange'>)`). Only a type: the
+ * classes extend the `Event` itself.
+ * @template {string} T
+ * @typedef {{ new (type: T): Event & { readonly type: T }, prototype: Event } & Omit<typeof Event, 'prototype'>} EventOfType
+ */
+/**
+ * The base of `ResilientWebSocket` as TypeScript sees it (partysocket's typed `EventTarget`, in
+ * JSDoc): `EventTarget` whose `addEventListener` and `removeEventListener` give each event type of
+ * {@link ResilientWebSocketEventMap} its own event class, with the `WebSocket` ready-state
+ * constants, which the class defines on itself and on its prototype after its body. Only a type:
+ * the class extends the `EventTarget` itself.
+ * @typedef {{
+ *   new (): ResilientWebSocketTarget,
+ *   prototype: ResilientWebSocketTarget,
+ *   readonly CONNECTING: 0,
+ *   readonly OPEN: 1,
+ *   readonly CLOSING: 2,
+ *   readonly CLOSED: 3,
+ * }} ResilientWebSocketBase
+ */
+/**
+ * @typedef {{
+ *   readonly CONNECTING: 0,
+ *   readonly OPEN: 1,
+ *   readonly CLOSING: 2,
+ *   readonly CLOSED: 3,
+ *   addEventListener<K extends keyof ResilientWebSocketEventMap>(type: K, listener: (this: ResilientWebSocket, ev: ResilientWebSocketEventMap[K]) => any, options?: boolean | AddEventListenerOptions): void,
+ *   addEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | AddEventListenerOptions): void,
+ *   removeEventListener<K extends keyof ResilientWebSocketEventMap>(type: K, listener: (this: ResilientWebSocket, ev: ResilientWebSocketEventMap[K]) => any, options?: boolean | EventListenerOptions): void,
+ *   removeEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | EventListenerOptions): void,
+ *   dispatchEvent(event: Event): boolean,
+ * }} ResilientWebSocketTarget
+ */
 
-/** The wasm driver class, once an entry has initialised the module. @type {WebDriverClass | undefined} */
+/**
+ * The wasm driver class, once an entry has initialised the module.
+ * @type {typeof import('../pkg/resilient_websocket.js').WebDriver | undefined}
+ */
 let WebDriver;
 
 /** Why the default entry could not initialise the module, if it could not. @type {{ error: unknown } | null} */
@@ -55,14 +202,20 @@ let initFailure = null;
  * When an app loads both builds (one module imports the default entry, another
  * `resilient-websocket/acked`), the acked build's driver, which does both modes, serves every
  * instance, whichever entry ran first.
- * @param {WebDriverClass} driverClass
+ * @internal Used by the entries. Its parameter is `unknown` to the declarations, which do not
+ * describe the wasm-bindgen glue.
+ * @param {unknown} driverClass the glue's `WebDriver`
  */
 export function useDriver(driverClass) {
-  if (!WebDriver?.ackedBuild() || driverClass.ackedBuild()) WebDriver = driverClass;
+  /** @typedef {typeof import('../pkg/resilient_websocket.js').WebDriver} WebDriverClass not in the declarations: a local type */
+  if (!WebDriver?.ackedBuild() || /** @type {WebDriverClass} */ (driverClass).ackedBuild()) {
+    WebDriver = /** @type {WebDriverClass} */ (driverClass);
+  }
 }
 
 /**
  * Records why the wasm module could not be initialised here, for every constructor call to report.
+ * @internal Used by the inlining entries.
  * @param {unknown} error
  */
 export function driverFailed(error) {
@@ -80,17 +233,11 @@ function driverUnavailable() {
   return new Error("ResilientWebSocket: call init() from 'resilient-websocket/slim' and await it before constructing");
 }
 
-/** @typedef {string | ArrayBufferLike | Blob | ArrayBufferView} WebSocketPayload */
-/** @typedef {{ code: number, reason: string, wasClean: boolean }} LastClose */
-/** @typedef {{ attempt: number, lastClose: LastClose | null }} ProviderContext */
-/** @typedef {string | URL | ((ctx: ProviderContext) => string | URL | Promise<string | URL>)} UrlOption */
-/** @typedef {string | string[] | ((ctx: ProviderContext) => string | string[] | Promise<string | string[]>)} ProtocolsOption */
-
 /** `connectionState` changed. */
-export class StateChangeEvent extends Event {
+export class StateChangeEvent extends /** @type {EventOfType<'statechange'>} */ (Event) {
   /**
-   * @param {string} from
-   * @param {string} to
+   * @param {ConnectionState} from
+   * @param {ConnectionState} to
    */
   constructor(from, to) {
     super('statechange');
@@ -100,23 +247,25 @@ export class StateChangeEvent extends Event {
 }
 
 /** An automatic reconnect attempt was scheduled. */
-export class ReconnectingEvent extends Event {
+export class ReconnectingEvent extends /** @type {EventOfType<'reconnecting'>} */ (Event) {
   /**
    * @param {number} attempt
    * @param {number} delay
    */
   constructor(attempt, delay) {
     super('reconnecting');
+    /** 1, 2, … */
     this.attempt = attempt;
+    /** ms until the attempt. */
     this.delay = delay;
   }
 }
 
 /** A queued message was dropped instead of sent. */
-export class DropEvent extends Event {
+export class DropEvent extends /** @type {EventOfType<'drop'>} */ (Event) {
   /**
-   * @param {unknown} data
-   * @param {'closed' | 'overflow' | 'expired' | 'filtered' | 'giveup' | 'unconfirmed'} reason
+   * @param {WebSocketPayload} data
+   * @param {DropReason} reason
    */
   constructor(data, reason) {
     super('drop');
@@ -126,10 +275,11 @@ export class DropEvent extends Event {
 }
 
 /** A heartbeat round trip completed. */
-export class HeartbeatEvent extends Event {
+export class HeartbeatEvent extends /** @type {EventOfType<'heartbeat'>} */ (Event) {
   /** @param {number} rtt */
   constructor(rtt) {
     super('heartbeat');
+    /** ms */
     this.rtt = rtt;
   }
 }
@@ -191,10 +341,11 @@ Object.defineProperty(SocketMessageEvent, 'name', { value: 'MessageEvent' });
  * Messages it had not yet delivered are lost; ours that it had not acknowledged were reported just
  * before with `drop` events (reason `'unconfirmed'`).
  */
-export class SessionLostEvent extends Event {
+export class SessionLostEvent extends /** @type {EventOfType<'sessionlost'>} */ (Event) {
   /** @param {number} unconfirmed how many of our messages may not have arrived */
   constructor(unconfirmed) {
     super('sessionlost');
+    /** How many of our messages may not have arrived (each also had a `drop` event). */
     this.unconfirmed = unconfirmed;
   }
 }
@@ -327,8 +478,9 @@ function reportError(error) {
   else console.error(error);
 }
 
-export class ResilientWebSocket extends EventTarget {
-  /** @type {InstanceType<WebDriverClass>} */
+/** A drop-in replacement for the browser's `WebSocket` that keeps the connection up. */
+export class ResilientWebSocket extends /** @type {ResilientWebSocketBase} */ (EventTarget) {
+  /** @type {InstanceType<typeof import('../pkg/resilient_websocket.js').WebDriver>} */
   #driver;
   /** Acknowledged delivery (the `delivery` option), fixed for the instance's life. */
   #acked = false;
@@ -357,7 +509,7 @@ export class ResilientWebSocket extends EventTarget {
   /**
    * @param {UrlOption} url
    * @param {ProtocolsOption} [protocols]
-   * @param {object} [options] see the README for every option and its default
+   * @param {ResilientWebSocketOptions} [options] see the README for every option and its default
    */
   constructor(url, protocols, options) {
     if (arguments.length === 0) {
@@ -396,22 +548,31 @@ export class ResilientWebSocket extends EventTarget {
     this.#trackLiveness();
   }
 
-  /** @returns {string} */
+  /**
+   * The resolved URL; with a URL provider, that of the current or last attempt (`''` before).
+   * @returns {string}
+   */
   get url() {
     return this.#driver.attribute(ATTRIBUTE_URL);
   }
 
-  /** @returns {0 | 1 | 2 | 3} */
+  /**
+   * `CONNECTING` through every reconnect cycle; `CLOSED` only when terminal.
+   * @returns {0 | 1 | 2 | 3}
+   */
   get readyState() {
     return this.#driver.attribute(ATTRIBUTE_READY_STATE);
   }
 
-  /** @returns {'connecting' | 'open' | 'reconnecting' | 'offline' | 'closing' | 'closed'} */
+  /** @returns {ConnectionState} */
   get connectionState() {
     return this.#driver.attribute(ATTRIBUTE_CONNECTION_STATE);
   }
 
-  /** @returns {number} */
+  /**
+   * The socket's unsent bytes plus the queued messages' sizes.
+   * @returns {number}
+   */
   get bufferedAmount() {
     return this.#driver.attribute(ATTRIBUTE_BUFFERED_AMOUNT);
   }
@@ -436,11 +597,7 @@ export class ResilientWebSocket extends EventTarget {
     this.#driver.setBinaryType(value);
   }
 
-  /**
-   * @returns {{ attempts: number, reconnects: number, downtimeMs: number, lastRtt: number | null,
-   *   queued: number, queuedBytes: number, dropped: number, replayed: number, unacked: number,
-   *   unackedBytes: number, resent: number }}
-   */
+  /** @returns {ResilientWebSocketStats} */
   get stats() {
     const values = new Float64Array(STAT_NAMES.length);
     this.#driver.stats(values);
@@ -453,7 +610,10 @@ export class ResilientWebSocket extends EventTarget {
     return stats;
   }
 
-  /** @param {WebSocketPayload} data */
+  /**
+   * Sends now when `OPEN`, queues while `CONNECTING`, throws `InvalidStateError` after a terminal close.
+   * @param {WebSocketPayload} data
+   */
   send(data) {
     if (arguments.length === 0) {
       throw new TypeError("Failed to execute 'send' on 'ResilientWebSocket': 1 argument required, but only 0 present.");

@@ -164,7 +164,7 @@ function count(value, option) {
  * The index of a string option's value among `names` (NaN when absent); a value not among them,
  * or not a string, is a `TypeError`.
  * @param {unknown} value
- * @param {string[]} names
+ * @param {readonly string[]} names
  * @param {string} option
  * @param {string} expected
  */

@@ -2,7 +2,8 @@
 // refer to) installed in a temporary project, and `tsc --noEmit` (TypeScript from this repository's
 // devDependencies) over the files in types/: usage.ts and server.ts must compile, every
 // `@ts-expect-error` line in rejected.ts and server-rejected.ts must be an error, and global.ts sees
-// the IIFE's global.
+// the IIFE's global. The class's and the entries' .d.ts are generated from their JSDoc
+// (scripts/declarations.js): the last test fails while a committed one is stale.
 import { cp, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -55,4 +56,10 @@ test("tsc --checkJs: the class and the entries agree with their own JSDoc types"
     { cwd: REPO_ROOT },
   );
   progress(`tsc --checkJs over ${files.join(' ')}: no error`);
+});
+
+test('the declarations of the class and its entries are what their JSDoc generates', { timeout: 120_000 }, async () => {
+  // scripts/declarations.js --check runs tsc over the JS and compares; it names the stale files.
+  await sh(process.execPath, [path.join(REPO_ROOT, 'scripts/declarations.js'), '--check'], { cwd: REPO_ROOT });
+  progress('js/class.d.ts, index.d.ts, slim.d.ts, acked.d.ts, acked-slim.d.ts: as scripts/declarations.js generates them');
 });
