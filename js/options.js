@@ -220,11 +220,10 @@ export function readOptions(options, defaultDelays, ackedBuild) {
   const heartbeatOn = heartbeat === undefined ? NaN : +(heartbeat !== false);
   const interval = millis(number(heartbeat, 'interval'), 'heartbeat.interval', true);
   const timeout = millis(number(heartbeat, 'timeout'), 'heartbeat.timeout', true);
-  let message = get(heartbeat, 'message');
-  if (message === undefined) message = 'ping';
-  let pong = get(heartbeat, 'pong');
-  if (pong === undefined) pong = 'pong';
-  else if (!(typeof pong === 'string' || typeof pong === 'function')) fail('heartbeat.pong', 'a string or a function');
+  // Absent: undefined, for which the driver takes the defaults (src/machine/config.rs).
+  const message = get(heartbeat, 'message');
+  const pong = get(heartbeat, 'pong');
+  if (!(pong === undefined || typeof pong === 'string' || typeof pong === 'function')) fail('heartbeat.pong', 'a string or a function');
 
   const buffer = object(options, 'buffer', 'buffer');
   const rawOverflow = get(buffer, 'overflow');

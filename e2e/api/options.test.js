@@ -71,12 +71,12 @@ test('without a global WebSocket, the WebSocket option is required', () => {
   }
 });
 
-test('absent options are NaN (the driver applies its defaults); the hooks have theirs', () => {
+test('absent options are NaN and absent hooks undefined: the driver applies the defaults (src/machine/config.rs)', () => {
   for (const options of [undefined, null, {}]) {
     const { config, hooks } = read(options);
     assert.equal(config.length, 21);
     assert.ok(config.every(Number.isNaN), `all defaults for ${options}`);
-    assert.deepEqual(hooks, [undefined, 'ping', 'pong', undefined, globalThis.WebSocket]);
+    assert.deepEqual(hooks, [undefined, undefined, undefined, undefined, globalThis.WebSocket]);
   }
 });
 

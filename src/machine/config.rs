@@ -133,7 +133,8 @@ impl Default for ReconnectConfig {
     }
 }
 
-/// `heartbeat.*` of API.md §2 (the message and the pong matcher stay in JS).
+/// `heartbeat.*` of API.md §2. The message and the pong matcher are JS values the driver keeps;
+/// their defaults are [`HeartbeatConfig::DEFAULT_MESSAGE`] and [`HeartbeatConfig::DEFAULT_PONG`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "camelCase", default))]
@@ -142,6 +143,14 @@ pub struct HeartbeatConfig {
     pub interval: Millis,
     /// No inbound traffic this long after a ping: the connection is dead (> 0).
     pub timeout: Millis,
+}
+
+impl HeartbeatConfig {
+    /// `heartbeat.message`'s default, the ping the driver sends (payloads never enter the core,
+    /// but their defaults live here with the others).
+    pub const DEFAULT_MESSAGE: &'static str = "ping";
+    /// `heartbeat.pong`'s default, the text that an inbound pong equals.
+    pub const DEFAULT_PONG: &'static str = "pong";
 }
 
 impl Default for HeartbeatConfig {

@@ -8,7 +8,7 @@ use super::abi::HookSlot;
 use super::pump::report;
 use super::state::{state, state_mut};
 use super::{env, js, Shared};
-use crate::machine::{Generation, Millis, ReadyState, Verdict};
+use crate::machine::{Generation, HeartbeatConfig, Millis, ReadyState, Verdict};
 use alloc::vec::Vec;
 use js_sys::{Array, Function};
 use wasm_bindgen::prelude::*;
@@ -31,18 +31,31 @@ pub(crate) struct Hooks {
 }
 
 impl Hooks {
-    /// The hooks from the array `readOptions` builds (slots of [`HookSlot`]).
+    /// The hooks from the array `readOptions` builds (slots of [`HookSlot`]); `undefined` in a
+    /// slot is the option's default.
     pub(crate) fn from_array(hooks: &Array, expose_pongs: bool) -> Hooks {
         let at = |slot: HookSlot| hooks.get(slot as u32);
         Hooks {
             should_reconnect: at(HookSlot::ShouldReconnect).dyn_into().ok(),
-            heartbeat_message: at(HookSlot::HeartbeatMessage),
-            heartbeat_pong: at(HookSlot::HeartbeatPong),
+            heartbeat_message: or_default(
+                at(HookSlot::HeartbeatMessage),
+                HeartbeatConfig::DEFAULT_MESSAGE,
+            ),
+            heartbeat_pong: or_default(at(HookSlot::HeartbeatPong), HeartbeatConfig::DEFAULT_PONG),
             expose_pongs,
             replay_filter: at(HookSlot::ReplayFilter).dyn_into().ok(),
             // The class checked that it is a function.
             constructor: at(HookSlot::WebSocket).unchecked_into(),
         }
+    }
+}
+
+/// `value`, or the string `default` when it is `undefined`.
+fn or_default(value: JsValue, default: &str) -> JsValue {
+    if value.is_undefined() {
+        JsValue::from_str(default)
+    } else {
+        value
     }
 }
 
