@@ -20,7 +20,9 @@ pub struct Config {
     pub page_lifecycle: bool,
     /// `startClosed`: do not connect until [`super::Machine::reconnect`] is called.
     pub start_closed: bool,
-    /// `delivery: 'acked'` (PROTOCOL.md); `None` for `'plain'`, the default.
+    /// `delivery: 'acked'` (PROTOCOL.md); `None` for `'plain'`, the default. Only with the
+    /// `acked` feature: a build without it has no acknowledged delivery at all.
+    #[cfg(feature = "acked")]
     pub acked: Option<AckedConfig>,
 }
 
@@ -33,6 +35,7 @@ impl Default for Config {
             network: true,
             page_lifecycle: true,
             start_closed: false,
+            #[cfg(feature = "acked")]
             acked: None,
         }
     }
@@ -152,7 +155,8 @@ impl Default for BufferConfig {
     }
 }
 
-/// The options of `delivery: 'acked'`.
+/// The options of `delivery: 'acked'` (the `acked` feature).
+#[cfg(feature = "acked")]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct AckedConfig {
     /// `ackInterval`: a message received is acknowledged at most this long after it arrived
@@ -160,6 +164,7 @@ pub struct AckedConfig {
     pub ack_interval: Millis,
 }
 
+#[cfg(feature = "acked")]
 impl Default for AckedConfig {
     fn default() -> Self {
         AckedConfig { ack_interval: 100 }
