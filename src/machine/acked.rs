@@ -28,10 +28,10 @@ impl Machine {
 
     /// Acknowledged delivery: a frame arrived on the socket `gen`, its header parsed by
     /// [`wire::parse_text`](super::wire::parse_text) or
-    /// [`wire::parse_binary`](super::wire::parse_binary) (or rejected by them). A data frame in order
-    /// emits [`Event::Message`] (the driver dispatches the payload after the header); a duplicate
-    /// is dropped silently; any protocol violation closes the socket with its code (4500–4999,
-    /// terminal under the default policy). Ignored in plain mode.
+    /// [`wire::parse_binary`](super::wire::parse_binary) (or rejected by them). A data frame in
+    /// order emits [`Event::Message`] (the driver dispatches the payload after the header); a
+    /// duplicate is dropped silently; any protocol violation closes the socket with its code
+    /// (4500–4999, terminal under the default policy). Ignored in plain mode.
     pub fn handle_frame(&mut self, now: Millis, gen: Generation, frame: Result<Frame, Violation>) {
         let outcome = match self.phase {
             _ if self.session.is_none() => return,

@@ -70,13 +70,14 @@
 //!   listener makes the lost socket's close event the terminal one instead of adding a second.
 //! - **`shouldReconnect`** runs in the driver before [`Machine::handle_close`], which takes its
 //!   answer as a [`Verdict`]. Closes the core initiates itself always follow the default policy.
-//! - **Acknowledged delivery** (`Config::acked`, PROTOCOL.md; the `acked` feature, on by
-//!   default: a build without it has plain delivery only, and none of the code below). On open the core asks for the
+//! - **Acknowledged delivery** (`Config::acked`, PROTOCOL.md). On open the core asks for the
 //!   hello ([`Output::SendHello`]) and stays CONNECTING until the welcome arrives. Every inbound
 //!   frame goes to [`Machine::handle_frame`] with its header parsed by [`wire`] (not to
 //!   `handle_message`). Messages go out as [`Output::TransmitAcked`] and their payloads stay with
 //!   the driver until [`Output::Release`] or [`Event::Drop`]: they are resent after a reconnect
-//!   until the server acknowledges them.
+//!   until the server acknowledges them. Only with the cargo feature `acked`, which is on by
+//!   default: a build without it has plain delivery only, and none of acknowledged delivery's
+//!   code (the npm package's plain build is made so).
 //! - **Initial environment.** Right after [`Machine::new`], call [`Machine::handle_offline`] if
 //!   `navigator.onLine` is false and [`Machine::handle_visibility`] if the document is hidden.
 
