@@ -84,7 +84,7 @@ run_step() {
 count_layer() {
   local layer=$1 passed failed
   case $layer in
-    native | wasm-*)
+    native | native-plain | wasm-*)
       read -r passed failed < <(sed 's/\x1b\[[0-9;]*m//g' "$logs/$layer.log" | awk '
         /^test result: / {
           for (i = 2; i <= NF; i++) {
@@ -125,10 +125,18 @@ run_step clippy 1200 cargo clippy --all-targets -- -D warnings || true
 # The serde feature's code and the targets that need it (tests/machine_serde.rs, the herd bench).
 run_step clippy-serde 1200 cargo clippy --all-targets --features serde -- -D warnings || true
 run_step clippy-wasm 1200 cargo clippy --all-targets --target wasm32-unknown-unknown -- -D warnings || true
+# The plain build (API.md, "Builds"): the crate without its default feature `acked`, as the default
+# entry's module is built, natively and for wasm32.
+run_step clippy-plain 1200 cargo clippy --all-targets --no-default-features --features serde -- -D warnings || true
+run_step clippy-wasm-plain 1200 cargo clippy --all-targets --target wasm32-unknown-unknown --no-default-features -- -D warnings || true
 
 # With the serde feature, so that its round-trip test runs too; the build without it is linted above.
 run_step native 1200 cargo test --features serde || true
 count_layer native
+# The core without acknowledged delivery: what the plain build's module runs (the acked tests need
+# the feature and are left out by their required-features).
+run_step native-plain 1200 cargo test --no-default-features --features serde || true
+count_layer native-plain
 
 # The wasm layer: the driver against real sockets and a commandable server (tests/web_driver.rs), and
 # the core's scenario tests compiled for wasm32, in each engine. The server is started once, before

@@ -93,6 +93,7 @@ fn config_strategy() -> impl Strategy<Value = Config> {
             page_lifecycle: flags & 2 != 0,
             // Mostly started, sometimes closed.
             start_closed: flags & 0b1100 == 0b1100,
+            #[cfg(feature = "acked")]
             acked: None,
         }
     })
@@ -280,6 +281,7 @@ impl Model {
                     assert!(self.held.is_some_and(|h| h.gen == gen && h.opened));
                 }
                 Output::Emit(_) => {}
+                #[cfg(feature = "acked")]
                 acked @ (Output::TransmitAcked { .. }
                 | Output::Release { .. }
                 | Output::SendHello { .. }

@@ -3,8 +3,10 @@
 //! the JS options and `stats` objects (API.md §2 and §4), so that one JSON text configures either
 //! face. Run with `cargo test --features serde`.
 
+#[cfg(feature = "acked")]
+use resilient_websocket::machine::AckedConfig;
 use resilient_websocket::machine::{
-    AckedConfig, BufferConfig, Config, HeartbeatConfig, Jitter, Overflow, ReconnectConfig, Stats,
+    BufferConfig, Config, HeartbeatConfig, Jitter, Overflow, ReconnectConfig, Stats,
 };
 use serde_json::{json, Value};
 
@@ -43,6 +45,7 @@ fn non_default() -> Config {
         network: false,
         page_lifecycle: false,
         start_closed: true,
+        #[cfg(feature = "acked")]
         acked: Some(AckedConfig { ack_interval: 50 }),
     }
 }
@@ -71,7 +74,8 @@ fn config_round_trips_through_json() {
 
 #[test]
 fn config_is_written_in_the_form_of_the_js_options() {
-    let defaults = json!({
+    #[allow(unused_mut)] // written to only with acknowledged delivery
+    let mut defaults = json!({
         "reconnect": {
             "minDelay": 5000,
             "maxDelay": 7000,
@@ -92,9 +96,12 @@ fn config_is_written_in_the_form_of_the_js_options() {
         "network": true,
         "pageLifecycle": true,
         "startClosed": false,
-        "delivery": "plain",
-        "ackInterval": 100
+        "delivery": "plain"
     });
+    #[cfg(feature = "acked")]
+    {
+        defaults["ackInterval"] = json!(100);
+    }
     assert_eq!(serde_json::to_value(Config::default()).unwrap(), defaults);
     let changed = serde_json::to_value(non_default()).unwrap();
     assert_eq!(changed["reconnect"]["jitter"], json!(0.25));
@@ -104,8 +111,11 @@ fn config_is_written_in_the_form_of_the_js_options() {
     );
     assert_eq!(changed["buffer"]["maxMessages"], Value::Null, "Infinity");
     assert_eq!(changed["buffer"]["overflow"], json!("drop-newest"));
-    assert_eq!(changed["delivery"], json!("acked"));
-    assert_eq!(changed["ackInterval"], json!(50));
+    #[cfg(feature = "acked")]
+    {
+        assert_eq!(changed["delivery"], json!("acked"));
+        assert_eq!(changed["ackInterval"], json!(50));
+    }
 }
 
 #[test]
@@ -139,10 +149,16 @@ fn config_reads_js_options_as_json() {
     assert_eq!(on.heartbeat, Some(HeartbeatConfig::default()));
     // ackInterval alone does nothing, as in JS: delivery stays plain.
     let plain: Config = serde_json::from_str(r#"{ "ackInterval": 20 }"#).unwrap();
-    assert_eq!(plain.acked, None);
-    let acked: Config =
-        serde_json::from_str(r#"{ "delivery": "acked", "ackInterval": 20 }"#).unwrap();
-    assert_eq!(acked.acked, Some(AckedConfig { ack_interval: 20 }));
+    assert_eq!(plain, Config::default());
+    let acked = serde_json::from_str::<Config>(r#"{ "delivery": "acked", "ackInterval": 20 }"#);
+    #[cfg(feature = "acked")]
+    assert_eq!(acked.unwrap().acked, Some(AckedConfig { ack_interval: 20 }));
+    // Without acknowledged delivery in the build, asking for it is an error, never plain delivery.
+    #[cfg(not(feature = "acked"))]
+    assert!(acked
+        .unwrap_err()
+        .to_string()
+        .contains("needs the crate feature `acked`"));
 }
 
 #[test]
@@ -176,28 +192,33 @@ fn stats_round_trip_under_the_js_names() {
         queued_bytes: 10,
         dropped: 1,
         replayed: 5,
+        #[cfg(feature = "acked")]
         unacked: 6,
+        #[cfg(feature = "acked")]
         unacked_bytes: 60,
+        #[cfg(feature = "acked")]
         resent: 7,
     };
     assert_eq!(round_trip(&Stats::default()), Stats::default());
     assert_eq!(round_trip(&stats), stats);
-    assert_eq!(
-        serde_json::to_value(stats).unwrap(),
-        json!({
-            "attempts": 4,
-            "reconnects": 3,
-            "downtimeMs": 12345,
-            "lastRtt": 42,
-            "queued": 2,
-            "queuedBytes": 10,
-            "dropped": 1,
-            "replayed": 5,
-            "unacked": 6,
-            "unackedBytes": 60,
-            "resent": 7
-        })
-    );
+    #[allow(unused_mut)] // written to only with acknowledged delivery
+    let mut expected = json!({
+        "attempts": 4,
+        "reconnects": 3,
+        "downtimeMs": 12345,
+        "lastRtt": 42,
+        "queued": 2,
+        "queuedBytes": 10,
+        "dropped": 1,
+        "replayed": 5
+    });
+    #[cfg(feature = "acked")]
+    {
+        expected["unacked"] = json!(6);
+        expected["unackedBytes"] = json!(60);
+        expected["resent"] = json!(7);
+    }
+    assert_eq!(serde_json::to_value(stats).unwrap(), expected);
     assert_eq!(
         serde_json::to_value(Stats::default()).unwrap()["lastRtt"],
         Value::Null

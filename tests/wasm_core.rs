@@ -8,6 +8,7 @@
 
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 
+#[cfg(feature = "acked")]
 #[path = "acked_scenarios.rs"]
 mod acked_scenarios;
 #[path = "machine_scenarios.rs"]

@@ -40,7 +40,7 @@ use super::shared::Millis;
 #[cfg_attr(
     feature = "serde",
     serde(
-        from = "super::serde_form::ConfigForm",
+        try_from = "super::serde_form::ConfigForm",
         into = "super::serde_form::ConfigForm"
     )
 )]
@@ -57,7 +57,9 @@ pub struct Config {
     pub page_lifecycle: bool,
     /// `startClosed`: do not connect until [`super::Machine::reconnect`] is called.
     pub start_closed: bool,
-    /// `delivery: 'acked'` (PROTOCOL.md); `None` for `'plain'`, the default.
+    /// `delivery: 'acked'` (PROTOCOL.md); `None` for `'plain'`, the default. Only with the
+    /// `acked` feature: a build without it has no acknowledged delivery at all.
+    #[cfg(feature = "acked")]
     pub acked: Option<AckedConfig>,
 }
 
@@ -70,6 +72,7 @@ impl Default for Config {
             network: true,
             page_lifecycle: true,
             start_closed: false,
+            #[cfg(feature = "acked")]
             acked: None,
         }
     }
@@ -208,7 +211,8 @@ impl Default for BufferConfig {
     }
 }
 
-/// The options of `delivery: 'acked'`.
+/// The options of `delivery: 'acked'` (the `acked` feature).
+#[cfg(feature = "acked")]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "camelCase", default))]
@@ -218,6 +222,7 @@ pub struct AckedConfig {
     pub ack_interval: Millis,
 }
 
+#[cfg(feature = "acked")]
 impl Default for AckedConfig {
     fn default() -> Self {
         AckedConfig { ack_interval: 100 }

@@ -33,6 +33,8 @@
 //!         }
 //!         Output::Emit(event) => { /* collect; dispatch after releasing the borrow */ }
 //!         // Acknowledged delivery only (`Config::acked`): see "Acknowledged delivery" below.
+//!         // These variants exist only with the `acked` feature (on by default).
+//!         #[cfg(feature = "acked")]
 //!         Output::TransmitAcked { .. }
 //!         | Output::Release { .. }
 //!         | Output::SendHello { .. }
@@ -73,7 +75,9 @@
 //!   frame goes to [`Machine::handle_frame`] with its header parsed by [`wire`] (not to
 //!   `handle_message`). Messages go out as [`Output::TransmitAcked`] and their payloads stay with
 //!   the driver until [`Output::Release`] or [`Event::Drop`]: they are resent after a reconnect
-//!   until the server acknowledges them.
+//!   until the server acknowledges them. Only with the cargo feature `acked`, which is on by
+//!   default: a build without it has plain delivery only, and none of acknowledged delivery's
+//!   code (the npm package's plain build is made so).
 //! - **Initial environment.** Right after [`Machine::new`], call [`Machine::handle_offline`] if
 //!   `navigator.onLine` is false and [`Machine::handle_visibility`] if the document is hidden.
 //!
@@ -89,6 +93,8 @@ use alloc::collections::VecDeque;
 use alloc::string::String;
 use alloc::vec::Vec;
 
+#[cfg(feature = "acked")]
+mod acked;
 mod backoff;
 mod config;
 mod heartbeat;
@@ -98,14 +104,16 @@ mod policy;
 mod rng;
 #[cfg(feature = "serde")]
 mod serde_form;
+#[cfg(feature = "acked")]
 mod session;
 mod shared;
 pub mod validate;
+#[cfg(feature = "acked")]
 pub mod wire;
 
-pub use config::{
-    AckedConfig, BufferConfig, Config, HeartbeatConfig, Jitter, Overflow, ReconnectConfig,
-};
+#[cfg(feature = "acked")]
+pub use config::AckedConfig;
+pub use config::{BufferConfig, Config, HeartbeatConfig, Jitter, Overflow, ReconnectConfig};
 pub use policy::{is_terminal_code, retry_after_ms, Verdict};
 pub use shared::{
     CloseError, ConnectionState, DropReason, Event, Generation, Millis, MsgId, Output, ReadyState,
@@ -118,8 +126,8 @@ use outbox::{Outbox, Queued};
 use phase::Phase;
 use policy::Decision;
 use rng::Rng;
-use session::{InFlight, Session, Welcomed};
-use wire::{Frame, Violation};
+#[cfg(feature = "acked")]
+use session::Session;
 
 /// How long an online/offline probe waits for any inbound traffic (capped by
 /// `heartbeat.timeout`): a connection that survived a network change answers within a round trip.
@@ -170,6 +178,7 @@ pub struct Machine {
     rng: Rng,
     outbox: Outbox,
     /// Acknowledged delivery's state; `None` in plain mode.
+    #[cfg(feature = "acked")]
     session: Option<Session>,
     /// The open socket's [`Output::Replay`] has not been answered yet.
     replay_pending: bool,
@@ -189,7 +198,8 @@ impl Machine {
     /// [`Machine::reconnect`].
     pub fn new(config: Config, seed: u64, now: Millis) -> Machine {
         let start_closed = config.start_closed;
-        let session = config.acked.map(|acked| Session::new(acked.ack_interval));
+        #[cfg(feature = "acked")]
+        let session = acked::session(&config);
         let mut machine = Machine {
             backoff: Backoff::new(&config.reconnect),
             config,
@@ -209,6 +219,7 @@ impl Machine {
             attempt: 0,
             rng: Rng::new(seed),
             outbox: Outbox::default(),
+            #[cfg(feature = "acked")]
             session,
             replay_pending: false,
             next_id: 0,
@@ -245,8 +256,7 @@ impl Machine {
                     .heartbeat
                     .as_ref()
                     .and_then(|hb| liveness.deadline(hb));
-                let ack = self.session.as_ref().and_then(Session::ack_due);
-                match (heartbeat, ack) {
+                match (heartbeat, self.ack_due()) {
                     (Some(a), Some(b)) => Some(a.min(b)),
                     (a, b) => a.or(b),
                 }
@@ -269,13 +279,7 @@ impl Machine {
     /// yet acknowledged. In plain mode the driver adds the socket's own `bufferedAmount`; in
     /// acked mode that is already part of the unacknowledged bytes.
     pub fn queued_bytes(&self) -> u64 {
-        let unacked = self.session.as_ref().map_or(0, Session::window_bytes);
-        self.outbox.bytes().saturating_add(unacked)
-    }
-
-    /// Whether acknowledged delivery is on.
-    pub fn is_acked(&self) -> bool {
-        self.session.is_some()
+        self.outbox.bytes().saturating_add(self.unacked().1)
     }
 
     /// The counters of `stats` at `now`.
@@ -285,8 +289,10 @@ impl Machine {
             downtime_ms: self.stats.downtime_ms.saturating_add(ongoing),
             queued: self.outbox.len() as u32,
             queued_bytes: self.outbox.bytes(),
-            unacked: self.session.as_ref().map_or(0, |s| s.window_len() as u32),
-            unacked_bytes: self.session.as_ref().map_or(0, Session::window_bytes),
+            #[cfg(feature = "acked")]
+            unacked: self.unacked().0 as u32,
+            #[cfg(feature = "acked")]
+            unacked_bytes: self.unacked().1,
             ..self.stats
         }
     }
@@ -298,34 +304,25 @@ impl Machine {
     /// ([`Machine::handle_frame`]).
     pub fn handle_open(&mut self, now: Millis, gen: Generation) {
         let Phase::Connecting {
-            gen: g,
-            ref mut greeting,
-            ..
+            gen: g, greeting, ..
         } = self.phase
         else {
             return;
         };
-        if g != gen || *greeting {
+        if g != gen || greeting || self.greet(gen) {
             return;
         }
-        if let Some(session) = &self.session {
-            *greeting = true;
-            let (epoch, ack) = (session.epoch, session.received());
-            let session = session.number;
-            self.outputs.push_back(Output::SendHello {
-                gen,
-                session,
-                epoch,
-                ack,
-            });
-            return;
-        }
-        self.opened(now, gen, &[]);
+        self.opened(now, gen);
     }
 
-    /// Moves to OPEN: the state change, then `resend` (acknowledged delivery: what the server
-    /// lacks, before anything the `open` handlers send), the `open` event and the replay.
-    fn opened(&mut self, now: Millis, gen: Generation, resend: &[InFlight]) {
+    /// Moves to OPEN: the state change, the `open` event and the replay.
+    fn opened(&mut self, now: Millis, gen: Generation) {
+        self.enter_open(now, gen);
+        self.announce_open(gen);
+    }
+
+    /// The state change of [`Machine::opened`].
+    fn enter_open(&mut self, now: Millis, gen: Generation) {
         if self.ever_opened {
             self.stats.reconnects = self.stats.reconnects.saturating_add(1);
         }
@@ -340,16 +337,10 @@ impl Machine {
         );
         self.ever_opened = true;
         self.first_cycle = false;
-        for message in resend {
-            self.stats.resent = self.stats.resent.saturating_add(1);
-            let ack = self.session.as_mut().map_or(0, Session::piggyback);
-            self.outputs.push_back(Output::TransmitAcked {
-                gen,
-                id: message.id,
-                seq: message.seq,
-                ack,
-            });
-        }
+    }
+
+    /// The `open` event of [`Machine::opened`], then the replay if messages wait.
+    fn announce_open(&mut self, gen: Generation) {
         self.emit(Event::Open { gen });
         if self.outbox.len() > 0 {
             self.replay_pending = true;
@@ -378,7 +369,7 @@ impl Machine {
     /// of the last one with [`Machine::handle_direct_traffic`] before any other input. A message
     /// that is a heartbeat pong must still go through [`Machine::handle_message`].
     pub fn direct_delivery(&self, gen: Generation) -> bool {
-        self.session.is_none() && self.phase.is_open_without_ping(gen)
+        !self.is_acked() && self.phase.is_open_without_ping(gen)
     }
 
     /// Whether a `send()` now would only hand its payload to the socket `gen`: the socket is open
@@ -387,7 +378,7 @@ impl Machine {
     /// transmit at once (ahead of a pending replay, as [`Machine::send`] does), check no cap and
     /// keep nothing.
     pub fn direct_send(&self, gen: Generation) -> bool {
-        self.session.is_none() && self.phase.writable_gen() == Some(gen)
+        !self.is_acked() && self.phase.writable_gen() == Some(gen)
     }
 
     /// Messages delivered directly (see [`Machine::direct_delivery`]) arrived on the socket `gen`,
@@ -404,50 +395,6 @@ impl Machine {
         }
     }
 
-    /// Acknowledged delivery: a frame arrived on the socket `gen`, its header parsed by
-    /// [`wire::parse_text`] or [`wire::parse_binary`] (or rejected by them). A data frame in order
-    /// emits [`Event::Message`] (the driver dispatches the payload after the header); a duplicate
-    /// is dropped silently; any protocol violation closes the socket with its code (4500–4999,
-    /// terminal under the default policy). Ignored in plain mode.
-    pub fn handle_frame(&mut self, now: Millis, gen: Generation, frame: Result<Frame, Violation>) {
-        let outcome = match self.phase {
-            _ if self.session.is_none() => return,
-            Phase::Connecting {
-                gen: g,
-                greeting: true,
-                ..
-            } if g == gen => match (frame, self.session.as_mut()) {
-                (
-                    Ok(Frame::Welcome {
-                        ack,
-                        resumed,
-                        epoch,
-                    }),
-                    Some(session),
-                ) => session
-                    .on_welcome(ack, resumed, epoch)
-                    .map(|welcomed| self.welcomed(now, gen, welcomed)),
-                (Err(violation), _) => Err(violation),
-                _ => Err(Violation::Malformed),
-            },
-            Phase::Open { gen: g, .. } if g == gen => {
-                self.traffic(now);
-                frame.and_then(|frame| self.on_frame(now, gen, frame))
-            }
-            // The closing handshake: messages and acks still count; violations no longer matter.
-            Phase::Closing { gen: g, .. } if g == gen => {
-                if let Ok(frame) = frame {
-                    let _ = self.on_frame(now, gen, frame);
-                }
-                Ok(())
-            }
-            _ => Ok(()),
-        };
-        if let Err(violation) = outcome {
-            self.violated(now, gen, violation);
-        }
-    }
-
     /// Inbound traffic on the open socket: the connection is alive; the first traffic after a
     /// ping completes a heartbeat round trip.
     fn traffic(&mut self, now: Millis) {
@@ -457,69 +404,6 @@ impl Machine {
                 self.emit(Event::Heartbeat { rtt });
             }
         }
-    }
-
-    /// A frame on the open (or closing) socket `gen`.
-    fn on_frame(&mut self, now: Millis, gen: Generation, frame: Frame) -> Result<(), Violation> {
-        let Some(session) = self.session.as_mut() else {
-            return Ok(());
-        };
-        match frame {
-            Frame::Data { seq, ack } => {
-                let released = session.release(ack)?;
-                let deliver = session.on_data(now, seq)?;
-                self.released(released);
-                if deliver {
-                    self.emit(Event::Message);
-                }
-            }
-            Frame::Ack { ack } => {
-                let released = session.release(ack)?;
-                self.released(released);
-            }
-            Frame::Ping => self.outputs.push_back(Output::SendPong { gen }),
-            Frame::Pong => {}
-            Frame::Welcome { .. } => return Err(Violation::Malformed),
-        }
-        Ok(())
-    }
-
-    fn released(&mut self, released: Vec<InFlight>) {
-        for message in released {
-            self.outputs.push_back(Output::Release { id: message.id });
-        }
-    }
-
-    /// The welcome arrived on `gen`: open, after telling the user about a lost session.
-    fn welcomed(&mut self, now: Millis, gen: Generation, welcomed: Welcomed) {
-        match welcomed {
-            Welcomed::Resumed { released, resend } => {
-                self.released(released);
-                self.opened(now, gen, &resend);
-            }
-            Welcomed::Fresh { lost, unconfirmed } => {
-                for message in &unconfirmed {
-                    self.drop_message(message.id, DropReason::Unconfirmed);
-                }
-                if lost {
-                    self.emit(Event::SessionLost {
-                        unconfirmed: unconfirmed.len() as u32,
-                    });
-                }
-                self.opened(now, gen, &[]);
-            }
-        }
-    }
-
-    /// The server broke the protocol on `gen`: close with the violation's code and treat it as
-    /// a loss under the default policy (terminal: 4500–4999). Like every close the core initiates,
-    /// it does not ask `shouldReconnect`, which judges closes the server sends.
-    fn violated(&mut self, now: Millis, gen: Generation, violation: Violation) {
-        let (code, reason) = (violation.close_code(), violation.reason());
-        self.close_socket(gen, code, reason);
-        self.emit(Event::Error);
-        let decision = policy::decide(code, reason, None, &self.config.reconnect);
-        self.lose(now, CloseInfo::new(code, reason, false), decision);
     }
 
     /// The socket `gen` reported an error (fired before its `Close`).
@@ -602,25 +486,29 @@ impl Machine {
                 self.emit_close(CloseInfo::new(1006, "", false));
                 self.finish_session();
             }
-            Phase::Open { gen, liveness, .. } => {
+            Phase::Open { gen, .. } => {
                 let gen = *gen;
-                if let Some(ack) = self.session.as_mut().and_then(|s| s.take_due_ack(now)) {
-                    self.outputs.push_back(Output::SendAck { gen, ack });
-                }
-                let Some(hb) = &self.config.heartbeat else {
-                    return;
-                };
-                match liveness.check(now, hb, self.hidden) {
-                    Due::Nothing => {}
-                    Due::SendPing => self.outputs.push_back(Output::SendHeartbeat { gen }),
-                    Due::Dead => {
-                        self.close_socket(gen, 4000, "heartbeat timeout");
-                        let close = CloseInfo::new(4000, "heartbeat timeout", false);
-                        self.lose(now, close, Decision::BACKOFF);
-                    }
-                }
+                self.send_due_ack(now, gen);
+                self.check_liveness(now, gen);
             }
             _ => {}
+        }
+    }
+
+    /// The heartbeat's deadlines on the open socket `gen` at `now`: a ping due, or death.
+    fn check_liveness(&mut self, now: Millis, gen: Generation) {
+        let (Phase::Open { liveness, .. }, Some(hb)) = (&mut self.phase, &self.config.heartbeat)
+        else {
+            return;
+        };
+        match liveness.check(now, hb, self.hidden) {
+            Due::Nothing => {}
+            Due::SendPing => self.outputs.push_back(Output::SendHeartbeat { gen }),
+            Due::Dead => {
+                self.close_socket(gen, 4000, "heartbeat timeout");
+                let close = CloseInfo::new(4000, "heartbeat timeout", false);
+                self.lose(now, close, Decision::BACKOFF);
+            }
         }
     }
 
@@ -735,12 +623,9 @@ impl Machine {
         let cfg = self.config.buffer;
         // With acknowledged delivery the caps also count the messages awaiting their ack, which
         // the client must keep as surely as the queued ones; then they apply while OPEN too.
-        let (held, held_bytes) = self
-            .session
-            .as_ref()
-            .map_or((0, 0), |s| (s.window_len(), s.window_bytes()));
+        let (held, held_bytes) = self.unacked();
         let fits = |outbox: &Outbox| outbox.fits(held, held_bytes, bytes, &cfg);
-        if (gen.is_none() || self.session.is_some()) && !fits(&self.outbox) {
+        if (gen.is_none() || self.is_acked()) && !fits(&self.outbox) {
             if cfg.overflow == Overflow::Throw {
                 return Err(SendError::QuotaExceeded);
             }
@@ -1118,29 +1003,6 @@ impl Machine {
         self.emit(Event::Drop { id, reason });
     }
 
-    /// A terminal close ends the acknowledged-delivery session: what the server never
-    /// acknowledged is reported, and `reconnect()` starts a new session.
-    fn finish_session(&mut self) {
-        let Some(session) = self.session.as_mut() else {
-            return;
-        };
-        for message in session.restart() {
-            self.drop_message(message.id, DropReason::Unconfirmed);
-        }
-    }
-
-    /// Hands the message `id` to the open socket `gen`: as is, or numbered in an envelope.
-    fn transmit(&mut self, gen: Generation, id: MsgId, bytes: u64) {
-        let output = match self.session.as_mut() {
-            Some(session) => {
-                let (seq, ack) = session.number(id, bytes);
-                Output::TransmitAcked { gen, id, seq, ack }
-            }
-            None => Output::Transmit { gen, id },
-        };
-        self.outputs.push_back(output);
-    }
-
     fn drop_queue(&mut self, reason: DropReason) {
         while let Some(queued) = self.outbox.pop_front() {
             self.drop_message(queued.id, reason);
@@ -1169,4 +1031,35 @@ impl Machine {
     fn emit(&mut self, event: Event) {
         self.outputs.push_back(Output::Emit(event));
     }
+}
+
+/// A build without the `acked` feature: the plain twins of what the rest of the machine asks of
+/// acknowledged delivery (`acked.rs` has the real ones, documented there). Each does what plain
+/// delivery does, so the compiler folds them away.
+#[cfg(not(feature = "acked"))]
+impl Machine {
+    /// Whether acknowledged delivery is on: never, in a build without the `acked` feature.
+    pub fn is_acked(&self) -> bool {
+        false
+    }
+
+    fn greet(&mut self, _gen: Generation) -> bool {
+        false
+    }
+
+    fn transmit(&mut self, gen: Generation, id: MsgId, _bytes: u64) {
+        self.outputs.push_back(Output::Transmit { gen, id });
+    }
+
+    fn ack_due(&self) -> Option<Millis> {
+        None
+    }
+
+    fn send_due_ack(&mut self, _now: Millis, _gen: Generation) {}
+
+    fn unacked(&self) -> (usize, u64) {
+        (0, 0)
+    }
+
+    fn finish_session(&mut self) {}
 }

@@ -6,7 +6,8 @@
 //!
 //! - `heartbeat` is `false` (off), `true` (the defaults) or an object, as in JS;
 //! - `reconnect.jitter` is a name (`"full"`, …) or a number, as in JS;
-//! - `delivery: "plain" | "acked"` and `ackInterval` stand for [`Config::acked`], as in JS;
+//! - `delivery: "plain" | "acked"` and `ackInterval` stand for `Config::acked`, as in JS (in a
+//!   build without the `acked` feature, `"acked"` is refused and `ackInterval` ignored);
 //! - `Infinity`, which JSON cannot write, is `null` (what `JSON.stringify` makes of it), for
 //!   `maxRetries` and `ttl` as for the caps `maxMessages` and `maxBytes`.
 //!
@@ -19,8 +20,9 @@ use core::fmt;
 use serde::de::{self, Unexpected, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::config::{AckedConfig, BufferConfig, Config, HeartbeatConfig, Jitter, ReconnectConfig};
-use super::shared::Millis;
+#[cfg(feature = "acked")]
+use super::config::AckedConfig;
+use super::config::{BufferConfig, Config, HeartbeatConfig, Jitter, ReconnectConfig};
 
 /// [`Config`] as the JS options object holds it.
 #[derive(Serialize, Deserialize)]
@@ -35,7 +37,8 @@ pub(crate) struct ConfigForm {
     start_closed: bool,
     delivery: Delivery,
     /// Kept in the form even with `delivery: "plain"`, where it does nothing, as in JS.
-    ack_interval: Millis,
+    #[cfg(feature = "acked")]
+    ack_interval: super::shared::Millis,
 }
 
 /// The JS option `delivery`.
@@ -62,31 +65,44 @@ impl From<Config> for ConfigForm {
             network: config.network,
             page_lifecycle: config.page_lifecycle,
             start_closed: config.start_closed,
+            #[cfg(feature = "acked")]
             delivery: match config.acked {
                 Some(_) => Delivery::Acked,
                 None => Delivery::Plain,
             },
+            #[cfg(not(feature = "acked"))]
+            delivery: Delivery::Plain,
+            #[cfg(feature = "acked")]
             ack_interval: config.acked.unwrap_or_default().ack_interval,
         }
     }
 }
 
-impl From<ConfigForm> for Config {
-    fn from(form: ConfigForm) -> Self {
-        Config {
+impl TryFrom<ConfigForm> for Config {
+    type Error = &'static str;
+
+    /// Fails only for `delivery: "acked"` in a build without acknowledged delivery, which must
+    /// not quietly become plain delivery (the JS class's plain build refuses it likewise).
+    fn try_from(form: ConfigForm) -> Result<Self, Self::Error> {
+        #[cfg(not(feature = "acked"))]
+        if let Delivery::Acked = form.delivery {
+            return Err("delivery \"acked\" needs the crate feature `acked`");
+        }
+        Ok(Config {
             reconnect: form.reconnect,
             heartbeat: form.heartbeat,
             buffer: form.buffer,
             network: form.network,
             page_lifecycle: form.page_lifecycle,
             start_closed: form.start_closed,
+            #[cfg(feature = "acked")]
             acked: match form.delivery {
                 Delivery::Acked => Some(AckedConfig {
                     ack_interval: form.ack_interval,
                 }),
                 Delivery::Plain => None,
             },
-        }
+        })
     }
 }
 

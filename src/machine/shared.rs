@@ -90,7 +90,8 @@ pub enum DropReason {
     GaveUp,
     /// Acknowledged delivery: the message was sent but the session ended (the user's `close()`,
     /// a give-up, or the server no longer knowing the session) before the server acknowledged
-    /// it. It may or may not have arrived.
+    /// it. It may or may not have arrived. (The `acked` feature.)
+    #[cfg(feature = "acked")]
     Unconfirmed,
 }
 
@@ -103,6 +104,7 @@ impl DropReason {
             DropReason::Expired => "expired",
             DropReason::Filtered => "filtered",
             DropReason::GaveUp => "giveup",
+            #[cfg(feature = "acked")]
             DropReason::Unconfirmed => "unconfirmed",
         }
     }
@@ -162,7 +164,8 @@ pub enum Event {
     /// Acknowledged delivery: the server started a new session instead of resuming ours (it
     /// restarted without keeping sessions, or the session expired). Messages it had sent and not
     /// yet delivered are lost; ours that it had not acknowledged were dropped just before, as
-    /// [`DropReason::Unconfirmed`]. Delivery goes on in the new session.
+    /// [`DropReason::Unconfirmed`]. Delivery goes on in the new session. (The `acked` feature.)
+    #[cfg(feature = "acked")]
     SessionLost {
         /// How many of our messages were unconfirmed.
         unconfirmed: u32,
@@ -187,6 +190,7 @@ pub enum Output {
     /// Acknowledged delivery: send the payload of `id` on `gen` in a data envelope numbered
     /// `seq` carrying `ack`, and keep the payload: it is resent after a reconnect until
     /// [`Output::Release`] (or [`Event::Drop`]) says it can go.
+    #[cfg(feature = "acked")]
     TransmitAcked {
         /// The socket to send on.
         gen: Generation,
@@ -198,6 +202,7 @@ pub enum Output {
         ack: u64,
     },
     /// Acknowledged delivery: the server acknowledged `id`; forget its payload.
+    #[cfg(feature = "acked")]
     Release {
         /// The message.
         id: MsgId,
@@ -205,6 +210,7 @@ pub enum Output {
     /// Acknowledged delivery: the socket `gen` opened; send the hello of session number
     /// `session` (the driver makes a new random id and key whenever this number changes)
     /// carrying `ack`. The `open` event waits for the server's welcome.
+    #[cfg(feature = "acked")]
     SendHello {
         /// The socket to send on.
         gen: Generation,
@@ -216,6 +222,7 @@ pub enum Output {
         ack: u64,
     },
     /// Acknowledged delivery: send a standalone ack frame.
+    #[cfg(feature = "acked")]
     SendAck {
         /// The socket to send on.
         gen: Generation,
@@ -223,6 +230,7 @@ pub enum Output {
         ack: u64,
     },
     /// Acknowledged delivery: answer the server's protocol ping.
+    #[cfg(feature = "acked")]
     SendPong {
         /// The socket to send on.
         gen: Generation,
@@ -302,10 +310,13 @@ pub struct Stats {
     /// Messages sent from the queue after an open.
     pub replayed: u32,
     /// Acknowledged delivery: messages sent and not yet acknowledged.
+    #[cfg(feature = "acked")]
     pub unacked: u32,
     /// Acknowledged delivery: their bytes.
+    #[cfg(feature = "acked")]
     pub unacked_bytes: u64,
     /// Acknowledged delivery: messages sent again after a reconnect because the server lacked
     /// them.
+    #[cfg(feature = "acked")]
     pub resent: u32,
 }

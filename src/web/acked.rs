@@ -3,13 +3,70 @@
 //! The core numbers and acknowledges; this module only wraps and unwraps. Payloads stay JS
 //! values: a text envelope is a string concatenation, a binary one is assembled in a fresh JS
 //! buffer, and only the few bytes of a header are copied into linear memory to be parsed.
+//!
+//! Only with the `acked` feature. The rest of the driver reaches it through [`perform`],
+//! [`receive`] and [`send_ping`], each behind that feature.
 
-use super::js;
+use super::state::{state, state_mut, Inner};
+use super::{env, js, socket, Shared};
 use crate::machine::wire::{self, Frame, Violation, MAX_CLIENT_HEADER};
+use crate::machine::{Generation, Output};
 use alloc::string::String;
 use js_sys::{Array, ArrayBuffer, JsString, Math, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::Blob;
+use web_sys::{Blob, WebSocket};
+
+/// Performs one of the core's outputs of acknowledged delivery (the others are the pump's).
+pub(super) fn perform(rc: &Shared, output: Output) {
+    match output {
+        Output::TransmitAcked { gen, id, seq, ack } => {
+            let (ws, payload) = {
+                let inner = state(rc);
+                (inner.ws_of(gen), inner.payloads.get(id))
+            };
+            if let (Some(ws), Some(payload)) = (ws, payload) {
+                let _ = socket::send(&ws, &envelope(&payload, seq, ack));
+            }
+        }
+        Output::Release { id } => {
+            state(rc).payloads.remove(id);
+        }
+        Output::SendHello {
+            gen,
+            session,
+            epoch,
+            ack,
+        } => {
+            let hello = hello(&mut state_mut(rc).tokens, session, epoch, ack);
+            send_control(rc, gen, &hello);
+        }
+        Output::SendAck { gen, ack } => send_control(rc, gen, &wire::ack_frame(ack)),
+        Output::SendPong { gen } => send_control(rc, gen, wire::PONG),
+        _ => {}
+    }
+}
+
+/// A message on the socket `gen` of an acked instance: its header goes to the core, its payload
+/// waits in `inbound` for the core's `Event::Message`.
+pub(super) fn receive(inner: &mut Inner, gen: Generation, data: &JsValue) {
+    let as_blob = inner.binary_type == "blob";
+    let (frame, payload) = open(data, as_blob);
+    inner.inbound = payload;
+    inner.machine.handle_frame(env::now(), gen, frame);
+}
+
+/// The heartbeat of an acked instance: the protocol's ping.
+pub(super) fn send_ping(rc: &Shared, gen: Generation) {
+    send_control(rc, gen, wire::PING);
+}
+
+/// Sends a frame of the acked protocol (hello, ack, ping, pong) on `gen` if it is open.
+fn send_control(rc: &Shared, gen: Generation, frame: &str) {
+    let ws = state(rc).ws_of(gen);
+    if let Some(ws) = ws.filter(|ws| ws.ready_state() == WebSocket::OPEN) {
+        let _ = socket::send(&ws, &JsValue::from_str(frame));
+    }
+}
 
 /// The id and secret key of the current session, made anew whenever the core starts a session.
 pub(crate) struct SessionTokens {
@@ -19,12 +76,7 @@ pub(crate) struct SessionTokens {
 }
 
 /// The hello frame of session `number` (making its tokens if it is a new session).
-pub(crate) fn hello(
-    tokens: &mut Option<SessionTokens>,
-    number: u32,
-    epoch: u64,
-    ack: u64,
-) -> String {
+fn hello(tokens: &mut Option<SessionTokens>, number: u32, epoch: u64, ack: u64) -> String {
     let current = match tokens {
         Some(t) if t.number == number => t,
         _ => tokens.insert(SessionTokens {
@@ -38,7 +90,7 @@ pub(crate) fn hello(
 
 /// The payload in a data envelope: a string for a string, else a `Uint8Array` (or a `Blob` for a
 /// `Blob`), which the socket sends as one binary frame.
-pub(crate) fn envelope(payload: &JsValue, seq: u64, ack: u64) -> JsValue {
+fn envelope(payload: &JsValue, seq: u64, ack: u64) -> JsValue {
     if let Some(text) = payload.dyn_ref::<JsString>() {
         let mut header = String::new();
         wire::text_header(seq, ack, &mut header);
@@ -62,7 +114,7 @@ pub(crate) fn envelope(payload: &JsValue, seq: u64, ack: u64) -> JsValue {
 /// An inbound frame (a string, or an `ArrayBuffer`: acked sockets always receive array
 /// buffers) split into its parsed header and, for data, the payload the user receives (a `Blob`
 /// when `as_blob`).
-pub(crate) fn open(data: &JsValue, as_blob: bool) -> (Result<Frame, Violation>, Option<JsValue>) {
+fn open(data: &JsValue, as_blob: bool) -> (Result<Frame, Violation>, Option<JsValue>) {
     if let Some(text) = data.dyn_ref::<JsString>() {
         let len = text.length();
         let head = text.slice(0, len.min(MAX_CLIENT_HEADER as u32));

@@ -66,7 +66,7 @@ pub(super) fn open_socket(rc: &Shared, gen: Generation) {
             let ws: WebSocket = ws.unchecked_into();
             let (wanted, binary_type) = {
                 let inner = state(rc);
-                let binary_type = if inner.acked {
+                let binary_type = if inner.acked() {
                     JsValue::from_str("arraybuffer")
                 } else {
                     inner.binary_type.clone()

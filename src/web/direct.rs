@@ -34,7 +34,7 @@ pub(crate) struct Direct {
 pub(super) fn listen(rc: &Shared, socket: &Socket) -> Option<Direct> {
     let (host, pong) = {
         let inner = state(rc);
-        if inner.acked {
+        if inner.acked() {
             return None;
         }
         let pong = if inner.heartbeat && !inner.hooks.expose_pongs {

@@ -1,6 +1,8 @@
 //! What the browser reports, turned into the core's `handle_*` calls: a socket's events, the
 //! timer, and the page's network and lifecycle events. Each input is followed by a `pump`.
 
+#[cfg(feature = "acked")]
+use super::acked;
 use super::attempt::attempt_failed;
 use super::direct;
 use super::env::PageEvent;
@@ -8,7 +10,7 @@ use super::hooks;
 use super::pump::pump;
 use super::socket::SocketEvent;
 use super::state::{state, state_mut, Inner};
-use super::{acked, env, js, Shared};
+use super::{env, js, Shared};
 use crate::machine::{ConnectionState, Generation};
 use alloc::rc::Weak;
 use core::cell::RefCell;
@@ -63,12 +65,9 @@ pub(super) fn on_socket(weak: &Weak<RefCell<Inner>>, gen: Generation, event: Soc
                 inner.extensions = extensions;
             }
         }
-        SocketEvent::Message(data) if state(&rc).acked => {
-            let mut inner = state_mut(&rc);
-            let as_blob = inner.binary_type == "blob";
-            let (frame, payload) = acked::open(&data, as_blob);
-            inner.inbound = payload;
-            inner.machine.handle_frame(env::now(), gen, frame);
+        #[cfg(feature = "acked")]
+        SocketEvent::Message(data) if state(&rc).acked() => {
+            acked::receive(&mut state_mut(&rc), gen, &data);
         }
         SocketEvent::Message(data) => {
             let is_pong = hooks::is_pong(&rc, &data);

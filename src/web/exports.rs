@@ -47,8 +47,7 @@ impl WebDriver {
     ) -> WebDriver {
         let (config, expose_pongs) = options::config(options);
         let hooks = Hooks::from_array(&hooks, expose_pongs);
-        let (acked, heartbeat, network, page_lifecycle) = (
-            config.acked.is_some(),
+        let (heartbeat, network, page_lifecycle) = (
             config.heartbeat.is_some(),
             config.network,
             config.page_lifecycle,
@@ -75,7 +74,7 @@ impl WebDriver {
             extensions: JsValue::from_str(""),
             attempts_since_open: 0,
             last_close: JsValue::NULL,
-            acked,
+            #[cfg(feature = "acked")]
             tokens: None,
             payloads: Payloads::new(),
             inbound: None,
@@ -89,6 +88,14 @@ impl WebDriver {
             errored: None,
         }));
         WebDriver { inner }
+    }
+
+    /// Whether this module carries acknowledged delivery (the `acked` feature). The plain build's
+    /// JS class asks before constructing and throws a `TypeError` naming the acked entry for
+    /// `delivery: 'acked'`, rather than let such an instance deliver plainly.
+    #[wasm_bindgen(js_name = ackedBuild)]
+    pub fn acked_build() -> bool {
+        cfg!(feature = "acked")
     }
 
     /// The defaults of `reconnect.minDelay` (`max` false) and `reconnect.maxDelay`, for the one
@@ -119,7 +126,7 @@ impl WebDriver {
             Attribute::ReadyState => self.ready_state().into(),
             Attribute::ConnectionState => self.connection_state(),
             Attribute::BufferedAmount => self.buffered_amount().into(),
-            Attribute::Acked => state(&self.inner).acked.into(),
+            Attribute::Acked => state(&self.inner).acked().into(),
             Attribute::Url => state(&self.inner).url.clone(),
             Attribute::Protocol => state(&self.inner).protocol.clone(),
             Attribute::Extensions => state(&self.inner).extensions.clone(),
@@ -139,7 +146,7 @@ impl WebDriver {
             let mut inner = state_mut(&self.inner);
             inner.binary_type = value.clone();
             // Acked sockets keep receiving array buffers; payloads become Blobs when unwrapped.
-            inner.live_ws().filter(|_| !inner.acked)
+            inner.live_ws().filter(|_| !inner.acked())
         };
         // The socket may be a user's WebSocket subclass: no borrow is held while it runs.
         if let Some(ws) = ws {
@@ -160,9 +167,15 @@ impl WebDriver {
                 Stat::QueuedBytes => stats.queued_bytes as f64,
                 Stat::Dropped => stats.dropped.into(),
                 Stat::Replayed => stats.replayed.into(),
+                #[cfg(feature = "acked")]
                 Stat::Unacked => stats.unacked.into(),
+                #[cfg(feature = "acked")]
                 Stat::UnackedBytes => stats.unacked_bytes as f64,
+                #[cfg(feature = "acked")]
                 Stat::Resent => stats.resent.into(),
+                // Acknowledged delivery's figures, in a build without it: nothing is ever unacked.
+                #[cfg(not(feature = "acked"))]
+                Stat::Unacked | Stat::UnackedBytes | Stat::Resent => 0.0,
             };
             out.set_index(stat as u32, value);
         }
@@ -257,7 +270,7 @@ impl WebDriver {
     pub fn buffered_amount(&self) -> f64 {
         let (ws, queued) = {
             let inner = state(&self.inner);
-            let ws = inner.live_ws().filter(|_| !inner.acked);
+            let ws = inner.live_ws().filter(|_| !inner.acked());
             (ws, inner.machine.queued_bytes())
         };
         let socket = ws.map_or(0, |ws| ws.buffered_amount());

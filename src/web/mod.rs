@@ -13,6 +13,7 @@
 //! listeners of the current one ran.
 
 pub mod abi;
+#[cfg(feature = "acked")]
 mod acked;
 mod attempt;
 mod direct;

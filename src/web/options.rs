@@ -7,8 +7,10 @@
 //! [`Config::default`].
 
 use super::abi::{self, OptionSlot as At};
+#[cfg(feature = "acked")]
+use crate::machine::AckedConfig;
 use crate::machine::{
-    AckedConfig, BufferConfig, Config, HeartbeatConfig, Jitter, Millis, Overflow, ReconnectConfig,
+    BufferConfig, Config, HeartbeatConfig, Jitter, Millis, Overflow, ReconnectConfig,
 };
 use js_sys::Float64Array;
 
@@ -80,13 +82,23 @@ pub(crate) fn config(raw: &Float64Array) -> (Config, bool) {
         network: flag(raw, At::Network, d.network),
         page_lifecycle: flag(raw, At::PageLifecycle, d.page_lifecycle),
         start_closed: flag(raw, At::StartClosed, d.start_closed),
-        acked: option(raw, At::Delivery)
-            .map_or(d.acked.is_some(), |code| {
-                abi::Delivery::from_number(code as u32) == Some(abi::Delivery::Acked)
-            })
-            .then(|| AckedConfig {
-                ack_interval: millis(raw, At::AckInterval, AckedConfig::default().ack_interval),
-            }),
+        // A build without the `acked` feature reads `delivery: 'acked'` as plain: its JS class
+        // refuses that option with a TypeError before constructing (`WebDriver.ackedBuild()`),
+        // so a config asking for acked never reaches this build from it.
+        #[cfg(feature = "acked")]
+        acked: acked(raw, d.acked),
     };
     (config, flag(raw, At::ExposePongs, false))
+}
+
+/// `delivery` and `ackInterval`: the acked options, or `None` for plain delivery.
+#[cfg(feature = "acked")]
+fn acked(raw: &Float64Array, default: Option<AckedConfig>) -> Option<AckedConfig> {
+    option(raw, At::Delivery)
+        .map_or(default.is_some(), |code| {
+            abi::Delivery::from_number(code as u32) == Some(abi::Delivery::Acked)
+        })
+        .then(|| AckedConfig {
+            ack_interval: millis(raw, At::AckInterval, AckedConfig::default().ack_interval),
+        })
 }

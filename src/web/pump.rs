@@ -2,13 +2,15 @@
 //! they produced to JS one at a time, in order.
 
 use super::abi::Kind;
+#[cfg(feature = "acked")]
+use super::acked;
 use super::attempt;
 use super::direct;
 use super::hooks;
 use super::socket;
 use super::state::{state, state_mut, Inner};
-use super::{acked, env, events, js, Shared};
-use crate::machine::{wire, Event, Generation, Output, ReadyState};
+use super::{env, events, js, Shared};
+use crate::machine::{Event, Generation, Output, ReadyState};
 use js_sys::Object;
 use wasm_bindgen::prelude::*;
 use web_sys::WebSocket;
@@ -112,29 +114,12 @@ fn perform(rc: &Shared, output: Output) {
                 let _ = socket::send(&ws, &payload);
             }
         }
-        Output::TransmitAcked { gen, id, seq, ack } => {
-            let (ws, payload) = {
-                let inner = state(rc);
-                (inner.ws_of(gen), inner.payloads.get(id))
-            };
-            if let (Some(ws), Some(payload)) = (ws, payload) {
-                let _ = socket::send(&ws, &acked::envelope(&payload, seq, ack));
-            }
-        }
-        Output::Release { id } => {
-            state(rc).payloads.remove(id);
-        }
-        Output::SendHello {
-            gen,
-            session,
-            epoch,
-            ack,
-        } => {
-            let hello = acked::hello(&mut state_mut(rc).tokens, session, epoch, ack);
-            send_control(rc, gen, &hello);
-        }
-        Output::SendAck { gen, ack } => send_control(rc, gen, &wire::ack_frame(ack)),
-        Output::SendPong { gen } => send_control(rc, gen, wire::PONG),
+        #[cfg(feature = "acked")]
+        output @ (Output::TransmitAcked { .. }
+        | Output::Release { .. }
+        | Output::SendHello { .. }
+        | Output::SendAck { .. }
+        | Output::SendPong { .. }) => acked::perform(rc, output),
         Output::SendHeartbeat { gen } => send_heartbeat(rc, gen),
         Output::CloseSocket {
             gen,
@@ -180,17 +165,11 @@ fn perform(rc: &Shared, output: Output) {
     }
 }
 
-/// Sends a frame of the acked protocol (hello, ack, ping, pong) on `gen` if it is open.
-fn send_control(rc: &Shared, gen: Generation, frame: &str) {
-    let ws = state(rc).ws_of(gen);
-    if let Some(ws) = ws.filter(|ws| ws.ready_state() == WebSocket::OPEN) {
-        let _ = socket::send(&ws, &JsValue::from_str(frame));
-    }
-}
-
 fn send_heartbeat(rc: &Shared, gen: Generation) {
-    if state(rc).acked {
-        return send_control(rc, gen, wire::PING);
+    // With acknowledged delivery the heartbeat is the protocol's own ping.
+    #[cfg(feature = "acked")]
+    if state(rc).acked() {
+        return acked::send_ping(rc, gen);
     }
     let Some(message) = hooks::heartbeat_message(rc) else {
         return;
@@ -252,6 +231,7 @@ fn convert(inner: &mut Inner, event: Event) -> (Kind, JsValue, JsValue, JsValue)
             (Kind::Drop, data, JsValue::from_str(reason.as_str()), NONE)
         }
         Event::Heartbeat { rtt } => (Kind::Heartbeat, JsValue::from_f64(rtt as f64), NONE, NONE),
+        #[cfg(feature = "acked")]
         Event::SessionLost { unconfirmed } => {
             (Kind::SessionLost, JsValue::from(unconfirmed), NONE, NONE)
         }

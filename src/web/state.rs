@@ -1,5 +1,6 @@
 //! The driver's state, and the only two ways to borrow it.
 
+#[cfg(feature = "acked")]
 use super::acked;
 use super::env::PageListeners;
 use super::hooks::Hooks;
@@ -41,9 +42,8 @@ pub(super) struct Inner {
     pub(super) attempts_since_open: u32,
     /// The last close, for the providers' `ctx.lastClose`.
     pub(super) last_close: JsValue,
-    /// `delivery: 'acked'`: payloads travel in envelopes and sockets always receive array buffers.
-    pub(super) acked: bool,
     /// The acked session's id and key, made when the core starts a session.
+    #[cfg(feature = "acked")]
     pub(super) tokens: Option<acked::SessionTokens>,
     /// Payloads of the messages the core knows by id, until it transmits (plain), releases
     /// (acked) or drops them.
@@ -87,6 +87,12 @@ fn borrow_failed() -> ! {
 }
 
 impl Inner {
+    /// `delivery: 'acked'`: payloads travel in envelopes and sockets always receive array buffers.
+    /// Always false in a build without the `acked` feature, so the code it guards folds away.
+    pub(super) fn acked(&self) -> bool {
+        self.machine.is_acked()
+    }
+
     /// The browser socket of attempt `gen`, if it is the live one. A handle (a clone of the JS
     /// reference), so that the caller can release the borrow before calling any of its methods:
     /// with the `WebSocket` option, they may be user code that calls back into the driver.
