@@ -1,10 +1,20 @@
 // The constructor's argument checks of js/options.js, run in Node (no browser: they are pure JS over
 // URL, DOMException and TypeError): the URL and subprotocol rules, every option's range, and the
-// numbers handed to the driver (src/web/options.rs reads them by position). The browser tests
+// numbers handed to the driver at the slots of js/abi.js (src/web/abi.rs). The browser tests
 // (constructor.test.js) check the same errors through the class, against the native WebSocket.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import * as abi from '../../js/abi.js';
 import { checkProtocols, readOptions, resolveUrl } from '../../js/options.js';
+
+const { OPTION_DELIVERY: DELIVERY, OPTION_HEARTBEAT: HEARTBEAT, OPTION_JITTER: JITTER } = abi;
+
+/**
+ * The options array as an object keyed by the options' names (`OPTION_NAMES`), so that a test
+ * states what it expects of each option rather than of a position.
+ * @param {Float64Array} config
+ */
+const byName = (config) => Object.fromEntries(abi.OPTION_NAMES.map((name, slot) => [name, config[slot]]));
 
 const DEFAULT_DELAYS = /** @type {[number, number]} */ ([1000, 30000]);
 /** The environment's WebSocket, where the option does not name one (Node 20 has none). */
@@ -74,9 +84,10 @@ test('without a global WebSocket, the WebSocket option is required', () => {
 test('absent options are NaN and absent hooks undefined: the driver applies the defaults (src/machine/config.rs)', () => {
   for (const options of [undefined, null, {}]) {
     const { config, hooks } = read(options);
-    assert.equal(config.length, 21);
+    assert.equal(config.length, abi.OPTION_COUNT);
     assert.ok(config.every(Number.isNaN), `all defaults for ${options}`);
-    assert.deepEqual(hooks, [undefined, undefined, undefined, undefined, globalThis.WebSocket]);
+    assert.deepEqual(hooks.slice(0, abi.HOOK_WEB_SOCKET), [undefined, undefined, undefined, undefined]);
+    assert.equal(hooks[abi.HOOK_WEB_SOCKET], globalThis.WebSocket);
   }
 });
 
@@ -96,14 +107,42 @@ test('valid options are flattened in the driver order; milliseconds round up', (
     ackInterval: 20,
     WebSocket: FakeSocket,
   });
-  assert.deepEqual([...config], [0, 1, 1, 1, Infinity, 2, 0, 1, 1000, 200, 0, Infinity, 2, 2, 1, 0, 0, 1, 1, 20, 1]);
-  assert.deepEqual(hooks, [shouldReconnect, message, 'PONG', filter, FakeSocket]);
-  const jitters = ['full', 'equal', 'decorrelated', 'none'].map((jitter) => read({ reconnect: { jitter } }).config[3]);
-  assert.deepEqual(jitters, [-1, -2, -3, -4]);
-  assert.equal(read({ heartbeat: true }).config[7], 1);
-  assert.equal(read({ heartbeat: false }).config[7], 0);
-  assert.deepEqual([...read({ buffer: { ttl: Infinity, replay: false, overflow: 'throw' } }).config.slice(12, 15)], [0, Infinity, 0]);
-  assert.equal(read({ delivery: 'plain' }).config[18], 0);
+  assert.deepEqual(byName(config), {
+    minDelay: 0,
+    maxDelay: 1,
+    factor: 1,
+    jitter: 1,
+    maxRetries: Infinity,
+    connectTimeout: 2,
+    minUptime: 0,
+    heartbeat: 1,
+    interval: 1000,
+    timeout: 200,
+    maxMessages: 0,
+    maxBytes: Infinity,
+    overflow: abi.OVERFLOW_DROP_NEWEST,
+    ttl: 2,
+    replay: 1,
+    network: 0,
+    pageLifecycle: 0,
+    startClosed: 1,
+    delivery: abi.DELIVERY_ACKED,
+    ackInterval: 20,
+    exposePongs: 1,
+  });
+  assert.equal(hooks[abi.HOOK_SHOULD_RECONNECT], shouldReconnect);
+  assert.equal(hooks[abi.HOOK_HEARTBEAT_MESSAGE], message);
+  assert.equal(hooks[abi.HOOK_HEARTBEAT_PONG], 'PONG');
+  assert.equal(hooks[abi.HOOK_REPLAY_FILTER], filter);
+  assert.equal(hooks[abi.HOOK_WEB_SOCKET], FakeSocket);
+  // A jitter name is coded as -1 - its number.
+  const jitters = ['full', 'equal', 'decorrelated', 'none'].map((jitter) => read({ reconnect: { jitter } }).config[JITTER]);
+  assert.deepEqual(jitters, [abi.JITTER_FULL, abi.JITTER_EQUAL, abi.JITTER_DECORRELATED, abi.JITTER_NONE].map((n) => -1 - n));
+  assert.equal(read({ heartbeat: true }).config[HEARTBEAT], 1);
+  assert.equal(read({ heartbeat: false }).config[HEARTBEAT], 0);
+  const buffer = byName(read({ buffer: { ttl: Infinity, replay: false, overflow: 'throw' } }).config);
+  assert.deepEqual([buffer.overflow, buffer.ttl, buffer.replay], [abi.OVERFLOW_THROW, Infinity, 0]);
+  assert.equal(read({ delivery: 'plain' }).config[DELIVERY], abi.DELIVERY_PLAIN);
 });
 
 test("delivery: 'acked' given to the plain build is a TypeError that names the entry to import", () => {
@@ -111,7 +150,7 @@ test("delivery: 'acked' given to the plain build is a TypeError that names the e
     () => readOptions({ delivery: 'acked' }, DEFAULT_DELAYS, false),
     (error) => error instanceof TypeError && error.message.includes("import { ResilientWebSocket } from 'resilient-websocket/acked'"),
   );
-  assert.equal(readOptions({ delivery: 'plain' }, DEFAULT_DELAYS, false).config[18], 0);
+  assert.equal(readOptions({ delivery: 'plain' }, DEFAULT_DELAYS, false).config[DELIVERY], abi.DELIVERY_PLAIN);
   // An invalid value is still reported as invalid, not as a matter of builds.
   assert.throws(() => readOptions({ delivery: 'exactly-once' }, DEFAULT_DELAYS, false), /delivery must be 'plain' or 'acked'/);
 });
