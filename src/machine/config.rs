@@ -12,13 +12,14 @@ use super::shared::Millis;
 /// the form of the JS options object, so that one JSON text configures either face: the JS
 /// options' names (`minDelay`, `maxRetries`, `pageLifecycle`, …), every field optional (absent
 /// ones keep their defaults), `heartbeat` as `false`, `true` or an object, `jitter` as a name or
-/// a number, `delivery: "plain" | "acked"` with `ackInterval` for [`Config::acked`], and `null` for
+/// a number, `delivery: "plain" | "acked"` with `ackInterval` for `Config::acked`, and `null` for
 /// `Infinity` (as `JSON.stringify` writes it). The options that are JS values or functions
 /// (`shouldReconnect`, `heartbeat.message`, `WebSocket`, …) are not part of it and are ignored.
 /// Deserializing checks names, types and shapes, not the ranges `js/options.js` checks.
 ///
 /// ```
-/// # #[cfg(feature = "serde")] {
+/// # // The example asks for acknowledged delivery, which needs the feature `acked` too.
+/// # #[cfg(all(feature = "serde", feature = "acked"))] {
 /// use resilient_websocket::machine::{Config, Jitter};
 ///
 /// let options = r#"{
