@@ -3,24 +3,6 @@
  * `resilient-websocket/acked/slim`: `resilient-websocket/slim` with both delivery modes: the acked
  * build's `.wasm` as a separate file that `init()` fetches (see js/slim.js).
  */
-/**
- * The public types (js/class.js), re-exported by name: the entry's declarations say
- * `export type ResilientWebSocketOptions = …` for each (scripts/declarations.js).
- * @typedef {import('./class.js').ResilientWebSocketEventMap} ResilientWebSocketEventMap
- * @typedef {import('./class.js').ResilientWebSocketOptions} ResilientWebSocketOptions
- * @typedef {import('./class.js').ResilientWebSocketStats} ResilientWebSocketStats
- * @typedef {import('./class.js').ReconnectOptions} ReconnectOptions
- * @typedef {import('./class.js').HeartbeatOptions} HeartbeatOptions
- * @typedef {import('./class.js').BufferOptions} BufferOptions
- * @typedef {import('./class.js').ConnectionState} ConnectionState
- * @typedef {import('./class.js').DropReason} DropReason
- * @typedef {import('./class.js').Jitter} Jitter
- * @typedef {import('./class.js').LastClose} LastClose
- * @typedef {import('./class.js').ProviderContext} ProviderContext
- * @typedef {import('./class.js').ProtocolsOption} ProtocolsOption
- * @typedef {import('./class.js').UrlOption} UrlOption
- * @typedef {import('./class.js').WebSocketPayload} WebSocketPayload
- */
 import initWasm, { WebDriver } from '../pkg-acked/resilient_websocket.js';
 import { useDriver } from './class.js';
 
@@ -37,12 +19,5 @@ export async function init(input) {
   useDriver(WebDriver);
 }
 
-export {
-  ResilientWebSocket,
-  StateChangeEvent,
-  ReconnectingEvent,
-  DropEvent,
-  HeartbeatEvent,
-  SessionLostEvent,
-} from './class.js';
+export * from './public.js';
 export { ResilientWebSocket as default } from './class.js';

@@ -1,5 +1,5 @@
 // The package's declaration files for the class and its entries, generated from their JSDoc:
-// js/class.d.ts, js/index.d.ts, js/slim.d.ts, js/acked.d.ts and js/acked-slim.d.ts are what
+// js/class.d.ts, js/public.d.ts, js/index.d.ts, js/slim.d.ts, js/acked.d.ts and js/acked-slim.d.ts are what
 // `tsc --declaration --emitDeclarationOnly` makes of js/class.js, js/index.js, … (the types are
 // written once, as JSDoc typedefs in js/class.js), with a header line saying so. They are committed,
 // as js/abi.js is: a change of the JSDoc shows in the diff as the change of the public typings it
@@ -36,7 +36,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const GENERATED = ['class', 'index', 'slim', 'acked', 'acked-slim'];
+const GENERATED = ['class', 'public', 'index', 'slim', 'acked', 'acked-slim'];
 const HAND_WRITTEN = ['global', 'react', 'vue', 'acked-react', 'acked-vue'];
 const check = process.argv.includes('--check');
 
