@@ -70,7 +70,14 @@ extern crate alloc;
 #[global_allocator]
 static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
 
+#[cfg(feature = "rust-face")]
+pub mod client;
 pub mod machine;
 mod web;
 
+#[cfg(feature = "rust-face")]
+pub use client::{
+    Builder, CloseError, CloseFrame, Event, EventStream, ListenerId, Message, OpenError,
+    ResilientWebSocket, SendError,
+};
 pub use web::{abi, host, WebDriver};
