@@ -84,8 +84,8 @@ impl Builder {
     }
 
     /// Checks the URL and subprotocols as the browser's `WebSocket` constructor does and starts
-    /// connecting (unless `start_closed`); the socket opens later, with an [`Event::Open`]
-    /// (super::Event::Open). Messages sent before then are queued.
+    /// connecting (unless `start_closed`). The socket opens later, with an
+    /// [`Event::Open`](super::Event::Open); messages sent before then are queued.
     pub fn connect(self) -> Result<ResilientWebSocket, OpenError> {
         let url = address::resolve(&self.url)?;
         address::check_protocols(&self.protocols)?;

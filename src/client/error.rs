@@ -4,10 +4,10 @@ use crate::machine;
 use alloc::string::String;
 use core::fmt;
 
-/// Why [`Builder::connect`](super::Builder::connect) (or [`ResilientWebSocket::new`]
-/// (super::ResilientWebSocket::new)) refused its arguments: the checks of the browser's own
-/// `WebSocket` constructor, made before anything connects, so that a bad URL fails once here
-/// rather than as an endless series of failed attempts.
+/// Why [`Builder::connect`](super::Builder::connect) (or
+/// [`ResilientWebSocket::new`](super::ResilientWebSocket::new)) refused its arguments: the checks
+/// of the browser's own `WebSocket` constructor, made before anything connects, so that a bad URL
+/// fails once here rather than as an endless series of failed attempts.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum OpenError {
     /// The URL does not parse, even against the document's base URL (`SyntaxError` natively).
@@ -49,8 +49,8 @@ impl fmt::Display for OpenError {
 impl std::error::Error for OpenError {}
 
 /// Why a message was not accepted by `send_text`, `send_binary` or `send_json`. A message that
-/// was accepted is sent, or queued and replayed, or reported by an [`Event::Drop`]
-/// (super::Event::Drop): never lost silently.
+/// was accepted is sent, or queued and replayed, or reported by an
+/// [`Event::Drop`](super::Event::Drop): never lost silently.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SendError {
     /// The connection is closed for good (after [`close`](super::ResilientWebSocket::close), a

@@ -28,9 +28,9 @@ pub enum Event {
     Open,
     /// A data message arrived (the heartbeat's pongs are not reported).
     Message(Message),
-    /// An underlying socket closed. [`ResilientWebSocket::ready_state`]
-    /// (super::ResilientWebSocket::ready_state) tells whether a reconnect follows
-    /// (`Connecting`) or not (`Closed`).
+    /// An underlying socket closed.
+    /// [`ResilientWebSocket::ready_state`](super::ResilientWebSocket::ready_state) tells whether a
+    /// reconnect follows (`Connecting`) or not (`Closed`).
     Close(CloseFrame),
     /// An underlying socket failed; its [`Event::Close`] follows.
     Error,
