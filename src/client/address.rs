@@ -60,3 +60,34 @@ pub(crate) fn check_protocols(protocols: &[String]) -> Result<(), OpenError> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn checked(protocols: &[&str]) -> Result<(), OpenError> {
+        check_protocols(
+            &protocols
+                .iter()
+                .map(|p| String::from(*p))
+                .collect::<Vec<_>>(),
+        )
+    }
+
+    #[test]
+    fn protocols_are_tokens_given_once() {
+        assert_eq!(checked(&[]), Ok(()));
+        assert_eq!(checked(&["chat.v1", "a!#$%&'*+-.^_`|~9"]), Ok(()));
+        assert_eq!(
+            checked(&["chat", "Chat"]),
+            Err(OpenError::DuplicateProtocol("Chat".into()))
+        );
+        for bad in ["", "a b", "a,b", "a/b", "é", "a\"b", "(a)"] {
+            assert_eq!(
+                checked(&[bad]),
+                Err(OpenError::InvalidProtocol(bad.into())),
+                "{bad:?}"
+            );
+        }
+    }
+}
