@@ -548,7 +548,8 @@ async fn a_heartbeat_timeout_closes_with_4000_and_reconnects() {
     let record = server.record().await;
     assert!(record.connections[0].silent);
     assert!(record.connections[1].open);
-    assert!(record.pings() >= 2);
+    // The answered ping; the one to the silenced connection was not read.
+    assert!(record.pings() >= 1);
     finish(server, ws, events).await;
 }
 
