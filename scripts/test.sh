@@ -125,13 +125,18 @@ run_step clippy 1200 cargo clippy --all-targets -- -D warnings || true
 # The serde feature's code and the targets that need it (tests/machine_serde.rs, the herd bench).
 run_step clippy-serde 1200 cargo clippy --all-targets --features serde -- -D warnings || true
 run_step clippy-wasm 1200 cargo clippy --all-targets --target wasm32-unknown-unknown -- -D warnings || true
+# The Rust face (src/client/, the feature rust-face, which turns serde on), natively and for wasm32.
+run_step clippy-rust-face 1200 cargo clippy --all-targets --features rust-face -- -D warnings || true
+run_step clippy-wasm-rust-face 1200 cargo clippy --all-targets --target wasm32-unknown-unknown --features rust-face -- -D warnings || true
 # The plain build (API.md, "Builds"): the crate without its default feature `acked`, as the default
 # entry's module is built, natively and for wasm32.
 run_step clippy-plain 1200 cargo clippy --all-targets --no-default-features --features serde -- -D warnings || true
 run_step clippy-wasm-plain 1200 cargo clippy --all-targets --target wasm32-unknown-unknown --no-default-features -- -D warnings || true
 
-# With the serde feature, so that its round-trip test runs too; the build without it is linted above.
-run_step native 1200 cargo test --features serde || true
+# With the serde feature, so that its round-trip test runs too, and the Rust face (which turns serde
+# on), whose manual's example is a doc-test that compiles natively; the builds without them are
+# linted above.
+run_step native 1200 cargo test --features rust-face || true
 count_layer native
 # The core without acknowledged delivery: what the plain build's module runs (the acked tests need
 # the feature and are left out by their required-features).
@@ -162,13 +167,15 @@ start_test_server() {
 }
 
 # --mode no-install: the wasm-bindgen-test-runner and the drivers already installed, never a download.
-# The two browser test binaries, each one browser session per engine: tests/wasm_core.rs (the core's
-# scenario and validation tests) and tests/web_driver.rs. (The other test targets are native; the
+# The three browser test binaries, each one browser session per engine: tests/wasm_core.rs (the core's
+# scenario and validation tests), tests/web_driver.rs and tests/rust_face.rs. (The other test targets are native; the
 # doc-tests ran natively too.) WASM_BINDGEN_TEST_TIMEOUT is per test binary (the runner's
 # default, 20 s, is less than the driver tests take). Browser capabilities come from webdriver.json:
 # Chromium's flags and Firefox's binary; the runner sends WebKitWebDriver none, which then starts
 # its default browser, MiniBrowser, which has no headless mode: hence xvfb-run.
-wasm_args=(--test wasm_core --test web_driver)
+# With tests/rust_face.rs, the Rust face against the same server, which needs the feature rust-face
+# (the driver tests then run with it too: the JS face's path is the same with or without it).
+wasm_args=(--test wasm_core --test web_driver --test rust_face --features rust-face)
 export WASM_BINDGEN_TEST_TIMEOUT=600
 
 # wasm_test ENGINE: the wasm layer in one engine, as the step (and layer) wasm-ENGINE. The drivers'

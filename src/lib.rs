@@ -2,9 +2,12 @@
 //! connection up.
 //!
 //! Three layers: [`machine`] is the pure, sans-IO core (tested natively); `web` drives a real
-//! browser `WebSocket` from it; the exported [`WebDriver`] is what the JS class `ResilientWebSocket`
-//! (in `js/`) wraps. The README documents the JS API; this page documents the core for those who
-//! drive it from elsewhere (tests, simulations, another runtime).
+//! browser `WebSocket` from it; two faces sit on that one driver. The exported [`WebDriver`] is
+//! what the JS class `ResilientWebSocket` (in `js/`, the npm package) wraps; with the crate feature
+//! `rust-face`, `client::ResilientWebSocket` (re-exported here) is the same client for Rust web
+//! apps, documented with a complete example in the `client` module. The README documents the JS
+//! API; this page documents the core for those who drive it from elsewhere (tests, simulations,
+//! another runtime).
 //!
 //! # Driving the core
 //!
@@ -70,7 +73,14 @@ extern crate alloc;
 #[global_allocator]
 static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
 
+#[cfg(feature = "rust-face")]
+pub mod client;
 pub mod machine;
 mod web;
 
+#[cfg(feature = "rust-face")]
+pub use client::{
+    Builder, CloseError, CloseFrame, Event, EventStream, ListenerId, Message, OpenError,
+    ResilientWebSocket, SendError,
+};
 pub use web::{abi, host, WebDriver};

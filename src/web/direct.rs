@@ -44,9 +44,7 @@ pub(super) fn listen(rc: &Shared, socket: &Socket) -> Option<Direct> {
         };
         (inner.host.clone(), pong)
     };
-    let listener = host
-        .listen(&socket.ws, socket.message_handler(), &pong)
-        .ok()??;
+    let listener = host.listen(&socket.ws, socket.message_handler(), &pong)?;
     Some(Direct {
         listener,
         delivers: !pong.is_function(),

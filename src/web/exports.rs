@@ -7,10 +7,13 @@ use super::hooks::Hooks;
 use super::host::Host;
 use super::payloads::Payloads;
 use super::pump::{pump, report};
+use super::sink::Sink;
 use super::state::{state, state_mut, Inner};
 use super::timer::DeadlineTimer;
 use super::{env, error, js, options, Shared};
-use crate::machine::{validate, Generation, Machine};
+use crate::machine::{
+    validate, CloseError, Config, ConnectionState, Generation, Machine, SendError, Stats,
+};
 use alloc::rc::Rc;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -47,47 +50,7 @@ impl WebDriver {
     ) -> WebDriver {
         let (config, expose_pongs) = options::config(options);
         let hooks = Hooks::from_array(&hooks, expose_pongs);
-        let (heartbeat, network, page_lifecycle) = (
-            config.heartbeat.is_some(),
-            config.network,
-            config.page_lifecycle,
-        );
-        let now = env::now();
-        let mut machine = Machine::new(config, env::seed(), now);
-        if !env::online() {
-            machine.handle_offline(now);
-        }
-        if env::hidden() {
-            machine.handle_visibility(now, false);
-        }
-        let inner = Rc::new(RefCell::new(Inner {
-            machine,
-            hooks,
-            host,
-            url,
-            protocols,
-            has_provider,
-            pending: None,
-            socket: None,
-            binary_type: JsValue::from_str("blob"),
-            protocol: JsValue::from_str(""),
-            extensions: JsValue::from_str(""),
-            attempts_since_open: 0,
-            last_close: JsValue::NULL,
-            #[cfg(feature = "acked")]
-            tokens: None,
-            payloads: Payloads::new(),
-            inbound: None,
-            timer: DeadlineTimer::default(),
-            heartbeat,
-            network,
-            page_lifecycle,
-            listeners: None,
-            deferred: Vec::new(),
-            pumping: false,
-            errored: None,
-        }));
-        WebDriver { inner }
+        WebDriver::with_config(config, hooks, Sink::Js(host), url, protocols, has_provider)
     }
 
     /// Whether this module carries acknowledged delivery (the `acked` feature). The plain build's
@@ -156,7 +119,7 @@ impl WebDriver {
 
     /// `stats`, written into `out` (a `Float64Array`) as numbers at the slots of [`Stat`].
     pub fn stats(&self, out: &Float64Array) {
-        let stats = state(&self.inner).machine.stats(env::now());
+        let stats = self.counters();
         for &stat in Stat::ALL {
             let value = match stat {
                 Stat::Attempts => stats.attempts.into(),
@@ -184,27 +147,17 @@ impl WebDriver {
     /// `send(data)`; `bytes` is the payload's size as the JS class measured it. Returns the
     /// number of an [`ErrorCode`](super::abi::ErrorCode): 0, or the exception to throw.
     pub fn send(&self, data: JsValue, bytes: f64) -> u8 {
-        notice_peer_closing(&self.inner);
-        let sent = {
-            let mut inner = state_mut(&self.inner);
-            let sent = inner.machine.send(env::now(), bytes as u64);
-            if let Ok(id) = sent {
-                inner.payloads.insert(id, &data);
-            }
-            sent
-        };
-        pump(&self.inner);
-        error::code(sent.map(drop).map_err(error::send_error)) as u8
+        error::code(
+            self.send_payload(data, bytes as u64)
+                .map_err(error::send_error),
+        ) as u8
     }
 
     /// `close(code, reason)`: terminal. `code` is a number (clamped here as WebIDL's `[Clamp]
     /// unsigned short`) or absent. Returns as [`WebDriver::send`] does.
     pub fn close(&self, code: Option<f64>, reason: Option<String>) -> u8 {
         let code = code.map(validate::clamp_u16);
-        let closed = state_mut(&self.inner)
-            .machine
-            .close(env::now(), code, reason.as_deref());
-        pump(&self.inner);
+        let closed = self.close_with(code, reason.as_deref());
         error::code(closed.map_err(error::close_error)) as u8
     }
 
@@ -212,11 +165,7 @@ impl WebDriver {
     /// result as for [`WebDriver::close`].
     pub fn reconnect(&self, code: Option<f64>, reason: Option<String>) -> u8 {
         let code = code.map(validate::clamp_u16);
-        let reconnected =
-            state_mut(&self.inner)
-                .machine
-                .reconnect(env::now(), code, reason.as_deref());
-        pump(&self.inner);
+        let reconnected = self.reconnect_with(code, reason.as_deref());
         error::code(reconnected.map_err(error::close_error)) as u8
     }
 
@@ -253,6 +202,117 @@ impl WebDriver {
     }
 }
 
+/// What both faces build a driver from.
+impl WebDriver {
+    /// A driver for a validated `config`, reporting to `host`; the JS class's constructor
+    /// ([`WebDriver::new`]) and the Rust face's both end here. [`WebDriver::start`] connects.
+    pub(crate) fn with_config(
+        config: Config,
+        hooks: Hooks,
+        host: Sink,
+        url: JsValue,
+        protocols: JsValue,
+        has_provider: bool,
+    ) -> WebDriver {
+        let (heartbeat, network, page_lifecycle) = (
+            config.heartbeat.is_some(),
+            config.network,
+            config.page_lifecycle,
+        );
+        let now = env::now();
+        let mut machine = Machine::new(config, env::seed(), now);
+        if !env::online() {
+            machine.handle_offline(now);
+        }
+        if env::hidden() {
+            machine.handle_visibility(now, false);
+        }
+        let inner = Rc::new(RefCell::new(Inner {
+            machine,
+            hooks,
+            host,
+            url,
+            protocols,
+            has_provider,
+            pending: None,
+            socket: None,
+            binary_type: JsValue::from_str("blob"),
+            protocol: JsValue::from_str(""),
+            extensions: JsValue::from_str(""),
+            attempts_since_open: 0,
+            last_close: JsValue::NULL,
+            #[cfg(feature = "acked")]
+            tokens: None,
+            payloads: Payloads::new(),
+            inbound: None,
+            timer: DeadlineTimer::default(),
+            heartbeat,
+            network,
+            page_lifecycle,
+            listeners: None,
+            deferred: Vec::new(),
+            pumping: false,
+            errored: None,
+        }));
+        WebDriver { inner }
+    }
+}
+
+/// The methods both faces call, typed: the exports above turn their results into the numbers of
+/// the boundary, the Rust face into Rust errors.
+impl WebDriver {
+    /// `send(data)` of a payload of `bytes` bytes: sent, queued, or refused.
+    pub(crate) fn send_payload(&self, data: JsValue, bytes: u64) -> Result<(), SendError> {
+        notice_peer_closing(&self.inner);
+        let sent = {
+            let mut inner = state_mut(&self.inner);
+            let sent = inner.machine.send(env::now(), bytes);
+            if let Ok(id) = sent {
+                inner.payloads.insert(id, &data);
+            }
+            sent
+        };
+        pump(&self.inner);
+        sent.map(drop)
+    }
+
+    /// `close(code, reason)`: terminal.
+    pub(crate) fn close_with(
+        &self,
+        code: Option<u16>,
+        reason: Option<&str>,
+    ) -> Result<(), CloseError> {
+        let closed = state_mut(&self.inner)
+            .machine
+            .close(env::now(), code, reason);
+        pump(&self.inner);
+        closed
+    }
+
+    /// `reconnect(code, reason)`: drop the current socket, if any, and connect now.
+    pub(crate) fn reconnect_with(
+        &self,
+        code: Option<u16>,
+        reason: Option<&str>,
+    ) -> Result<(), CloseError> {
+        let reconnected = state_mut(&self.inner)
+            .machine
+            .reconnect(env::now(), code, reason);
+        pump(&self.inner);
+        reconnected
+    }
+
+    /// The core's `connectionState`.
+    pub(crate) fn state(&self) -> ConnectionState {
+        state(&self.inner).machine.connection_state()
+    }
+
+    /// The core's counters now.
+    pub(crate) fn counters(&self) -> Stats {
+        state(&self.inner).machine.stats(env::now())
+    }
+}
+
 /// The attributes of [`WebDriver::attribute`], typed, for Rust callers.
 impl WebDriver {
     /// `readyState`.
@@ -262,7 +322,7 @@ impl WebDriver {
 
     /// `connectionState`.
     pub fn connection_state(&self) -> JsValue {
-        JsValue::from_str(state(&self.inner).machine.connection_state().as_str())
+        JsValue::from_str(self.state().as_str())
     }
 
     /// `bufferedAmount`: the live socket's plus the bytes waiting in the queue; with acked

@@ -1,9 +1,11 @@
 //! The driver: the only code that touches the browser.
 //!
 //! It turns browser events into the core's `handle_*` calls ([`events`]), performs the core's
-//! outputs and hands the events they produced to the JS class ([`pump`]), opens a socket for each
-//! attempt ([`attempt`]), lets plain messages bypass wasm ([`direct`]) and calls the user's hooks
-//! ([`hooks`]). [`exports`] is what the JS class calls; [`abi`] numbers everything that crosses.
+//! outputs and hands the events they produced to whichever face owns it ([`pump`], through a
+//! [`sink`]: the JS class, or the Rust face's dispatch), opens a socket for each attempt
+//! ([`attempt`]), lets plain messages bypass wasm ([`direct`], JS face only) and calls the user's
+//! hooks ([`hooks`]). [`exports`] is what the JS class calls (and what the Rust face calls, typed);
+//! [`abi`] numbers everything that crosses.
 //!
 //! The core lives in a `RefCell`; every borrow is released before any JS that a user controls
 //! runs (event handlers, hooks such as `shouldReconnect` or the replay filter, a `WebSocket`
@@ -21,12 +23,13 @@ mod env;
 mod error;
 mod events;
 mod exports;
-mod hooks;
+pub(crate) mod hooks;
 pub mod host;
-mod js;
+pub(crate) mod js;
 mod options;
 mod payloads;
 mod pump;
+pub(crate) mod sink;
 mod socket;
 mod state;
 mod timer;

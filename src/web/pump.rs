@@ -238,7 +238,7 @@ fn convert(inner: &mut Inner, event: Event) -> (Kind, JsValue, JsValue, JsValue)
     }
 }
 
-/// Hands a report to the JS class, with no borrow held while it runs.
+/// Hands a report to the JS class (or the Rust face), with no borrow held while it runs.
 pub(super) fn emit(rc: &Shared, kind: Kind, a: JsValue, b: JsValue, c: JsValue) {
     let host = state(rc).host.clone();
     host.emit(kind, &a, &b, &c);

@@ -4,9 +4,9 @@
 use super::acked;
 use super::env::PageListeners;
 use super::hooks::Hooks;
-use super::host::Host;
 use super::payloads::Payloads;
 use super::pump::Deferred;
+use super::sink::Sink;
 use super::socket::Socket;
 use super::timer::DeadlineTimer;
 use crate::machine::{Generation, Machine};
@@ -20,8 +20,8 @@ use web_sys::WebSocket;
 pub(super) struct Inner {
     pub(super) machine: Machine,
     pub(super) hooks: Hooks,
-    /// The JS class's side of the boundary: where reports go, and who installs direct listeners.
-    pub(super) host: Host,
+    /// Where reports go (the JS class, or the Rust face), and who installs direct listeners.
+    pub(super) host: Sink,
     /// The URL of the current or last attempt (fixed unless a provider supplies one per attempt),
     /// a JS string.
     pub(super) url: JsValue,
