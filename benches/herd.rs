@@ -655,8 +655,12 @@ fn summarize(compared: &[[Millis; 6]]) -> serde_json::Value {
             .enumerate()
             .filter_map(|(figure, ((&x, target), name))| {
                 let target = (*target)?;
-                // The lone client's times from the server's return, as the table shows them.
-                let shown = |t: Millis| if figure >= 4 { lone(t) } else { ms(t) };
+                // Times in ms, the lone client's from the server's return as the table shows them.
+                let shown = |t: Millis| match figure {
+                    1 | 3 => ms(t),
+                    4 | 5 => format!("{} ms", lone(t)),
+                    _ => format!("{} ms", ms(t)),
+                };
                 (x > target).then(|| format!("{name} {} > {}", shown(x), shown(target)))
             })
             .collect();
@@ -816,6 +820,8 @@ fn main() {
     let json = json!({
         "dominance": dominance,
         "defaults": {
+            "firstDelayMs": defaults.first_delay,
+            "firstJitter": defaults.first_jitter,
             "minDelayMs": defaults.min_delay,
             "factor": defaults.factor,
             "maxDelayMs": defaults.max_delay,
