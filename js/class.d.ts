@@ -25,11 +25,11 @@ export type ReconnectOptions = {
     /**
      * The first retry after a loss waits `firstDelay·(1 ± firstJitter)` ms,
      * capped by `maxDelay`, instead of its place on the schedule (not after a 1012 or 1013); `null` puts it on
-     * the schedule too. Default 1200 (0.96–1.44 s), or `null` if `minDelay` or `jitter` is given.
+     * the schedule too. Default 1200 (0.9–1.5 s), or `null` if `minDelay` or `jitter` is given.
      */
     firstDelay?: number | null;
     /**
-     * The first retry's spread around `firstDelay`, a ratio in [0, 1]. Default 0.2.
+     * The first retry's spread around `firstDelay`, a ratio in [0, 1]. Default 0.25.
      */
     firstJitter?: number;
     /**

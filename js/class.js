@@ -84,8 +84,8 @@ import { checkProtocols, readOptions, resolveUrl } from './options.js';
  * @typedef {object} ReconnectOptions
  * @property {number | null} [firstDelay] The first retry after a loss waits `firstDelay·(1 ± firstJitter)` ms,
  *   capped by `maxDelay`, instead of its place on the schedule (not after a 1012 or 1013); `null` puts it on
- *   the schedule too. Default 1200 (0.96–1.44 s), or `null` if `minDelay` or `jitter` is given.
- * @property {number} [firstJitter] The first retry's spread around `firstDelay`, a ratio in [0, 1]. Default 0.2.
+ *   the schedule too. Default 1200 (0.9–1.5 s), or `null` if `minDelay` or `jitter` is given.
+ * @property {number} [firstJitter] The first retry's spread around `firstDelay`, a ratio in [0, 1]. Default 0.25.
  * @property {number} [minDelay] Base of the backoff, ms: retry n (0 the first) waits
  *   `jitter(min(maxDelay, minDelay·factorⁿ))`; the second retry 0–4 s by default. Default 1600.
  * @property {number} [maxDelay] Cap of every delay, ms: from the third retry on, 0–9 s by default. Default 9000.

@@ -541,20 +541,20 @@ fn default_backoff_retries_first_after_1_2_s_then_within_4_s_then_within_9_s() {
             defaults.max_delay,
             defaults.jitter
         ),
-        (Some(1200), 0.2, 1600, 2.5, 9000, Jitter::Full)
+        (Some(1200), 0.25, 1600, 2.5, 9000, Jitter::Full)
     );
     // The ceilings of the later retries: minDelay·factorⁿ capped (the first is not on them).
     let mut config = Config::default();
     config.reconnect.jitter = Jitter::None;
     let (_, ceilings) = failing_schedule(config, SEED, 4);
-    assert!((960..=1440).contains(&ceilings[0]), "{ceilings:?}");
+    assert!((900..=1500).contains(&ceilings[0]), "{ceilings:?}");
     assert_eq!(ceilings[1..], [4000, 9000, 9000]);
-    // The first retry uniform in 1.2 s ± 20 %, later ones under those ceilings, drawn anew.
+    // The first retry uniform in 1.2 s ± 25 %, later ones under those ceilings, drawn anew.
     let (mut first, mut highest_second, mut highest_later) = ((Millis::MAX, 0), 0, 0);
     for seed in 0..200 {
         let (_, delays) = failing_schedule(Config::default(), seed, 4);
         assert!(
-            (960..=1440).contains(&delays[0]),
+            (900..=1500).contains(&delays[0]),
             "seed {seed}: first retry {}",
             delays[0]
         );
@@ -568,7 +568,7 @@ fn default_backoff_retries_first_after_1_2_s_then_within_4_s_then_within_9_s() {
         highest_later = highest_later.max(*delays[2..].iter().max().unwrap());
     }
     assert!(
-        first.0 < 1000 && first.1 > 1400 && highest_second > 3600 && highest_later > 8500,
+        first.0 < 950 && first.1 > 1450 && highest_second > 3600 && highest_later > 8500,
         "{first:?} {highest_second} {highest_later}"
     );
     // 1012/1013: the first retry on the schedule (0–1.6 s), plus 5 × minDelay (at most

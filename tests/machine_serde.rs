@@ -84,7 +84,7 @@ fn config_is_written_in_the_form_of_the_js_options() {
             "factor": 2.5,
             "jitter": "full",
             "firstDelay": 1200,
-            "firstJitter": 0.2,
+            "firstJitter": 0.25,
             "maxRetries": null,
             "connectTimeout": 10000,
             "minUptime": 5000

@@ -139,7 +139,7 @@ impl ReconnectConfig {
 }
 
 impl Default for ReconnectConfig {
-    /// The first retry after a loss waits 0.96–1.44 s, the second 0–4 s, every later one 0–9 s
+    /// The first retry after a loss waits 0.9–1.5 s, the second 0–4 s, every later one 0–9 s
     /// (full jitter). Chosen with the thundering-herd simulation of `benches/herd.rs`
     /// (BENCHMARKS.md), where no schedule beat every peer formula both for a client dropped alone
     /// and for 10,000 dropped at once: this one beats the most (partysocket and socket.io-client)
@@ -152,7 +152,7 @@ impl Default for ReconnectConfig {
             factor: 2.5,
             jitter: Jitter::Full,
             first_delay: Some(Self::DEFAULT_FIRST_DELAY),
-            first_jitter: 0.2,
+            first_jitter: 0.25,
             max_retries: None,
             connect_timeout: 10_000,
             min_uptime: 5000,
