@@ -318,10 +318,13 @@ fn formula(delay: fn(u32, &mut ClientRandom) -> Millis, rng: &mut Rng) -> Box<dy
     })
 }
 
-const CONTENDERS: [Contender; 6] = [
+/// The peers, by key: what our policies are held against (issue 18's targets).
+const PEERS: [&str; 3] = ["reconnecting-websocket", "partysocket", "socket.io-client"];
+
+const CONTENDERS: [Contender; 10] = [
     Contender {
         key: "ours",
-        name: "resilient-websocket (default: 5 s·1.4ⁿ, cap 7 s, full jitter)",
+        name: "resilient-websocket (default: 1.2 s ± 25 %, then 1.6 s·2.5ⁿ, cap 9 s, full jitter)",
         policy: Spec::Ours { options: "{}" },
     },
     Contender {
@@ -339,23 +342,63 @@ const CONTENDERS: [Contender; 6] = [
         name: "socket.io-client 4.8.4",
         policy: Spec::Peer(socket_io),
     },
-    // Exponential backoff without jitter: the previous default's schedule, exactly.
+    // The default before issue 18: chosen for the herd alone (see BENCHMARKS.md).
+    Contender {
+        key: "previous-default",
+        name: "our previous default: 5 s·1.4ⁿ, cap 7 s, full jitter",
+        policy: Spec::Ours {
+            options: r#"{
+                "reconnect": { "minDelay": 5000, "factor": 1.4, "maxDelay": 7000, "jitter": "full", "firstDelay": null }
+            }"#,
+        },
+    },
+    // The first default, before this benchmark moved it.
+    Contender {
+        key: "first-default",
+        name: "our first default: 1 s·1.6ⁿ, cap 30 s, full jitter",
+        policy: Spec::Ours {
+            options: r#"{
+                "reconnect": { "minDelay": 1000, "factor": 1.6, "maxDelay": 30000, "jitter": "full", "firstDelay": null }
+            }"#,
+        },
+    },
+    // Exponential backoff without jitter: the first default's schedule, exactly.
     Contender {
         key: "no-jitter",
         name: "no-jitter exponential (our core: 1 s·1.6ⁿ, cap 30 s, jitter: 'none')",
         policy: Spec::Ours {
             options: r#"{
-                "reconnect": { "minDelay": 1000, "factor": 1.6, "maxDelay": 30000, "jitter": "none" }
+                "reconnect": { "minDelay": 1000, "factor": 1.6, "maxDelay": 30000, "jitter": "none", "firstDelay": null }
             }"#,
         },
     },
-    // Our default before this benchmark moved it (see BENCHMARKS.md).
+    // Three points of the search (BENCHMARKS.md, "Why this default"): the quick first retry
+    // followed by the widest later window, the nearest a full-jitter schedule came to
+    // reconnecting-websocket on every figure, and decorrelated jitter's best.
     Contender {
-        key: "previous-default",
-        name: "our previous default: 1 s·1.6ⁿ, cap 30 s, full jitter",
+        key: "quick-then-wide",
+        name: "explored: 1.2 s ± 20 %, then 4 s·2ⁿ, cap 30 s, full jitter",
         policy: Spec::Ours {
             options: r#"{
-                "reconnect": { "minDelay": 1000, "factor": 1.6, "maxDelay": 30000, "jitter": "full" }
+                "reconnect": { "firstDelay": 1200, "firstJitter": 0.2, "minDelay": 4000, "factor": 2, "maxDelay": 30000, "jitter": "full" }
+            }"#,
+        },
+    },
+    Contender {
+        key: "full-4s",
+        name: "explored: 4 s·2ⁿ, cap 10 s, full jitter",
+        policy: Spec::Ours {
+            options: r#"{
+                "reconnect": { "firstDelay": null, "minDelay": 4000, "factor": 2, "maxDelay": 10000, "jitter": "full" }
+            }"#,
+        },
+    },
+    Contender {
+        key: "decorrelated",
+        name: "explored: decorrelated jitter, 1.5 s, cap 10 s",
+        policy: Spec::Ours {
+            options: r#"{
+                "reconnect": { "firstDelay": null, "minDelay": 1500, "maxDelay": 10000, "jitter": "decorrelated" }
             }"#,
         },
     },
@@ -548,25 +591,296 @@ fn seconds(time: Option<Millis>) -> String {
     )
 }
 
+/// Prints, for every contender, the peers it dominates (no later and no more attempts in both
+/// herds, and no later a lone client's median and 90th percentile: all six figures no worse),
+/// issue 18's targets (every herd figure no worse than every peer's, the lone median no later
+/// than socket.io-client's and the 90th percentile no later than reconnecting-websocket's), and
+/// whether another contender dominates it (off the Pareto front of the contenders). Returns the
+/// same as JSON.
+fn summarize(compared: &[[Millis; 6]]) -> serde_json::Value {
+    let index = |key: &str| {
+        CONTENDERS
+            .iter()
+            .position(|c| c.key == key)
+            .expect("a peer")
+    };
+    let no_worse = |a: &[Millis; 6], b: &[Millis; 6]| a.iter().zip(b).all(|(x, y)| x <= y);
+    let peers: Vec<usize> = PEERS.iter().map(|key| index(key)).collect();
+    let best_herd = |figure: usize| peers.iter().map(|&p| compared[p][figure]).min();
+    let targets = [
+        best_herd(0),
+        best_herd(1),
+        best_herd(2),
+        best_herd(3),
+        Some(compared[index("socket.io-client")][4]),
+        Some(compared[index("reconnecting-websocket")][5]),
+    ];
+    let lone_back = SCENARIOS.iter().find(|s| s.alone).map_or(0, |s| s.downtime);
+    let ms = |t: Millis| {
+        if t == Millis::MAX {
+            "never".to_string()
+        } else {
+            format!("{t}")
+        }
+    };
+    println!(
+        "\nherd: the figures issue 18 compares (ms; attempts), the peers each dominates, and the front\n\
+         {:<72} {:>8} {:>8} {:>8} {:>8} {:>7} {:>7}  dominates",
+        "policy", "back 99%", "attempts", "10 s 99%", "attempts", "lone 50", "lone 90"
+    );
+    let mut json = Vec::new();
+    for (i, contender) in CONTENDERS.iter().enumerate() {
+        let row = &compared[i];
+        let dominated: Vec<&str> = peers
+            .iter()
+            .filter(|&&p| p != i && no_worse(row, &compared[p]))
+            .map(|&p| CONTENDERS[p].key)
+            .collect();
+        let beaten_by: Vec<&str> = (0..CONTENDERS.len())
+            .filter(|&j| j != i && no_worse(&compared[j], row) && compared[j] != *row)
+            .map(|j| CONTENDERS[j].key)
+            .collect();
+        let lone = |t: Millis| ms(t.saturating_sub(lone_back));
+        let misses: Vec<String> = row
+            .iter()
+            .zip(&targets)
+            .zip([
+                "back 99%",
+                "back attempts",
+                "10 s 99%",
+                "10 s attempts",
+                "lone 50",
+                "lone 90",
+            ])
+            .enumerate()
+            .filter_map(|(figure, ((&x, target), name))| {
+                let target = (*target)?;
+                // Times in ms, the lone client's from the server's return as the table shows them.
+                let shown = |t: Millis| match figure {
+                    1 | 3 => ms(t),
+                    4 | 5 => format!("{} ms", lone(t)),
+                    _ => format!("{} ms", ms(t)),
+                };
+                (x > target).then(|| format!("{name} {} > {}", shown(x), shown(target)))
+            })
+            .collect();
+        println!(
+            "{:<72} {:>8} {:>8} {:>8} {:>8} {:>7} {:>7}  {}{}{}",
+            contender.name,
+            ms(row[0]),
+            row[1],
+            ms(row[2]),
+            row[3],
+            lone(row[4]),
+            lone(row[5]),
+            if dominated.is_empty() {
+                "-".to_string()
+            } else {
+                dominated.join(", ")
+            },
+            if beaten_by.is_empty() {
+                "; on the front".to_string()
+            } else {
+                format!("; dominated by {}", beaten_by.join(", "))
+            },
+            if misses.is_empty() {
+                "; issue 18's targets: met".to_string()
+            } else {
+                format!("; misses {}", misses.join(", "))
+            },
+        );
+        json.push(json!({
+            "key": contender.key,
+            "dominates": dominated,
+            "dominatedBy": beaten_by,
+            "targetsMissed": misses,
+        }));
+    }
+    println!(
+        "(lone: from the server's return; 'dominates': all six figures no worse than the peer's)"
+    );
+    serde_json::Value::Array(json)
+}
+
+/// The six figures of [`summarize`] for one maker, medians over `seeds`.
+fn six(maker: &Maker, seeds: &[u64]) -> [Millis; 6] {
+    let mut row = [0; 6];
+    for scenario in &SCENARIOS {
+        let runs: Vec<Figures> = seeds
+            .iter()
+            .map(|&seed| figures(&run(maker, scenario, seed)))
+            .collect();
+        let time = |f: fn(&Figures) -> Option<Millis>| median(&runs, |r| past_horizon_last(f(r)));
+        let attempts = median(&runs, |f| f.attempts) as Millis;
+        match scenario.key {
+            "restart" => (row[0], row[1]) = (time(|f| f.t99), attempts),
+            "outage" => (row[2], row[3]) = (time(|f| f.t99), attempts),
+            _ => (row[4], row[5]) = (time(|f| f.t50), time(|f| f.t90)),
+        }
+    }
+    row
+}
+
+/// `HERD_SEARCH=1`: the search behind the default, on the real core. Runs a grid of settings
+/// (full, equal and decorrelated jitter on the schedule, and a first retry of its own followed by
+/// full jitter), and prints the settings that dominate the most peers (all six figures of
+/// [`summarize`] no worse), closest first to the peers they do not dominate, and the front of
+/// the lone median against the attempts with the server back at once. Writes nothing.
+fn search(seeds: &[u64]) {
+    let started = Instant::now();
+    let mut grid: Vec<String> = Vec::new();
+    for min in [1000, 2000, 3000, 4000, 5000] {
+        for factor in [1.4, 2.0, 3.0] {
+            for max in [7000, 10_000, 15_000, 30_000] {
+                grid.push(format!(
+                    r#"{{"minDelay":{min},"factor":{factor},"maxDelay":{max},"jitter":"full","firstDelay":null}}"#
+                ));
+            }
+        }
+    }
+    for min in [1000, 2000, 3000] {
+        for factor in [1.6, 2.0] {
+            for max in [7000, 10_000] {
+                grid.push(format!(
+                    r#"{{"minDelay":{min},"factor":{factor},"maxDelay":{max},"jitter":"equal","firstDelay":null}}"#
+                ));
+            }
+        }
+    }
+    for min in [500, 1000, 1500, 2000] {
+        for max in [7000, 10_000, 15_000] {
+            grid.push(format!(
+                r#"{{"minDelay":{min},"maxDelay":{max},"jitter":"decorrelated","firstDelay":null}}"#
+            ));
+        }
+    }
+    for first in [1200, 1300] {
+        for first_jitter in [0.2, 0.25] {
+            // The second retry's window (minDelay·factor), the growth, the cap.
+            for second in [3500.0, 4000.0, 4500.0, 8000.0] {
+                for factor in [2.0, 2.5] {
+                    for max in [9000, 10_000, 15_000] {
+                        let min = (second / factor) as Millis;
+                        grid.push(format!(
+                            r#"{{"firstDelay":{first},"firstJitter":{first_jitter},"minDelay":{min},"factor":{factor},"maxDelay":{max},"jitter":"full"}}"#
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    let peers: Vec<(&str, [Millis; 6])> = PEERS
+        .iter()
+        .map(|key| {
+            let contender = CONTENDERS.iter().find(|c| c.key == *key).expect("a peer");
+            (*key, six(&Maker::new(contender), seeds))
+        })
+        .collect();
+    let no_worse = |a: &[Millis; 6], b: &[Millis; 6]| a.iter().zip(b).all(|(x, y)| x <= y);
+    type Row<'a> = (String, [Millis; 6], Vec<&'a str>, f64, f64);
+    let mut rows: Vec<Row> = grid
+        .iter()
+        .map(|reconnect| {
+            let config: Config = serde_json::from_str(&format!(r#"{{"reconnect":{reconnect}}}"#))
+                .unwrap_or_else(|error| panic!("{reconnect}: {error}"));
+            let row = six(&Maker::Ours(config), seeds);
+            let dominated: Vec<&str> = peers
+                .iter()
+                .filter(|(_, peer)| no_worse(&row, peer))
+                .map(|(key, _)| *key)
+                .collect();
+            // How far it is from the peers it does not dominate: the sum of its relative losses.
+            let loss: f64 = peers
+                .iter()
+                .filter(|(key, _)| !dominated.contains(key))
+                .flat_map(|(_, peer)| row.iter().zip(peer))
+                .map(|(&x, &y)| (x as f64 - y as f64).max(0.0) / y as f64)
+                .sum();
+            // And how safely it dominates the others: its smallest relative margin on any figure.
+            let margin = peers
+                .iter()
+                .filter(|(key, _)| dominated.contains(key))
+                .flat_map(|(_, peer)| row.iter().zip(peer))
+                .map(|(&x, &y)| (y as f64 - x as f64) / y as f64)
+                .fold(f64::INFINITY, f64::min);
+            (reconnect.clone(), row, dominated, loss, margin)
+        })
+        .collect();
+    rows.sort_by(|a, b| b.2.len().cmp(&a.2.len()).then(a.3.total_cmp(&b.3)));
+    let most = rows.first().map_or(0, |row| row.2.len());
+    println!(
+        "herd search: {} settings on the real core, {} seeds, in {:.1} s; the most peers dominated: {most}",
+        grid.len(),
+        seeds.len(),
+        started.elapsed().as_secs_f64()
+    );
+    let lone_back = SCENARIOS.iter().find(|s| s.alone).map_or(0, |s| s.downtime);
+    let line = |(reconnect, row, dominated, loss, margin): &Row| {
+        let margin = if margin.is_finite() {
+            format!("{:.1} %", 100.0 * margin)
+        } else {
+            "-".to_string()
+        };
+        println!(
+            "{:>6} {:>6} {:>6} {:>6} {:>5} {:>5}  loss {:.3}  margin {margin:>6}  [{}]  {reconnect}",
+            row[0],
+            row[1],
+            row[2],
+            row[3],
+            row[4].saturating_sub(lone_back),
+            row[5].saturating_sub(lone_back),
+            loss,
+            dominated.join(", ")
+        );
+    };
+    println!(
+        "back 99% attempts 10 s 99% attempts lone 50 lone 90 (ms); loss: the sum of the relative \
+         losses to the peers not dominated; margin: the smallest relative lead on those dominated"
+    );
+    rows.iter().take(16).for_each(line);
+    println!("the front of the lone median against the attempts with the server back at once:");
+    let mut front: Vec<_> = rows
+        .iter()
+        .filter(|a| {
+            !rows.iter().any(|b| {
+                b.1[4] <= a.1[4] && b.1[1] <= a.1[1] && (b.1[4], b.1[1]) != (a.1[4], a.1[1])
+            })
+        })
+        .collect();
+    front.sort_by_key(|row| row.1[4]);
+    front.into_iter().for_each(line);
+}
+
 fn main() {
     let started = Instant::now();
     let defaults = Config::default().reconnect;
     assert!(
         (
+            defaults.first_delay,
+            defaults.first_jitter,
             defaults.min_delay,
             defaults.factor,
             defaults.max_delay,
             defaults.jitter
-        ) == (5000, 1.4, 7000, Jitter::Full),
+        ) == (Some(1200), 0.25, 1600, 2.5, 9000, Jitter::Full),
         "the default policy changed: update the name of the contender \"ours\""
     );
+    // `HERD_SEEDS=n` runs the first n seeds only, for a quick look while exploring; the figures
+    // that BENCHMARKS.md shows come from all of them.
+    let seeds = std::env::var("HERD_SEEDS")
+        .ok()
+        .and_then(|n| n.parse::<usize>().ok())
+        .map_or(&SEEDS[..], |n| &SEEDS[..n.clamp(1, SEEDS.len())]);
+    if std::env::var_os("HERD_SEARCH").is_some() {
+        return search(seeds);
+    }
     println!(
         "herd: {CLIENTS} clients drop at once; the server accepts at most {HANDSHAKES_PER_SECOND} \
          handshakes/s (token bucket, burst {BURST}) and refuses the rest (in scenario 'alone', \
          every handshake); one-way latency {}-{} ms; medians of {} seeded runs",
         ONE_WAY_MS.0,
         ONE_WAY_MS.1,
-        SEEDS.len()
+        seeds.len()
     );
     let makers: Vec<Maker> = CONTENDERS.iter().map(Maker::new).collect();
     for (contender, maker) in CONTENDERS.iter().zip(&makers) {
@@ -579,9 +893,12 @@ fn main() {
         }
     }
     let mut scenarios_json = Vec::new();
+    // Per contender, the six figures issue 18 compares: 99 % and attempts with the server back
+    // at once and after 10 s, the median and 90th percentile of a client dropped alone.
+    let mut compared = vec![[Millis::MAX; 6]; CONTENDERS.len()];
     for scenario in &SCENARIOS {
         println!(
-            "\nherd: scenario '{}' ({})\n{:<66} {:>8} {:>8} {:>8} {:>8} {:>9} {:>15}",
+            "\nherd: scenario '{}' ({})\n{:<72} {:>8} {:>8} {:>8} {:>8} {:>9} {:>15}",
             scenario.key,
             scenario.title,
             "policy",
@@ -595,7 +912,7 @@ fn main() {
         let mut policies_json = Vec::new();
         for (contender, maker) in CONTENDERS.iter().zip(&makers) {
             let run_started = Instant::now();
-            let runs: Vec<Figures> = SEEDS
+            let runs: Vec<Figures> = seeds
                 .iter()
                 .map(|&seed| figures(&run(maker, scenario, seed)))
                 .collect();
@@ -605,8 +922,14 @@ fn main() {
             let t100 = from_sort_key(median(&runs, |f| past_horizon_last(f.t100)));
             let attempts = median(&runs, |f| f.attempts);
             let peak = median(&runs, |f| f.peak);
+            let row = &mut compared[policies_json.len()];
+            match scenario.key {
+                "restart" => (row[0], row[1]) = (past_horizon_last(t99), attempts as Millis),
+                "outage" => (row[2], row[3]) = (past_horizon_last(t99), attempts as Millis),
+                _ => (row[4], row[5]) = (past_horizon_last(t50), past_horizon_last(t90)),
+            }
             println!(
-                "{:<66} {:>8} {:>8} {:>8} {:>8} {:>9} {:>15}   ({:.1} s)",
+                "{:<72} {:>8} {:>8} {:>8} {:>8} {:>9} {:>15}   ({:.1} s)",
                 contender.name,
                 seconds(t50),
                 seconds(t90),
@@ -645,8 +968,12 @@ fn main() {
             "policies": policies_json,
         }));
     }
+    let dominance = summarize(&compared);
     let json = json!({
+        "dominance": dominance,
         "defaults": {
+            "firstDelayMs": defaults.first_delay,
+            "firstJitter": defaults.first_jitter,
             "minDelayMs": defaults.min_delay,
             "factor": defaults.factor,
             "maxDelayMs": defaults.max_delay,
@@ -658,7 +985,7 @@ fn main() {
         "windowMs": WINDOW,
         "seriesMs": SERIES,
         "horizonMs": HORIZON,
-        "seeds": SEEDS,
+        "seeds": seeds,
         "scenarios": scenarios_json,
     });
 

@@ -23,15 +23,26 @@ export type DropReason = 'closed' | 'overflow' | 'expired' | 'filtered' | 'giveu
 export type Jitter = 'full' | 'equal' | 'decorrelated' | 'none' | number;
 export type ReconnectOptions = {
     /**
-     * Base of the backoff, ms: the first retry waits 0–5 s by default. Default 5000.
+     * The first retry after a loss waits `firstDelay·(1 ± firstJitter)` ms,
+     * capped by `maxDelay`, instead of its place on the schedule (not after a 1012 or 1013); `null` puts it on
+     * the schedule too. Default 1200 (0.9–1.5 s), or `null` if `minDelay` or `jitter` is given.
+     */
+    firstDelay?: number | null;
+    /**
+     * The first retry's spread around `firstDelay`, a ratio in [0, 1]. Default 0.25.
+     */
+    firstJitter?: number;
+    /**
+     * Base of the backoff, ms: retry n (0 the first) waits
+     * `jitter(min(maxDelay, minDelay·factorⁿ))`; the second retry 0–4 s by default. Default 1600.
      */
     minDelay?: number;
     /**
-     * Cap of every delay, ms. Default 7000.
+     * Cap of every delay, ms: from the third retry on, 0–9 s by default. Default 9000.
      */
     maxDelay?: number;
     /**
-     * Growth per attempt (>= 1). Default 1.4.
+     * Growth per attempt (>= 1). Default 2.5.
      */
     factor?: number;
     /**

@@ -82,9 +82,14 @@ import { checkProtocols, readOptions, resolveUrl } from './options.js';
  */
 /**
  * @typedef {object} ReconnectOptions
- * @property {number} [minDelay] Base of the backoff, ms: the first retry waits 0–5 s by default. Default 5000.
- * @property {number} [maxDelay] Cap of every delay, ms. Default 7000.
- * @property {number} [factor] Growth per attempt (>= 1). Default 1.4.
+ * @property {number | null} [firstDelay] The first retry after a loss waits `firstDelay·(1 ± firstJitter)` ms,
+ *   capped by `maxDelay`, instead of its place on the schedule (not after a 1012 or 1013); `null` puts it on
+ *   the schedule too. Default 1200 (0.9–1.5 s), or `null` if `minDelay` or `jitter` is given.
+ * @property {number} [firstJitter] The first retry's spread around `firstDelay`, a ratio in [0, 1]. Default 0.25.
+ * @property {number} [minDelay] Base of the backoff, ms: retry n (0 the first) waits
+ *   `jitter(min(maxDelay, minDelay·factorⁿ))`; the second retry 0–4 s by default. Default 1600.
+ * @property {number} [maxDelay] Cap of every delay, ms: from the third retry on, 0–9 s by default. Default 9000.
+ * @property {number} [factor] Growth per attempt (>= 1). Default 2.5.
  * @property {Jitter} [jitter] Default `'full'`.
  * @property {number} [maxRetries] Failed attempts in a row before `giveup`. Default `Infinity`.
  * @property {number} [connectTimeout] A handshake slower than this fails the attempt, ms. Default 10000.

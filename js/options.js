@@ -23,6 +23,8 @@ import {
   OPTION_DELIVERY,
   OPTION_EXPOSE_PONGS,
   OPTION_FACTOR,
+  OPTION_FIRST_DELAY,
+  OPTION_FIRST_JITTER,
   OPTION_HEARTBEAT,
   OPTION_INTERVAL,
   OPTION_JITTER,
@@ -193,6 +195,8 @@ export function readOptions(options, defaultDelays, ackedBuild) {
   const reconnect = object(options, 'reconnect', 'reconnect');
   const jitter = get(reconnect, 'jitter');
   const raw = ['minDelay', 'maxDelay', 'factor', 'maxRetries', 'connectTimeout', 'minUptime'].map((key) => number(reconnect, key));
+  const rawFirstDelay = get(reconnect, 'firstDelay');
+  const firstJitter = number(reconnect, 'firstJitter');
   const minDelay = millis(raw[0], 'reconnect.minDelay');
   const maxDelay = millis(raw[1], 'reconnect.maxDelay');
   if ((Number.isNaN(minDelay) ? defaultDelays[0] : minDelay) > (Number.isNaN(maxDelay) ? defaultDelays[1] : maxDelay)) {
@@ -208,6 +212,18 @@ export function readOptions(options, defaultDelays, ackedBuild) {
       : jitter >= 0 && jitter <= 1
         ? jitter
         : fail('reconnect.jitter', jitterExpected);
+  // `null` turns the separate first retry off (coded as -1); a number is its delay. Left out, it
+  // is off too when minDelay or jitter is given: a schedule of one's own applies from its first retry.
+  const ownSchedule = raw[0] !== undefined || jitter !== undefined;
+  const firstDelay =
+    rawFirstDelay === null || (rawFirstDelay === undefined && ownSchedule)
+      ? -1
+      : rawFirstDelay === undefined
+        ? NaN
+        : typeof rawFirstDelay === 'number' && Number.isFinite(rawFirstDelay) && rawFirstDelay >= 0
+          ? Math.ceil(rawFirstDelay)
+          : fail('reconnect.firstDelay', 'a finite number >= 0 or null');
+  if (!(firstJitter === undefined || (firstJitter >= 0 && firstJitter <= 1))) fail('reconnect.firstJitter', 'a number in [0, 1]');
   const maxRetries = count(raw[3], 'reconnect.maxRetries');
   const connectTimeout = millis(raw[4], 'reconnect.connectTimeout', true);
   const minUptime = millis(raw[5], 'reconnect.minUptime');
@@ -259,6 +275,8 @@ export function readOptions(options, defaultDelays, ackedBuild) {
   config[OPTION_MAX_DELAY] = maxDelay;
   config[OPTION_FACTOR] = factor ?? NaN;
   config[OPTION_JITTER] = jitterCode;
+  config[OPTION_FIRST_DELAY] = firstDelay;
+  config[OPTION_FIRST_JITTER] = firstJitter ?? NaN;
   config[OPTION_MAX_RETRIES] = maxRetries;
   config[OPTION_CONNECT_TIMEOUT] = connectTimeout;
   config[OPTION_MIN_UPTIME] = minUptime;

@@ -96,6 +96,7 @@ impl World {
                 min_delay: 10,
                 max_delay: 200,
                 jitter: Jitter::Full,
+                first_delay: None,
                 ..ReconnectConfig::default()
             },
             heartbeat: heartbeat.then_some(HeartbeatConfig {

@@ -42,9 +42,21 @@ fn config_strategy() -> impl Strategy<Value = Config> {
         proptest::option::of(0u32..4),
         1u64..20_000,
         0u64..10_000,
+        proptest::option::of(0u64..50_000),
+        0.0f64..=1.0,
     )
         .prop_map(
-            |(min_delay, extra, factor, jitter, max_retries, connect_timeout, min_uptime)| {
+            |(
+                min_delay,
+                extra,
+                factor,
+                jitter,
+                max_retries,
+                connect_timeout,
+                min_uptime,
+                first_delay,
+                first_jitter,
+            )| {
                 ReconnectConfig {
                     min_delay,
                     max_delay: min_delay + extra,
@@ -56,6 +68,8 @@ fn config_strategy() -> impl Strategy<Value = Config> {
                         3 => Jitter::None,
                         _ => Jitter::Ratio(f64::from(extra as u32 % 101) / 100.0),
                     },
+                    first_delay,
+                    first_jitter,
                     max_retries,
                     connect_timeout,
                     min_uptime,

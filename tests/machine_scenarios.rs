@@ -174,14 +174,15 @@ impl Sim {
     }
 }
 
-/// The backoff these scenarios are written against: 1 s·1.6ⁿ capped at 30 s, full jitter (the
-/// defaults before the thundering-herd benchmark moved them; `default_backoff_*` tests today's).
-/// Round numbers that make every delay of a schedule easy to follow.
+/// The backoff these scenarios are written against: 1 s·1.6ⁿ capped at 30 s, full jitter, every
+/// retry on that schedule (the defaults before the thundering-herd benchmark moved them;
+/// `default_backoff_*` tests today's). Round numbers that make every delay easy to follow.
 fn one_second_backoff() -> ReconnectConfig {
     ReconnectConfig {
         min_delay: 1000,
         max_delay: 30_000,
         factor: 1.6,
+        first_delay: None,
         ..ReconnectConfig::default()
     }
 }
@@ -529,42 +530,142 @@ fn full_jitter_sequence_for_a_fixed_seed() {
 }
 
 #[test]
-fn default_backoff_draws_the_first_retry_within_5_s_and_later_ones_within_7_s() {
+fn default_backoff_retries_first_after_1_2_s_then_within_4_s_then_within_9_s() {
     let defaults = ReconnectConfig::default();
     assert_eq!(
         (
+            defaults.first_delay,
+            defaults.first_jitter,
             defaults.min_delay,
             defaults.factor,
             defaults.max_delay,
             defaults.jitter
         ),
-        (5000, 1.4, 7000, Jitter::Full)
+        (Some(1200), 0.25, 1600, 2.5, 9000, Jitter::Full)
     );
+    // The ceilings of the later retries: minDelay·factorⁿ capped (the first is not on them).
     let mut config = Config::default();
     config.reconnect.jitter = Jitter::None;
     let (_, ceilings) = failing_schedule(config, SEED, 4);
-    assert_eq!(ceilings, vec![5000, 7000, 7000, 7000]);
-    // Full jitter: uniform under those ceilings, drawn anew for every retry.
-    let (mut highest_first, mut highest_later) = (0, 0);
+    assert!((900..=1500).contains(&ceilings[0]), "{ceilings:?}");
+    assert_eq!(ceilings[1..], [4000, 9000, 9000]);
+    // The first retry uniform in 1.2 s ± 25 %, later ones under those ceilings, drawn anew.
+    let (mut first, mut highest_second, mut highest_later) = ((Millis::MAX, 0), 0, 0);
     for seed in 0..200 {
         let (_, delays) = failing_schedule(Config::default(), seed, 4);
-        assert!(delays[0] <= 5000, "seed {seed}: first retry {}", delays[0]);
         assert!(
-            delays[1..].iter().all(|&d| d <= 7000),
+            (900..=1500).contains(&delays[0]),
+            "seed {seed}: first retry {}",
+            delays[0]
+        );
+        assert!(delays[1] <= 4000, "seed {seed}: {delays:?}");
+        assert!(
+            delays[2..].iter().all(|&d| d <= 9000),
             "seed {seed}: {delays:?}"
         );
-        highest_first = highest_first.max(delays[0]);
-        highest_later = highest_later.max(*delays[1..].iter().max().unwrap());
+        first = (first.0.min(delays[0]), first.1.max(delays[0]));
+        highest_second = highest_second.max(delays[1]);
+        highest_later = highest_later.max(*delays[2..].iter().max().unwrap());
     }
     assert!(
-        highest_first > 4500 && highest_later > 6500,
-        "{highest_first} {highest_later}"
+        first.0 < 950 && first.1 > 1450 && highest_second > 3600 && highest_later > 8500,
+        "{first:?} {highest_second} {highest_later}"
     );
-    // 1012/1013 add 5 × minDelay, capped by maxDelay, to the first retry's draw: 7–12 s.
+    // 1012/1013: the first retry on the schedule (0–1.6 s), plus 5 × minDelay (at most
+    // maxDelay): 8–9.6 s.
     for seed in 0..20 {
         let (mut sim, _) = Sim::with_seed(Config::default(), seed);
         let delay = Sim::delay_in(&sim.closed(0, 1, 1012, ""));
-        assert!((7000..=12_000).contains(&delay), "seed {seed}: {delay}");
+        assert!((8000..=9600).contains(&delay), "seed {seed}: {delay}");
+    }
+}
+
+/// `firstDelay` with no jitter and round numbers: 1 s·2ⁿ capped at 10 s, first retry 300 ms.
+fn quick_first() -> Config {
+    Config {
+        reconnect: ReconnectConfig {
+            first_delay: Some(300),
+            first_jitter: 0.0,
+            min_delay: 1000,
+            factor: 2.0,
+            max_delay: 10_000,
+            jitter: Jitter::None,
+            ..ReconnectConfig::default()
+        },
+        ..Config::default()
+    }
+}
+
+#[test]
+fn first_delay_replaces_only_the_first_retry_of_the_schedule() {
+    let (connects, delays) = failing_schedule(quick_first(), SEED, 6);
+    // Retry 0 waits firstDelay; retries 1, 2, … keep their places on the schedule (2 s, 4 s, …).
+    assert_eq!(delays, vec![300, 2000, 4000, 8000, 10_000, 10_000]);
+    assert_eq!(connects, vec![0, 300, 2300, 6300, 14_300, 24_300, 34_300]);
+    // Without it, the first retry is the schedule's minDelay.
+    let mut config = quick_first();
+    config.reconnect.first_delay = None;
+    let (_, delays) = failing_schedule(config, SEED, 3);
+    assert_eq!(delays, vec![1000, 2000, 4000]);
+}
+
+#[test]
+fn first_jitter_spreads_the_first_retry_around_first_delay() {
+    let mut config = quick_first();
+    config.reconnect.first_delay = Some(4000);
+    config.reconnect.first_jitter = 0.25;
+    let firsts: Vec<Millis> = (0..200)
+        .map(|seed| failing_schedule(config.clone(), seed, 1).1[0])
+        .collect();
+    assert!(
+        firsts.iter().all(|d| (3000..=5000).contains(d)),
+        "{firsts:?}"
+    );
+    let distinct: std::collections::BTreeSet<_> = firsts.iter().collect();
+    assert!(distinct.len() > 150, "spread: {} of 200", distinct.len());
+    assert!(firsts.iter().any(|&d| d < 3200) && firsts.iter().any(|&d| d > 4800));
+}
+
+#[test]
+fn first_delay_is_capped_by_max_delay() {
+    let mut config = quick_first();
+    config.reconnect.first_delay = Some(60_000);
+    let (_, delays) = failing_schedule(config, SEED, 2);
+    assert_eq!(delays, vec![10_000, 2000]);
+}
+
+#[test]
+fn first_delay_comes_back_only_after_a_connection_that_stayed_up() {
+    let (mut sim, _) = Sim::new(quick_first());
+    // Open, up for 60 s (> minUptime), then dropped: the first retry takes firstDelay.
+    sim.open(10, 1);
+    let out = sim.closed(60_000, 1, 1006, "");
+    assert!(out.contains(&reconnecting(1, 300)), "{out:?}");
+    let (t, _) = sim.fire();
+    assert_eq!(t, 60_300);
+    // Open again but dropped within minUptime: the counter goes on, on the schedule.
+    sim.open(t + 50, 2);
+    let out = sim.closed(t + 1000, 2, 1006, "");
+    assert_eq!(Sim::delay_in(&out), 2000);
+    // Up for long enough this time: firstDelay again.
+    let (t, _) = sim.fire();
+    sim.open(t + 50, 3);
+    let out = sim.closed(t + 60_000, 3, 1006, "");
+    assert_eq!(Sim::delay_in(&out), 300);
+}
+
+#[test]
+fn a_close_announcing_a_restart_keeps_the_first_retry_on_the_schedule() {
+    for code in [1012, 1013] {
+        let (mut sim, _) = Sim::new(quick_first());
+        // minDelay plus 5 × minDelay: the schedule's first delay, not firstDelay, under the wait.
+        let delay = Sim::delay_in(&sim.closed(0, 1, code, ""));
+        assert_eq!(delay, 1000 + 5000, "{code}");
+    }
+    // Any other close takes firstDelay, a clean one included.
+    for code in [1000, 1001, 1006, 1011, 4000] {
+        let (mut sim, _) = Sim::new(quick_first());
+        assert_eq!(Sim::delay_in(&sim.closed(0, 1, code, "")), 300, "{code}");
     }
 }
 

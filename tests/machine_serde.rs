@@ -27,6 +27,8 @@ fn non_default() -> Config {
             max_delay: 60_000,
             factor: 2.5,
             jitter: Jitter::Ratio(0.25),
+            first_delay: None,
+            first_jitter: 0.5,
             max_retries: Some(7),
             connect_timeout: 3000,
             min_uptime: 1500,
@@ -77,10 +79,12 @@ fn config_is_written_in_the_form_of_the_js_options() {
     #[allow(unused_mut)] // written to only with acknowledged delivery
     let mut defaults = json!({
         "reconnect": {
-            "minDelay": 5000,
-            "maxDelay": 7000,
-            "factor": 1.4,
+            "minDelay": 1600,
+            "maxDelay": 9000,
+            "factor": 2.5,
             "jitter": "full",
+            "firstDelay": 1200,
+            "firstJitter": 0.25,
             "maxRetries": null,
             "connectTimeout": 10000,
             "minUptime": 5000
@@ -105,6 +109,11 @@ fn config_is_written_in_the_form_of_the_js_options() {
     assert_eq!(serde_json::to_value(Config::default()).unwrap(), defaults);
     let changed = serde_json::to_value(non_default()).unwrap();
     assert_eq!(changed["reconnect"]["jitter"], json!(0.25));
+    assert_eq!(
+        changed["reconnect"]["firstDelay"],
+        Value::Null,
+        "no first retry of its own"
+    );
     assert_eq!(
         changed["heartbeat"],
         json!({ "interval": 5000, "timeout": 2000 })
@@ -134,6 +143,8 @@ fn config_reads_js_options_as_json() {
     expected.reconnect.min_delay = 1000;
     expected.reconnect.max_delay = 30_000;
     expected.reconnect.jitter = Jitter::None;
+    // minDelay given without firstDelay: the schedule applies from the first retry, as in JS.
+    expected.reconnect.first_delay = None;
     expected.heartbeat = Some(HeartbeatConfig {
         interval: 5000,
         ..HeartbeatConfig::default()
@@ -159,6 +170,46 @@ fn config_reads_js_options_as_json() {
         .unwrap_err()
         .to_string()
         .contains("needs the crate feature `acked`"));
+}
+
+#[test]
+fn first_delay_left_out_is_off_under_a_schedule_of_ones_own() {
+    let read = |options: &str| {
+        serde_json::from_str::<Config>(options)
+            .unwrap_or_else(|error| panic!("{options}: {error}"))
+            .reconnect
+    };
+    let default = Some(ReconnectConfig::DEFAULT_FIRST_DELAY);
+    assert_eq!(read("{}").first_delay, default);
+    assert_eq!(read(r#"{ "reconnect": {} }"#).first_delay, default);
+    // maxDelay, factor and the rest leave the first retry's place on the schedule alone.
+    let tuned = read(r#"{ "reconnect": { "maxDelay": 30000, "factor": 2, "maxRetries": 5 } }"#);
+    assert_eq!(tuned.first_delay, default);
+    assert_eq!(tuned.max_retries, Some(5));
+    assert_eq!(
+        read(r#"{ "reconnect": { "minDelay": 500 } }"#).first_delay,
+        None
+    );
+    assert_eq!(
+        read(r#"{ "reconnect": { "jitter": "equal" } }"#).first_delay,
+        None
+    );
+    // Given, it is taken as given: a number, or null for none.
+    let both = read(r#"{ "reconnect": { "minDelay": 500, "firstDelay": 100, "firstJitter": 0 } }"#);
+    assert_eq!((both.first_delay, both.first_jitter), (Some(100), 0.0));
+    assert_eq!(
+        read(r#"{ "reconnect": { "firstDelay": null } }"#).first_delay,
+        None
+    );
+    // maxRetries: null is Infinity, left out its default (also Infinity), 3 is 3.
+    assert_eq!(
+        read(r#"{ "reconnect": { "maxRetries": null } }"#).max_retries,
+        None
+    );
+    assert_eq!(
+        read(r#"{ "reconnect": { "maxRetries": 3 } }"#).max_retries,
+        Some(3)
+    );
 }
 
 #[test]

@@ -97,7 +97,7 @@ test('valid options are flattened in the driver order; milliseconds round up', (
   const message = () => 'hb';
   class FakeSocket {}
   const { config, hooks } = read({
-    reconnect: { minDelay: 0, maxDelay: 0.5, factor: 1, jitter: 1, maxRetries: Infinity, connectTimeout: 1.5, minUptime: 0, shouldReconnect },
+    reconnect: { minDelay: 0, maxDelay: 0.5, factor: 1, jitter: 1, firstDelay: 250.5, firstJitter: 0.5, maxRetries: Infinity, connectTimeout: 1.5, minUptime: 0, shouldReconnect },
     heartbeat: { interval: 1000, timeout: 199.1, message, pong: 'PONG', exposePongs: 1 },
     buffer: { maxMessages: 0, maxBytes: Infinity, overflow: 'drop-newest', ttl: 1.5, replay: filter },
     network: false,
@@ -112,6 +112,8 @@ test('valid options are flattened in the driver order; milliseconds round up', (
     maxDelay: 1,
     factor: 1,
     jitter: 1,
+    firstDelay: 251,
+    firstJitter: 0.5,
     maxRetries: Infinity,
     connectTimeout: 2,
     minUptime: 0,
@@ -155,6 +157,17 @@ test("delivery: 'acked' given to the plain build is a TypeError that names the e
   assert.throws(() => readOptions({ delivery: 'exactly-once' }, DEFAULT_DELAYS, false), /delivery must be 'plain' or 'acked'/);
 });
 
+test('firstDelay: null is coded as -1, and so is firstDelay left out beside a minDelay or jitter of ones own', () => {
+  const firstDelay = (reconnect) => byName(read({ reconnect }).config).firstDelay;
+  assert.ok(Number.isNaN(firstDelay({})), 'left out: the default (src/machine/config.rs)');
+  assert.ok(Number.isNaN(firstDelay({ maxDelay: 60000, factor: 2, maxRetries: 3 })), 'the rest of the schedule leaves it at its default');
+  assert.equal(firstDelay({ firstDelay: null }), -1);
+  assert.equal(firstDelay({ minDelay: 500 }), -1);
+  assert.equal(firstDelay({ jitter: 'none' }), -1);
+  assert.equal(firstDelay({ minDelay: 500, firstDelay: 0 }), 0);
+  assert.equal(firstDelay({ jitter: 0.5, firstDelay: 99.5 }), 100);
+});
+
 test('every invalid option is a TypeError naming the option and the accepted range', () => {
   const cases = [
     [5, 'options must be an object'],
@@ -180,6 +193,8 @@ test('every invalid option is a TypeError naming the option and the accepted ran
     cases.push([{ reconnect: { minUptime: bad } }, 'reconnect.minUptime must be a finite number >= 0']);
   }
   for (const bad of [0.99, NaN, Infinity, -2]) cases.push([{ reconnect: { factor: bad } }, 'reconnect.factor must be a finite number >= 1']);
+  for (const bad of [NaN, -1, Infinity, '50', false]) cases.push([{ reconnect: { firstDelay: bad } }, 'reconnect.firstDelay must be a finite number >= 0 or null']);
+  for (const bad of [1.01, -0.1, NaN, '0.2', null]) cases.push([{ reconnect: { firstJitter: bad } }, 'reconnect.firstJitter must be a number in [0, 1]']);
   for (const bad of ['Full', '', 1.01, -0.1, NaN, true, {}]) {
     cases.push([{ reconnect: { jitter: bad } }, "reconnect.jitter must be 'full', 'equal', 'decorrelated', 'none' or a number in [0, 1]"]);
   }

@@ -1,4 +1,5 @@
-//! The delay schedule: attempt n waits `jitter(min(maxDelay, minDelay·factor^n))`.
+//! The delay schedule: attempt n waits `jitter(min(maxDelay, minDelay·factor^n))`, except that
+//! the first one after a loss may wait `firstDelay·(1 ± firstJitter)` instead.
 
 use super::config::{Jitter, ReconnectConfig};
 use super::rng::Rng;
@@ -32,8 +33,23 @@ impl Backoff {
         self.previous = cfg.min_delay;
     }
 
-    /// The delay before retry `n` (0-based), drawn anew; always within `0..=maxDelay`.
-    pub(crate) fn next_delay(&mut self, cfg: &ReconnectConfig, n: u32, rng: &mut Rng) -> Millis {
+    /// The delay before retry `n` (0-based), drawn anew; always within `0..=maxDelay`. `first`
+    /// allows retry 0 to take `firstDelay` (false after a 1012 or 1013).
+    pub(crate) fn next_delay(
+        &mut self,
+        cfg: &ReconnectConfig,
+        n: u32,
+        first: bool,
+        rng: &mut Rng,
+    ) -> Millis {
+        if let (0, true, Some(center)) = (n, first, cfg.first_delay) {
+            let r = cfg.first_jitter;
+            let lo = (center as f64 * (1.0 - r)) as Millis;
+            let hi = (center as f64 * (1.0 + r)) as Millis;
+            let delay = rng.between(lo.min(cfg.max_delay), hi.min(cfg.max_delay));
+            self.previous = delay;
+            return delay;
+        }
         let d = ceiling(cfg, n);
         let delay = match cfg.jitter {
             Jitter::Full => rng.between(0, d),

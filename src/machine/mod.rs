@@ -856,7 +856,12 @@ impl Machine {
         }
         self.replay_pending = false;
         self.first_cycle = false;
-        let Decision::Retry { delay, extra } = decision else {
+        let Decision::Retry {
+            delay,
+            extra,
+            restart,
+        } = decision
+        else {
             return self.give_up(now, close);
         };
         if !self.online {
@@ -876,7 +881,7 @@ impl Machine {
             let n = self.attempt;
             let cfg = &self.config.reconnect;
             self.backoff
-                .next_delay(cfg, n, &mut self.rng)
+                .next_delay(cfg, n, !restart, &mut self.rng)
                 .saturating_add(extra)
         });
         // The new state first, so that readyState during the close event says a reconnect follows.

@@ -24,10 +24,12 @@ pub enum Verdict {
 pub(crate) enum Decision {
     /// Terminal: give up.
     Stop,
-    /// Reconnect; `delay` replaces the backoff draw, `extra` is added to the draw.
+    /// Reconnect; `delay` replaces the backoff draw, `extra` is added to the draw. `restart`: a
+    /// 1012 or 1013, whose first retry stays on the schedule (not `firstDelay`).
     Retry {
         delay: Option<Millis>,
         extra: Millis,
+        restart: bool,
     },
 }
 
@@ -36,6 +38,7 @@ impl Decision {
     pub(crate) const BACKOFF: Decision = Decision::Retry {
         delay: None,
         extra: 0,
+        restart: false,
     };
 }
 
@@ -57,6 +60,7 @@ pub(crate) fn decide(
         Verdict::ReconnectAfter(delay) => Decision::Retry {
             delay: Some(delay),
             extra: 0,
+            restart: false,
         },
         Verdict::Default if is_terminal_code(code) => Decision::Stop,
         Verdict::Default | Verdict::Reconnect => Decision::Retry {
@@ -73,6 +77,9 @@ pub(crate) fn decide(
             } else {
                 0
             },
+            // Nor does its first retry take the narrow `firstDelay` window, which the fixed wait
+            // would only move: the whole herd would come back within it.
+            restart: matches!(code, 1012 | 1013),
         },
     }
 }

@@ -9,7 +9,8 @@
 //! - `delivery: "plain" | "acked"` and `ackInterval` stand for `Config::acked`, as in JS (in a
 //!   build without the `acked` feature, `"acked"` is refused and `ackInterval` ignored);
 //! - `Infinity`, which JSON cannot write, is `null` (what `JSON.stringify` makes of it), for
-//!   `maxRetries` and `ttl` as for the caps `maxMessages` and `maxBytes`.
+//!   `maxRetries` and `ttl` as for the caps `maxMessages` and `maxBytes`;
+//! - `reconnect.firstDelay` left out is `null` when `minDelay` or `jitter` is given, as in JS.
 //!
 //! `heartbeat` and `jitter` take one of two shapes, so they need a self-describing format such
 //! as JSON. Deserializing checks names, types and shapes, not the ranges `js/options.js` checks
@@ -23,6 +24,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 #[cfg(feature = "acked")]
 use super::config::AckedConfig;
 use super::config::{BufferConfig, Config, HeartbeatConfig, Jitter, ReconnectConfig};
+use super::shared::Millis;
 
 /// [`Config`] as the JS options object holds it.
 #[derive(Serialize, Deserialize)]
@@ -103,6 +105,54 @@ impl TryFrom<ConfigForm> for Config {
                 Delivery::Plain => None,
             },
         })
+    }
+}
+
+/// `reconnect` as read: every field optional, and whether `firstDelay` and `maxRetries` were
+/// given apart from their value (`null` is a value of both).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ReconnectForm {
+    min_delay: Option<Millis>,
+    max_delay: Option<Millis>,
+    factor: Option<f64>,
+    jitter: Option<Jitter>,
+    #[serde(default, deserialize_with = "given")]
+    first_delay: Option<Option<Millis>>,
+    first_jitter: Option<f64>,
+    #[serde(default, deserialize_with = "given")]
+    max_retries: Option<Option<u32>>,
+    connect_timeout: Option<Millis>,
+    min_uptime: Option<Millis>,
+}
+
+/// A field that is present, `null` included.
+fn given<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<T>, D::Error> {
+    T::deserialize(deserializer).map(Some)
+}
+
+impl From<ReconnectForm> for ReconnectConfig {
+    fn from(form: ReconnectForm) -> Self {
+        let d = ReconnectConfig::default();
+        // A schedule of one's own applies from its first retry unless firstDelay is given too.
+        let own_schedule = form.min_delay.is_some() || form.jitter.is_some();
+        ReconnectConfig {
+            min_delay: form.min_delay.unwrap_or(d.min_delay),
+            max_delay: form.max_delay.unwrap_or(d.max_delay),
+            factor: form.factor.unwrap_or(d.factor),
+            jitter: form.jitter.unwrap_or(d.jitter),
+            first_delay: form.first_delay.unwrap_or(if own_schedule {
+                None
+            } else {
+                d.first_delay
+            }),
+            first_jitter: form.first_jitter.unwrap_or(d.first_jitter),
+            max_retries: form.max_retries.unwrap_or(d.max_retries),
+            connect_timeout: form.connect_timeout.unwrap_or(d.connect_timeout),
+            min_uptime: form.min_uptime.unwrap_or(d.min_uptime),
+        }
     }
 }
 

@@ -114,6 +114,10 @@ boundary! {
         Factor = "factor",
         /// A ratio in [0, 1], or -1 - the index of a name of [`Jitter`].
         Jitter = "jitter",
+        /// Milliseconds, or -1 for `null` (no separate first retry).
+        FirstDelay = "firstDelay",
+        /// A ratio in [0, 1].
+        FirstJitter = "firstJitter",
         MaxRetries = "maxRetries",
         ConnectTimeout = "connectTimeout",
         MinUptime = "minUptime",

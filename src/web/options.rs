@@ -55,6 +55,10 @@ pub(crate) fn config(raw: &Float64Array) -> (Config, bool) {
                     Some(abi::Jitter::None) | None => Jitter::None,
                 },
             },
+            // `null` is coded as -1.
+            first_delay: option(raw, At::FirstDelay)
+                .map_or(r.first_delay, |x| (x >= 0.0).then_some(x as Millis)),
+            first_jitter: option(raw, At::FirstJitter).unwrap_or(r.first_jitter),
             max_retries: option(raw, At::MaxRetries)
                 .map_or(r.max_retries, |x| finite(x).map(|n| n as u32)),
             connect_timeout: millis(raw, At::ConnectTimeout, r.connect_timeout),

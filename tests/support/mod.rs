@@ -399,13 +399,15 @@ impl Options {
     }
 
     /// Exact delays: `reconnect: { minDelay: min, maxDelay: max, factor: 1, jitter: 'none' }`,
-    /// so every backoff delay is `min`.
+    /// so every backoff delay is `min`, the first retry's too: `readOptions` codes the
+    /// `firstDelay` left out beside a `minDelay` as `null`, -1.
     pub fn delays(self, min: f64, max: f64) -> Self {
         self.set(OptionSlot::MinDelay, min)
             .set(OptionSlot::MaxDelay, max)
             .set(OptionSlot::Factor, 1.0)
             // A jitter name is coded as -1 - its number.
             .set(OptionSlot::Jitter, -1.0 - f64::from(Jitter::None as u8))
+            .set(OptionSlot::FirstDelay, -1.0)
     }
 
     pub fn heartbeat(self, interval: f64, timeout: f64) -> Self {
