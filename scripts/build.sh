@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the two wasm packages (API.md, "Builds"), each the JS glue and the optimised .wasm:
-#   pkg/        plain delivery only (`--no-default-features`): the default, slim and IIFE entries;
-#   pkg-acked/  both modes (the crate's default features, with `acked`): resilient-websocket/acked.
+#   pkg/        plain delivery only (`--no-default-features --features js-face`): the default, slim
+#               and IIFE entries;
+#   pkg-acked/  both modes (the crate's default features, `acked` and `js-face`): resilient-websocket/acked.
 # Then the npm entries' generated files in dist/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -66,7 +67,7 @@ build_package() {
   say "size: $wasm $(stat -c %s "$wasm") bytes raw, $(gzip -9 -c <"$wasm" | wc -c) bytes gzipped"
 }
 
-build_package pkg --no-default-features
+build_package pkg --no-default-features --features js-face
 build_package pkg-acked
 
 # The npm entries (see scripts/package-entries.js): the inlining entries' wasm and the IIFE bundle go

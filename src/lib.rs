@@ -2,10 +2,13 @@
 //! connection up.
 //!
 //! Three layers: [`machine`] is the pure, sans-IO core (tested natively); `web` drives a real
-//! browser `WebSocket` from it; two faces sit on that one driver. The exported [`WebDriver`] is
-//! what the JS class `ResilientWebSocket` (in `js/`, the npm package) wraps; with the crate feature
-//! `rust-face`, `client::ResilientWebSocket` (re-exported here) is the same client for Rust web
-//! apps, documented with a complete example in the `client` module. The README documents the JS
+//! browser `WebSocket` from it; two faces sit on that one driver, each behind a crate feature.
+//! With `js-face` (on by default), the exported `WebDriver` is what the JS class
+//! `ResilientWebSocket` (in `js/`, the npm package) wraps; with `rust-face`,
+//! `client::ResilientWebSocket` (re-exported here) is the same client for Rust web apps,
+//! documented with a complete example in the `client` module. A Rust app turns the default
+//! features off (`default-features = false, features = ["rust-face"]`, plus `acked` for
+//! acknowledged delivery): its module then carries no JS-face export and its own allocator. The README documents the JS
 //! API; this page documents the core for those who drive it from elsewhere (tests, simulations,
 //! another runtime).
 //!
@@ -69,18 +72,25 @@ extern crate alloc;
 // wasm32's allocator: talc rather than std's dlmalloc, which measured 2.7 KB more of the shipped
 // .wasm gzipped (lol_alloc, 0.5 KB smaller than talc, has had no release since 2024 and is O(n) per
 // call in its free list). For single-threaded wasm only, which is what talc's wasm cell is sound for.
-#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
+// With the JS face only: a Rust app that links the crate chooses its own allocator.
+#[cfg(all(
+    feature = "js-face",
+    target_arch = "wasm32",
+    not(target_feature = "atomics")
+))]
 #[global_allocator]
 static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
 
 #[cfg(feature = "rust-face")]
 pub mod client;
 pub mod machine;
+#[cfg(any(feature = "js-face", feature = "rust-face"))]
 mod web;
 
 #[cfg(feature = "rust-face")]
 pub use client::{
-    Builder, CloseError, CloseFrame, Event, EventStream, ListenerId, Message, OpenError,
-    ResilientWebSocket, SendError,
+    Builder, CloseError, CloseFrame, ConfigError, Event, EventStream, ListenerId, Message,
+    OpenError, ResilientWebSocket, SendError,
 };
+#[cfg(feature = "js-face")]
 pub use web::{abi, host, WebDriver};

@@ -8,8 +8,9 @@
 //! [`TOLERANCE_MS`] for upper bounds.
 #![cfg(all(target_arch = "wasm32", feature = "rust-face"))]
 
-// The harness also holds the JS face's driver client, which these tests do not use.
-#[allow(dead_code)]
+// The harness also holds the JS face's driver client (re-exported by it with the `js-face`
+// feature), which these tests do not use.
+#[allow(dead_code, unused_imports)]
 mod support;
 
 use core::future::{poll_fn, Future};
@@ -302,6 +303,37 @@ fn bad_urls_and_protocols_are_refused_at_once() {
         CloseError::InvalidCode(1001).to_string(),
         "the close code must be 1000 or in 3000-4999, not 1001"
     );
+}
+
+#[wasm_bindgen_test]
+fn configs_the_js_face_would_refuse_are_refused_before_connecting() {
+    let error = ResilientWebSocket::builder("ws://127.0.0.1:9/")
+        .config(Config {
+            reconnect: ReconnectConfig {
+                factor: 0.5,
+                ..ReconnectConfig::default()
+            },
+            ..Config::default()
+        })
+        .connect()
+        .expect_err("factor < 1");
+    assert_eq!(
+        error.to_string(),
+        "invalid config: reconnect.factor must be a finite number >= 1"
+    );
+    // A config loaded from the app's own JSON is held to the same ranges.
+    let loaded: Config =
+        serde_json::from_str(r#"{"heartbeat": {"interval": 0}}"#).expect("the shape is right");
+    match ResilientWebSocket::builder("ws://127.0.0.1:9/")
+        .config(loaded)
+        .connect()
+    {
+        Err(OpenError::InvalidConfig(error)) => {
+            assert_eq!(error.option(), "heartbeat.interval");
+            assert_eq!(error.expected(), "a finite number > 0");
+        }
+        other => panic!("expected InvalidConfig, got {other:?}"),
+    }
 }
 
 // ---- typed JSON ----

@@ -7,7 +7,7 @@ use crate::machine::{Config, HeartbeatConfig};
 use crate::web::hooks::Hooks;
 use crate::web::js;
 use crate::web::sink::Sink;
-use crate::WebDriver;
+use crate::web::WebDriver;
 use alloc::rc::Rc;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -83,10 +83,12 @@ impl Builder {
         self
     }
 
-    /// Checks the URL and subprotocols as the browser's `WebSocket` constructor does and starts
-    /// connecting (unless `start_closed`). The socket opens later, with an
-    /// [`Event::Open`](super::Event::Open); messages sent before then are queued.
+    /// Checks the [`Config`]'s ranges ([`Config::validate`]), then the URL and subprotocols as the
+    /// browser's `WebSocket` constructor does, and starts connecting (unless `start_closed`). The
+    /// socket opens later, with an [`Event::Open`](super::Event::Open); messages sent before then
+    /// are queued.
     pub fn connect(self) -> Result<ResilientWebSocket, OpenError> {
+        self.config.validate()?;
         let url = address::resolve(&self.url)?;
         address::check_protocols(&self.protocols)?;
         let constructor = js::global("WebSocket")
@@ -124,8 +126,8 @@ impl Builder {
         );
         // Binary messages as ArrayBuffers, which `Message::bytes` reads at once (a Blob can only
         // be read asynchronously).
-        driver.set_binary_type(JsValue::from_str("arraybuffer"));
-        driver.start();
+        driver.apply_binary_type(JsValue::from_str("arraybuffer"));
+        driver.begin();
         Ok(ResilientWebSocket { driver, dispatch })
     }
 }

@@ -22,6 +22,15 @@ pub enum OpenError {
     DuplicateProtocol(String),
     /// This environment has no global `WebSocket` to drive.
     NoWebSocket,
+    /// The [`Config`](machine::Config) has a value out of the range the JS face accepts for the
+    /// same option (see [`Config::validate`](machine::Config::validate)).
+    InvalidConfig(machine::ConfigError),
+}
+
+impl From<machine::ConfigError> for OpenError {
+    fn from(error: machine::ConfigError) -> Self {
+        OpenError::InvalidConfig(error)
+    }
 }
 
 impl fmt::Display for OpenError {
@@ -42,11 +51,19 @@ impl fmt::Display for OpenError {
                 write!(f, "the subprotocol {p:?} is specified more than once")
             }
             OpenError::NoWebSocket => write!(f, "this environment has no WebSocket"),
+            OpenError::InvalidConfig(error) => write!(f, "invalid config: {error}"),
         }
     }
 }
 
-impl std::error::Error for OpenError {}
+impl std::error::Error for OpenError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            OpenError::InvalidConfig(error) => Some(error),
+            _ => None,
+        }
+    }
+}
 
 /// Why a message was not accepted by `send_text`, `send_binary` or `send_json`. A message that
 /// was accepted is sent, or queued and replayed, or reported by an

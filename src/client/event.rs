@@ -1,9 +1,9 @@
 //! The events of the Rust face, decoded from the driver's reports (the same `(kind, a, b, c)` the
-//! JS class receives, `crate::abi::Kind`), and the messages they carry.
+//! JS class receives, `crate::web::abi::Kind`), and the messages they carry.
 
 use super::error::JsonError;
-use crate::abi::Kind;
 use crate::machine::{ConnectionState, DropReason, Millis};
+use crate::web::abi::Kind;
 use alloc::string::String;
 use alloc::vec::Vec;
 use js_sys::{ArrayBuffer, Uint8Array};

@@ -96,11 +96,11 @@ pub use self::builder::Builder;
 pub use self::dispatch::{EventStream, ListenerId};
 pub use self::error::{CloseError, JsonError, OpenError, SendError};
 pub use self::event::{CloseFrame, Event, Message};
-pub use crate::machine::{Config, ConnectionState, DropReason, ReadyState, Stats};
+pub use crate::machine::{Config, ConfigError, ConnectionState, DropReason, ReadyState, Stats};
 
 use self::dispatch::Dispatch;
-use crate::abi::Attribute;
-use crate::WebDriver;
+use crate::web::abi::Attribute;
+use crate::web::WebDriver;
 use alloc::rc::Rc;
 use alloc::string::String;
 use core::fmt;
@@ -212,10 +212,7 @@ impl ResilientWebSocket {
     }
 
     fn attribute(&self, which: Attribute) -> String {
-        self.driver
-            .attribute(which as u8)
-            .as_string()
-            .unwrap_or_default()
+        self.driver.read(which).as_string().unwrap_or_default()
     }
 
     /// Calls `callback` with every event from now on, until [`off`](Self::off) or the handle is

@@ -64,6 +64,16 @@ pub struct Config {
     pub acked: Option<AckedConfig>,
 }
 
+impl Config {
+    /// Checks the ranges the JS face's options are held to (`factor >= 1`, `minDelay <=
+    /// maxDelay`, ratios in [0, 1], positive timeouts and intervals), as
+    /// [`validate::config`](super::validate::config) says; the Rust face refuses a `Config` that
+    /// fails them before connecting.
+    pub fn validate(&self) -> Result<(), super::validate::ConfigError> {
+        super::validate::config(self)
+    }
+}
+
 impl Default for Config {
     fn default() -> Self {
         Config {

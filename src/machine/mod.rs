@@ -119,6 +119,7 @@ pub use shared::{
     CloseError, ConnectionState, DropReason, Event, Generation, Millis, MsgId, Output, ReadyState,
     SendError, Stats,
 };
+pub use validate::ConfigError;
 
 use backoff::Backoff;
 use heartbeat::{Due, Liveness};

@@ -1,32 +1,45 @@
-//! `WebDriver`: the wasm side of one `ResilientWebSocket`, the exports the JS class calls.
+//! `WebDriver`: the wasm side of one `ResilientWebSocket`, the exports the JS class calls (with
+//! the `js-face` feature), and the typed methods behind them that the Rust face calls too.
 
-use super::abi::{Attribute, Stat};
+use super::abi::Attribute;
+#[cfg(feature = "js-face")]
+use super::abi::Stat;
+#[cfg(feature = "js-face")]
 use super::attempt::{attempt_failed, open_socket};
 use super::events::notice_peer_closing;
 use super::hooks::Hooks;
+#[cfg(feature = "js-face")]
 use super::host::Host;
 use super::payloads::Payloads;
-use super::pump::{pump, report};
+use super::pump::pump;
+#[cfg(feature = "js-face")]
+use super::pump::report;
 use super::sink::Sink;
 use super::state::{state, state_mut, Inner};
 use super::timer::DeadlineTimer;
-use super::{env, error, js, options, Shared};
-use crate::machine::{
-    validate, CloseError, Config, ConnectionState, Generation, Machine, SendError, Stats,
-};
+use super::{env, js, Shared};
+#[cfg(feature = "js-face")]
+use super::{error, options};
+#[cfg(feature = "js-face")]
+use crate::machine::{validate, Generation};
+use crate::machine::{CloseError, Config, ConnectionState, Machine, SendError, Stats};
 use alloc::rc::Rc;
+#[cfg(feature = "js-face")]
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::cell::RefCell;
+#[cfg(feature = "js-face")]
 use js_sys::{Array, Float64Array};
 use wasm_bindgen::prelude::*;
 
 /// The wasm side of one `ResilientWebSocket`. Not meant to be used directly: `js/` wraps it.
-#[wasm_bindgen]
+/// (Without the `js-face` feature it is no export, only the Rust face's driver.)
+#[cfg_attr(feature = "js-face", wasm_bindgen)]
 pub struct WebDriver {
     inner: Shared,
 }
 
+#[cfg(feature = "js-face")]
 #[wasm_bindgen]
 impl WebDriver {
     /// A driver for the arguments the JS class checked and flattened (`js/options.js`);
@@ -76,7 +89,7 @@ impl WebDriver {
     /// Starts the first attempt (unless `startClosed`). Separate from the constructor so that the
     /// JS class holds the driver before the first `provide` report can ask it to open a socket.
     pub fn start(&self) {
-        pump(&self.inner);
+        self.begin();
     }
 
     /// The attributes the JS class forwards, by the number of an [`Attribute`], through one
@@ -85,36 +98,14 @@ impl WebDriver {
         let Some(attribute) = Attribute::from_number(which.into()) else {
             return JsValue::UNDEFINED;
         };
-        match attribute {
-            Attribute::ReadyState => self.ready_state().into(),
-            Attribute::ConnectionState => self.connection_state(),
-            Attribute::BufferedAmount => self.buffered_amount().into(),
-            Attribute::Acked => state(&self.inner).acked().into(),
-            Attribute::Url => state(&self.inner).url.clone(),
-            Attribute::Protocol => state(&self.inner).protocol.clone(),
-            Attribute::Extensions => state(&self.inner).extensions.clone(),
-            Attribute::BinaryType => state(&self.inner).binary_type.clone(),
-        }
+        self.read(attribute)
     }
 
     /// Sets `binaryType` (applied to every socket, including those of later reconnects). Other
     /// values are ignored, as by the native attribute.
     #[wasm_bindgen(js_name = setBinaryType)]
     pub fn set_binary_type(&self, value: JsValue) {
-        // Compared in JS: no copy of the string into wasm memory.
-        if !(value == "blob" || value == "arraybuffer") {
-            return;
-        }
-        let ws = {
-            let mut inner = state_mut(&self.inner);
-            inner.binary_type = value.clone();
-            // Acked sockets keep receiving array buffers; payloads become Blobs when unwrapped.
-            inner.live_ws().filter(|_| !inner.acked())
-        };
-        // The socket may be a user's WebSocket subclass: no borrow is held while it runs.
-        if let Some(ws) = ws {
-            js::set(&ws, "binaryType", &value);
-        }
+        self.apply_binary_type(value);
     }
 
     /// `stats`, written into `out` (a `Float64Array`) as numbers at the slots of [`Stat`].
@@ -202,7 +193,7 @@ impl WebDriver {
     }
 }
 
-/// What both faces build a driver from.
+/// What both faces build a driver from, and start it with.
 impl WebDriver {
     /// A driver for a validated `config`, reporting to `host`; the JS class's constructor
     /// ([`WebDriver::new`]) and the Rust face's both end here. [`WebDriver::start`] connects.
@@ -255,6 +246,11 @@ impl WebDriver {
             errored: None,
         }));
         WebDriver { inner }
+    }
+
+    /// Starts the first attempt (unless `start_closed`).
+    pub(crate) fn begin(&self) {
+        pump(&self.inner);
     }
 }
 
@@ -313,8 +309,41 @@ impl WebDriver {
     }
 }
 
-/// The attributes of [`WebDriver::attribute`], typed, for Rust callers.
+/// The attributes, typed, for Rust callers (the JS class reads them through `attribute`).
 impl WebDriver {
+    /// The attribute `which`.
+    pub(crate) fn read(&self, which: Attribute) -> JsValue {
+        match which {
+            Attribute::ReadyState => self.ready_state().into(),
+            Attribute::ConnectionState => self.connection_state(),
+            Attribute::BufferedAmount => self.buffered_amount().into(),
+            Attribute::Acked => state(&self.inner).acked().into(),
+            Attribute::Url => state(&self.inner).url.clone(),
+            Attribute::Protocol => state(&self.inner).protocol.clone(),
+            Attribute::Extensions => state(&self.inner).extensions.clone(),
+            Attribute::BinaryType => state(&self.inner).binary_type.clone(),
+        }
+    }
+
+    /// Sets `binaryType` (applied to every socket, including those of later reconnects). Other
+    /// values are ignored, as by the native attribute.
+    pub(crate) fn apply_binary_type(&self, value: JsValue) {
+        // Compared in JS: no copy of the string into wasm memory.
+        if !(value == "blob" || value == "arraybuffer") {
+            return;
+        }
+        let ws = {
+            let mut inner = state_mut(&self.inner);
+            inner.binary_type = value.clone();
+            // Acked sockets keep receiving array buffers; payloads become Blobs when unwrapped.
+            inner.live_ws().filter(|_| !inner.acked())
+        };
+        // The socket may be a user's WebSocket subclass: no borrow is held while it runs.
+        if let Some(ws) = ws {
+            js::set(&ws, "binaryType", &value);
+        }
+    }
+
     /// `readyState`.
     pub fn ready_state(&self) -> u8 {
         state(&self.inner).machine.ready_state() as u8

@@ -4,13 +4,18 @@
 //! an exception it throws is reported (as the browser reports one from an event handler) and
 //! handled the way that loses nothing: the default verdict, no pong, the message kept.
 
+#[cfg(feature = "js-face")]
 use super::abi::HookSlot;
 use super::pump::report;
 use super::state::{state, state_mut};
 use super::{env, js, Shared};
-use crate::machine::{Generation, HeartbeatConfig, Millis, ReadyState, Verdict};
+#[cfg(feature = "js-face")]
+use crate::machine::HeartbeatConfig;
+use crate::machine::{Generation, Millis, ReadyState, Verdict};
 use alloc::vec::Vec;
-use js_sys::{Array, Function};
+#[cfg(feature = "js-face")]
+use js_sys::Array;
+use js_sys::Function;
 use wasm_bindgen::prelude::*;
 use web_sys::CloseEvent;
 
@@ -33,6 +38,7 @@ pub(crate) struct Hooks {
 impl Hooks {
     /// The hooks from the array `readOptions` builds (slots of [`HookSlot`]); `undefined` in a
     /// slot is the option's default.
+    #[cfg(feature = "js-face")]
     pub(crate) fn from_array(hooks: &Array, expose_pongs: bool) -> Hooks {
         let at = |slot: HookSlot| hooks.get(slot as u32);
         Hooks {
@@ -51,6 +57,7 @@ impl Hooks {
 }
 
 /// `value`, or the string `default` when it is `undefined`.
+#[cfg(feature = "js-face")]
 fn or_default(value: JsValue, default: &str) -> JsValue {
     if value.is_undefined() {
         JsValue::from_str(default)

@@ -1,11 +1,15 @@
 //! The JS class as the driver sees it: typed imports, so that no property name crosses the
 //! boundary as a string and the glue wasm-bindgen writes for each is a plain call or property
-//! access.
+//! access. (The Rust face has no class: only the direct listener's type is needed without the
+//! `js-face` feature, by the driver's code that the direct path shares.)
 
+#[cfg(feature = "js-face")]
 use super::abi::Kind;
 use wasm_bindgen::prelude::*;
+#[cfg(feature = "js-face")]
 use web_sys::WebSocket;
 
+#[cfg(feature = "js-face")]
 #[wasm_bindgen]
 extern "C" {
     /// The object the JS class hands the driver's constructor: where the driver reports, and who
@@ -31,7 +35,10 @@ extern "C" {
         handler: &JsValue,
         pong: &JsValue,
     ) -> Result<Option<DirectListener>, JsValue>;
+}
 
+#[wasm_bindgen]
+extern "C" {
     /// The listener that `Host::listen` installs: it dispatches a message event itself while
     /// `open` is true, and records in `at` the `timeStamp` of the last one; `writable` lets the
     /// class's `send()` hand payloads to the socket itself.
@@ -47,6 +54,7 @@ extern "C" {
     pub fn at(this: &DirectListener) -> f64;
 }
 
+#[cfg(feature = "js-face")]
 impl Host {
     /// Reports `kind` with its arguments; what the class answers (the `provide` request's
     /// nothing) is not needed.

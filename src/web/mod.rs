@@ -14,18 +14,23 @@
 //! is fully drained: a handler that calls back in never sees a later event before the other
 //! listeners of the current one ran.
 
+// The tables of the JS boundary: without the JS face, the Rust face uses only some of them (the
+// kinds of the driver's reports, the attributes), and the rest stays unread.
+#[cfg_attr(not(feature = "js-face"), allow(dead_code))]
 pub mod abi;
 #[cfg(feature = "acked")]
 mod acked;
 mod attempt;
 mod direct;
 mod env;
+#[cfg(feature = "js-face")]
 mod error;
 mod events;
 mod exports;
 pub(crate) mod hooks;
 pub mod host;
 pub(crate) mod js;
+#[cfg(feature = "js-face")]
 mod options;
 mod payloads;
 mod pump;

@@ -6,7 +6,9 @@
 //! `emit` directly, with no vtable and not a byte more than before the Rust face existed.
 
 use super::abi::Kind;
-use super::host::{DirectListener, Host};
+use super::host::DirectListener;
+#[cfg(feature = "js-face")]
+use super::host::Host;
 #[cfg(feature = "rust-face")]
 use alloc::rc::Rc;
 use wasm_bindgen::JsValue;
@@ -21,6 +23,7 @@ pub(crate) type RustSink = Rc<dyn Fn(Kind, &JsValue, &JsValue, &JsValue)>;
 #[derive(Clone)]
 pub(crate) enum Sink {
     /// The JS class: `host.emit(kind, a, b, c)`, and its direct `message` listener.
+    #[cfg(feature = "js-face")]
     Js(Host),
     /// The Rust face: every message takes the driver's path (there is no JS listener to put in
     /// front of it), and every report goes to the closure.
@@ -32,6 +35,7 @@ impl Sink {
     /// Reports `kind` with its arguments.
     pub(crate) fn emit(&self, kind: Kind, a: &JsValue, b: &JsValue, c: &JsValue) {
         match self {
+            #[cfg(feature = "js-face")]
             Sink::Js(host) => host.emit(kind, a, b, c),
             #[cfg(feature = "rust-face")]
             Sink::Rust(report) => report(kind, a, b, c),
@@ -39,7 +43,9 @@ impl Sink {
     }
 
     /// Asks for a direct `message` listener on `ws` (see `super::direct`); `None` keeps every
-    /// message on the driver's path.
+    /// message on the driver's path. (The Rust face never installs one, so without the JS face
+    /// the arguments go unread.)
+    #[cfg_attr(not(feature = "js-face"), allow(unused_variables))]
     pub(crate) fn listen(
         &self,
         ws: &WebSocket,
@@ -47,6 +53,7 @@ impl Sink {
         pong: &JsValue,
     ) -> Option<DirectListener> {
         match self {
+            #[cfg(feature = "js-face")]
             Sink::Js(host) => host.listen(ws, handler, pong).ok()?,
             #[cfg(feature = "rust-face")]
             Sink::Rust(_) => None,
