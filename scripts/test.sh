@@ -128,10 +128,14 @@ run_step clippy-wasm 1200 cargo clippy --all-targets --target wasm32-unknown-unk
 # The Rust face (src/client/, the feature rust-face, which turns serde on), natively and for wasm32.
 run_step clippy-rust-face 1200 cargo clippy --all-targets --features rust-face -- -D warnings || true
 run_step clippy-wasm-rust-face 1200 cargo clippy --all-targets --target wasm32-unknown-unknown --features rust-face -- -D warnings || true
-# The plain build (API.md, "Builds"): the crate without its default feature `acked`, as the default
-# entry's module is built, natively and for wasm32.
-run_step clippy-plain 1200 cargo clippy --all-targets --no-default-features --features serde -- -D warnings || true
-run_step clippy-wasm-plain 1200 cargo clippy --all-targets --target wasm32-unknown-unknown --no-default-features -- -D warnings || true
+# The Rust face alone, as a Rust app depends on it (default-features = false: no js-face, so no
+# JS-face export and no talc), natively and, with acked, for wasm32.
+run_step clippy-rust-only 1200 cargo clippy --all-targets --no-default-features --features rust-face -- -D warnings || true
+run_step clippy-wasm-rust-only 1200 cargo clippy --all-targets --target wasm32-unknown-unknown --no-default-features --features acked,rust-face -- -D warnings || true
+# The plain build (API.md, "Builds"): the crate without its default feature `acked` (js-face kept),
+# as the default entry's module is built, natively and for wasm32.
+run_step clippy-plain 1200 cargo clippy --all-targets --no-default-features --features js-face,serde -- -D warnings || true
+run_step clippy-wasm-plain 1200 cargo clippy --all-targets --target wasm32-unknown-unknown --no-default-features --features js-face -- -D warnings || true
 
 # With the serde feature, so that its round-trip test runs too, and the Rust face (which turns serde
 # on), whose manual's example is a doc-test that compiles natively; the builds without them are
@@ -140,7 +144,7 @@ run_step native 1200 cargo test --features rust-face || true
 count_layer native
 # The core without acknowledged delivery: what the plain build's module runs (the acked tests need
 # the feature and are left out by their required-features).
-run_step native-plain 1200 cargo test --no-default-features --features serde || true
+run_step native-plain 1200 cargo test --no-default-features --features js-face,serde || true
 count_layer native-plain
 
 # The wasm layer: the driver against real sockets and a commandable server (tests/web_driver.rs), and
@@ -229,11 +233,16 @@ run_e2e() {
 }
 
 if run_step build 1200 bash scripts/build.sh; then
+  # The Leptos example (examples/leptos), which e2e/package/leptos.test.js serves: a Rust web app that
+  # depends on the crate by path with the Rust face alone, built into examples/leptos/pkg/ in its own
+  # workspace and target directory (about 4 minutes from cold on two cores). pkg/ is removed first, so a
+  # failed build fails that test, which then finds no pkg/, rather than let it serve a stale one.
+  run_step leptos-build 1800 bash -c 'cd examples/leptos && rm -rf pkg && exec wasm-pack build --mode no-install --target web --dev' || true
   run_e2e chromium e2e/**/*.test.js
   # Every test that drives a browser, in the other engines too (the rest of e2e/package runs in
   # Node alone: once is enough).
   everywhere=(e2e/api/*.test.js e2e/faults/*.test.js e2e/acked/*.test.js e2e/package/examples.test.js
-    e2e/leak.test.js e2e/connect.test.js e2e/demo.test.js)
+    e2e/leak.test.js e2e/connect.test.js e2e/demo.test.js e2e/package/leptos.test.js)
   run_e2e firefox "${everywhere[@]}"
   run_e2e webkit "${everywhere[@]}"
 else
