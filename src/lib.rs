@@ -8,7 +8,8 @@
 //! `client::ResilientWebSocket` (re-exported here) is the same client for Rust web apps,
 //! documented with a complete example in the `client` module. A Rust app turns the default
 //! features off (`default-features = false, features = ["rust-face"]`, plus `acked` for
-//! acknowledged delivery): its module then carries no JS-face export and its own allocator. The README documents the JS
+//! acknowledged delivery): its module then carries no JS-face export and its own allocator.
+//! `examples/leptos/` in the repository is a whole app on the Rust face. The README documents the JS
 //! API; this page documents the core for those who drive it from elsewhere (tests, simulations,
 //! another runtime).
 //!
