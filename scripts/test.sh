@@ -235,8 +235,9 @@ run_e2e() {
 if run_step build 1200 bash scripts/build.sh; then
   # The Leptos example (examples/leptos), which e2e/package/leptos.test.js serves: a Rust web app that
   # depends on the crate by path with the Rust face alone, built into examples/leptos/pkg/ in its own
-  # workspace and target directory (about 4 minutes from cold on two cores). pkg/ is removed first, so a
-  # failed build fails that test, which then finds no pkg/, rather than let it serve a stale one.
+  # workspace and target directory (4 to 6 minutes from cold on two shared cores: 4.5 CPU-minutes).
+  # pkg/ is removed first, so that a failed build fails that test, which then finds no pkg/, rather
+  # than let it serve a stale one.
   run_step leptos-build 1800 bash -c 'cd examples/leptos && rm -rf pkg && exec wasm-pack build --mode no-install --target web --dev' || true
   run_e2e chromium e2e/**/*.test.js
   # Every test that drives a browser, in the other engines too (the rest of e2e/package runs in
