@@ -207,14 +207,19 @@ if start_test_server; then
   # Built once here; each engine's step then finds the build up to date.
   if run_step wasm-build 1200 cargo test --no-run --target wasm32-unknown-unknown "${wasm_args[@]}"; then
     for engine in "${wasm_engines[@]}"; do wasm_test "$engine"; done
+    # The Rust face as a Rust app builds it (default-features = false: no js-face, so no talc, the
+    # allocator left to the app), in Chromium: a build of its own, about a minute.
+    run_step wasm-rust-only 900 env -u CHROMEDRIVER -u GECKODRIVER -u SAFARIDRIVER wasm-pack test --mode no-install \
+      --headless --chrome --chromedriver "$CHROMEDRIVER" -- --test rust_face --no-default-features --features acked,rust-face || true
+    count_layer wasm-rust-only
   else
-    failed_steps+=("${wasm_engines[@]/#/wasm-}")
+    failed_steps+=("${wasm_engines[@]/#/wasm-}" wasm-rust-only)
   fi
   kill "$server_pid" 2>/dev/null || true
   wait "$server_pid" || true
   server_pid=
 else
-  failed_steps+=("${wasm_engines[@]/#/wasm-}")
+  failed_steps+=("${wasm_engines[@]/#/wasm-}" wasm-rust-only)
 fi
 
 # run_e2e ENGINE FILES...: the end-to-end files in one engine (support/browser.js reads RWS_ENGINE);
