@@ -268,7 +268,7 @@ fn writes(outputs: &[GroupOutput]) -> usize {
 /// A member that holds, with its socket open and settled, at `now`.
 fn holder_at(timing: GroupTiming) -> (Member, Millis) {
     let mut member = Member::new(TabId(1), timing, 0);
-    member.handle_lock_granted(0);
+    member.handle_lock_granted(0, 0);
     member.handle_socket_open(10);
     let now = timing.settle;
     member.handle_timeout(now);

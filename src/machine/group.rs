@@ -13,7 +13,8 @@
 //! as the `handle_*` inputs.
 //!
 //! - **Terms.** A member granted the lock takes the next [`Term`] (a count above every term it has
-//!   heard, then its id) and announces it in a [`Post::Beat`]. Every post of the holder carries its
+//!   heard and at least the wall clock, which orders the terms of members that never heard each
+//!   other; then its id) and announces it in a [`Post::Beat`]. Every post of the holder carries its
 //!   term; whoever hears a higher term than its own follows it, and a holder that does steps down
 //!   and never writes again under the old term (fencing by term). Posts of lower terms are ignored.
 //! - **Liveness.** The holder beats every [`GroupTiming::beat`]; a follower that has heard no beat
@@ -61,7 +62,8 @@ pub struct TabId(pub u64);
 /// stealers have one winner in every member's eyes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Term {
-    /// One more than the highest count the holder had heard when it was granted the lock.
+    /// Above the highest count the holder had heard when it was granted the lock, and at least
+    /// the wall clock's milliseconds then.
     pub count: u64,
     /// The member that holds it.
     pub holder: TabId,
@@ -304,13 +306,16 @@ impl Member {
         seq
     }
 
-    /// The lock was granted: this member is the holder of a new term.
-    pub fn handle_lock_granted(&mut self, now: Millis) {
+    /// The lock was granted: this member is the holder of a new term. `wall` is the wall clock in
+    /// milliseconds (`Date.now()`, the one clock all tabs share): a member that joined after the
+    /// last holder's announcement, or slept through it, knows no term, and the wall clock still
+    /// puts its term above every earlier one.
+    pub fn handle_lock_granted(&mut self, now: Millis, wall: u64) {
         if matches!(self.role, Role::Holder | Role::Left) {
             return;
         }
         let term = Term {
-            count: self.known.map_or(1, |known| known.count + 1),
+            count: self.known.map_or(1, |known| known.count + 1).max(wall),
             holder: self.id,
         };
         self.known = Some(term);

@@ -21,6 +21,9 @@ use std::collections::{HashSet, VecDeque};
 use resilient_websocket::machine::group::{GroupOutput, GroupTiming, Member, Post, TabId, Term};
 use resilient_websocket::machine::Millis;
 
+/// The wall clock (`Date.now()`) when the virtual clock reads 0: every tab shares it.
+pub const WALL_CLOCK_AT_ZERO: u64 = 1_764_650_000_000;
+
 /// A deterministic random source (xorshift64*) for the simulated delays.
 pub struct Dice(u64);
 
@@ -45,6 +48,8 @@ enum Input {
     Post(Post, Option<u64>),
     Granted(u64),
     Lost(u64),
+    /// The holder's socket closed (while the tab was frozen: it learns on thawing).
+    SocketClosed,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -230,6 +235,8 @@ impl Sim {
             if self.runs(index) {
                 self.tabs[index].member.handle_socket_closed(self.now);
                 self.drain(index, None);
+            } else {
+                self.deliver(index, self.now, Input::SocketClosed);
             }
         }
     }
@@ -312,7 +319,9 @@ impl Sim {
                     }
                     Input::Granted(token) => {
                         if token == self.tabs[index].token {
-                            self.tabs[index].member.handle_lock_granted(now);
+                            self.tabs[index]
+                                .member
+                                .handle_lock_granted(now, WALL_CLOCK_AT_ZERO + now);
                             if let Some(term) = self.tabs[index].member.holding() {
                                 self.grants.push((index, now, term));
                             }
@@ -321,6 +330,10 @@ impl Sim {
                             // Granted to a request the driver had aborted: it lets go at once.
                             self.release_lock();
                         }
+                    }
+                    Input::SocketClosed => {
+                        self.tabs[index].member.handle_socket_closed(now);
+                        self.drain(index, None);
                     }
                     Input::Lost(token) => {
                         if token == self.tabs[index].token {
