@@ -22,7 +22,7 @@ use resilient_websocket::machine::group::GroupTiming;
 use resilient_websocket::machine::Millis;
 
 /// Random schedules per run: few enough for a loaded CI machine (about a second natively).
-const CASES: u32 = 600;
+const CASES: u32 = 20_000;
 /// Longest schedule of one case.
 const MAX_STEPS: usize = 80;
 /// Most tabs one case opens.
@@ -166,6 +166,7 @@ fn run(schedule: &Schedule) {
 proptest! {
     #![proptest_config(ProptestConfig {
         cases: CASES,
+        failure_persistence: None,
         max_shrink_iters: 2000,
         ..ProptestConfig::default()
     })]

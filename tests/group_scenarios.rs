@@ -240,6 +240,44 @@ fn concurrent_stealers_end_with_one_holder() {
 }
 
 #[test]
+fn concurrent_stealers_never_write_at_once() {
+    // Posts and the lock's answers take up to a third of the settle (500 ms) and sockets open at
+    // once: without the settle, a stealer writes before the loss of its lock to a second stealer
+    // reaches it (seed 8 shows it). The simulation checks every write's term.
+    let mut both_stole = 0;
+    for seed in 0..1000 {
+        let mut sim = Sim::new(4, timing(), 160, seed);
+        sim.lock_delay = 160;
+        sim.connect_delay = 1;
+        sim.advance(2 * bound());
+        let old = the_holder(&sim);
+        let followers: Vec<usize> = (0..4).filter(|&tab| tab != old).collect();
+        for &tab in &followers {
+            sim.send(tab);
+        }
+        sim.advance(seed % 500);
+        sim.freeze(old, 60_000);
+        let frozen_at = sim.now;
+        for &tab in &followers {
+            sim.send(tab);
+        }
+        sim.advance(5 * bound());
+        let mut stealers: Vec<usize> = sim
+            .grants
+            .iter()
+            .filter(|grant| grant.1 >= frozen_at)
+            .map(|grant| grant.0)
+            .collect();
+        stealers.dedup();
+        if stealers.len() > 1 {
+            both_stole += 1;
+        }
+        assert_eq!(sim.writes.len(), 6, "seed {seed}");
+    }
+    assert!(both_stole > 0, "no seed made two stealers");
+}
+
+#[test]
 fn a_socket_drop_holds_sends_until_it_reopens() {
     let mut sim = settled(10);
     let holder = the_holder(&sim);
