@@ -35,6 +35,17 @@
 //! - **Inbound.** The holder posts every message it receives ([`Post::Inbound`]); followers dispatch
 //!   those of their current term or higher.
 //!
+//! The driver (not built yet) maps it onto the browser so: one lock name and one channel name per
+//! group (the URL, the protocols and the `share` key); [`GroupOutput::RequestLock`] is
+//! `navigator.locks.request(name, {signal}, cb)` or `{steal: true}` after aborting the pending one,
+//! where `cb` calls [`Member::handle_lock_granted`] (with `performance.now()` and `Date.now()`)
+//! and returns a promise kept until [`GroupOutput::ReleaseLock`]; the request's promise rejecting
+//! while held is [`Member::handle_lock_lost`], and a grant to an aborted request is let go at once.
+//! [`GroupOutput::Connect`] and [`GroupOutput::Disconnect`] start and stop the holder's connection
+//! `Machine` (`Disconnect` detached: nothing more goes out); its open, close and message events are
+//! the `handle_socket_*` inputs. pagehide and freeze call [`Member::leave`], so that the lock passes
+//! at once instead of after the takeover time.
+//!
 //! Guarantees, for members whose event loop runs (a running tab handles a post or the loss of its
 //! lock within `settle`; a tab resumed from a freeze handles what arrived during it before its
 //! timers): the terms of writes never decrease over time (never two holders writing at once); a

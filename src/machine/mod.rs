@@ -97,6 +97,7 @@ use alloc::vec::Vec;
 mod acked;
 mod backoff;
 mod config;
+#[cfg(feature = "share")]
 pub mod group;
 mod heartbeat;
 mod outbox;
