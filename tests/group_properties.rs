@@ -1,8 +1,8 @@
 #![cfg(not(target_arch = "wasm32"))]
 //! Property test of share groups (`machine::group`): random schedules of up to eight tabs on the
 //! simulated profile of `group_sim` (random post and lock delays within the settle's third, random
-//! connect times), with sends, inbound messages, freezes of any length, crashes, new tabs and
-//! dropped sockets, then a quiet stretch with every tab thawed.
+//! connect times), with sends, inbound messages, freezes of any length (of any tab, and of the
+//! holder), crashes, new tabs and dropped sockets, then a quiet stretch with every tab thawed.
 //!
 //! During the schedule (checked by the simulation on every write): the terms of writes never
 //! decrease (never two holders writing in one window); no message is written twice, by one holder
@@ -35,6 +35,8 @@ enum Action {
     Send(usize),
     ServerMessage,
     Freeze(usize, Millis),
+    /// Freezes whichever tab holds now: takeovers, and concurrent stealers, are what matter.
+    FreezeHolder(Millis),
     Crash(usize),
     OpenTab,
     DropSocket(usize),
@@ -46,6 +48,7 @@ fn action() -> impl Strategy<Value = Action> {
         6 => (0usize..MAX_TABS).prop_map(Action::Send),
         1 => Just(Action::ServerMessage),
         2 => ((0usize..MAX_TABS), (0u64..8000)).prop_map(|(tab, ms)| Action::Freeze(tab, ms)),
+        2 => (0u64..8000).prop_map(Action::FreezeHolder),
         1 => (0usize..MAX_TABS).prop_map(Action::Crash),
         1 => Just(Action::OpenTab),
         1 => (0usize..MAX_TABS).prop_map(Action::DropSocket),
@@ -92,7 +95,8 @@ fn schedule() -> impl Strategy<Value = Schedule> {
 fn run(schedule: &Schedule) {
     let bound = GroupTiming::bound(Some(schedule.heartbeat_timeout));
     let timing = GroupTiming::for_bound(bound);
-    let longest = timing.settle / 3;
+    // A third of the settle, which is a quarter of the bound.
+    let longest = bound / 12;
     let mut sim = Sim::new(
         schedule.tabs,
         timing,
@@ -112,6 +116,11 @@ fn run(schedule: &Schedule) {
                 sim.server_message();
             }
             Action::Freeze(tab, ms) => sim.freeze(tab % count, ms),
+            Action::FreezeHolder(ms) => {
+                for tab in sim.holders() {
+                    sim.freeze(tab, ms);
+                }
+            }
             Action::Crash(tab) => sim.crash(tab % count),
             Action::OpenTab => {
                 if count < MAX_TABS {
