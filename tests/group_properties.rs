@@ -1,7 +1,7 @@
 #![cfg(not(target_arch = "wasm32"))]
 //! Property test of share groups (`machine::group`): random schedules of up to eight tabs on the
 //! simulated profile of `group_sim` (random post and lock delays within the settle's third, random
-//! connect times), with sends, inbound messages, freezes of any length (of any tab, and of the
+//! connect times, a thawing tab's backlog in either order), with sends, inbound messages, freezes of any length (of any tab, and of the
 //! holder), crashes, new tabs and dropped sockets, then a quiet stretch with every tab thawed.
 //!
 //! During the schedule (checked by the simulation on every write): the terms of writes never
@@ -22,7 +22,7 @@ use resilient_websocket::machine::group::GroupTiming;
 use resilient_websocket::machine::Millis;
 
 /// Random schedules per run: few enough for a loaded CI machine (about 5 s in a debug build;
-/// 200,000 passed in a release build while this was written).
+/// 100,000 passed in a release build).
 const CASES: u32 = 1_000;
 /// Longest schedule of one case.
 const MAX_STEPS: usize = 80;
@@ -63,6 +63,7 @@ struct Schedule {
     post_delay: u64,
     lock_delay: u64,
     connect_delay: Millis,
+    timers_first: bool,
     seed: u64,
     actions: Vec<Action>,
 }
@@ -74,17 +75,28 @@ fn schedule() -> impl Strategy<Value = Schedule> {
         0u64..=1000,
         0u64..=1000,
         1u64..300,
+        any::<bool>(),
         any::<u64>(),
         proptest::collection::vec(action(), 0..MAX_STEPS),
     )
         .prop_map(
-            |(tabs, heartbeat_timeout, post_delay, lock_delay, connect_delay, seed, actions)| {
+            |(
+                tabs,
+                heartbeat_timeout,
+                post_delay,
+                lock_delay,
+                connect_delay,
+                timers_first,
+                seed,
+                actions,
+            )| {
                 Schedule {
                     tabs,
                     heartbeat_timeout,
                     post_delay,
                     lock_delay,
                     connect_delay,
+                    timers_first,
                     seed,
                     actions,
                 }
@@ -105,6 +117,7 @@ fn run(schedule: &Schedule) {
     );
     sim.lock_delay = longest * schedule.lock_delay / 1000;
     sim.connect_delay = schedule.connect_delay;
+    sim.timers_first = schedule.timers_first;
     for action in &schedule.actions {
         let count = sim.tabs.len();
         match *action {

@@ -18,8 +18,10 @@
 //!   term; whoever hears a higher term than its own follows it, and a holder that does steps down
 //!   and never writes again under the old term (fencing by term). Posts of lower terms are ignored.
 //! - **Liveness.** The holder beats every [`GroupTiming::beat`]; a follower that has heard no beat
-//!   of the current term for [`GroupTiming::takeover`] steals the lock. Web Locks alone cannot see
-//!   a frozen, throttled or bfcached holder: it keeps its lock.
+//!   of the current term for [`GroupTiming::takeover`] asks for one ([`Post::Hello`]) and, if none
+//!   comes within [`GroupTiming::confirm`], steals the lock. Web Locks alone cannot see a frozen,
+//!   throttled or bfcached holder: it keeps its lock. The confirm is for a follower that was frozen
+//!   itself: its timers may run before the beats that arrived meanwhile.
 //! - **Lease.** A holder writes only within [`GroupTiming::lease`] of its last beat, by its own
 //!   clock: a holder that was frozen past it finds the lease expired before any write, closes its
 //!   socket and re-enters the election, even if the loss of its lock has not reached it yet. A new
@@ -50,8 +52,8 @@
 //! lock within `settle`; a tab resumed from a freeze handles what arrived during it before its
 //! timers): the terms of writes never decrease over time (never two holders writing at once); a
 //! member's messages are written in its order, none twice, and none lost while the member lives;
-//! a new holder is elected within `takeover` plus the delivery time of a post after the holder's
-//! last beat. Limits: a message written whose confirmation never left (the holder's process died
+//! a new holder is elected within `takeover + confirm` plus the delivery time of a post after the
+//! holder's last beat. Limits: a message written whose confirmation never left (the holder's process died
 //! between the two) is written again by the next holder; a throttled holder whose socket stays open
 //! overlaps the new holder's socket at the server until it runs again (a closed, crashed or frozen
 //! holder's socket closes with it).
@@ -88,22 +90,28 @@ pub struct GroupTiming {
     pub beat: Millis,
     /// The holder writes only this long after its last beat.
     pub lease: Millis,
-    /// A follower that has heard no beat this long steals the lock.
+    /// A follower that has heard no beat this long starts to doubt the holder.
     pub takeover: Millis,
+    /// A doubting follower that hears no beat for this long steals the lock: the time in which a
+    /// tab that was frozen itself handles the beats that arrived meanwhile (its timers may run
+    /// before them), and a live holder answers a [`Post::Hello`].
+    pub confirm: Millis,
     /// A new holder writes nothing this long after its grant.
     pub settle: Millis,
 }
 
 impl GroupTiming {
     /// The timing that takes over within `bound` (see [`GroupTiming::bound`]): a beat every
-    /// quarter, a takeover (and lease) of three quarters, a settle of a quarter.
+    /// quarter (a hidden holder's timers, throttled to once a second, still beat within its lease),
+    /// a takeover (and lease) of five eighths, a confirm of an eighth, a settle of a quarter.
     pub fn for_bound(bound: Millis) -> GroupTiming {
-        let quarter = (bound / 4).max(1);
+        let eighth = (bound / 8).max(1);
         GroupTiming {
-            beat: quarter,
-            lease: 3 * quarter,
-            takeover: 3 * quarter,
-            settle: quarter,
+            beat: 2 * eighth,
+            lease: 5 * eighth,
+            takeover: 5 * eighth,
+            confirm: eighth,
+            settle: 2 * eighth,
         }
     }
 
@@ -230,6 +238,8 @@ pub struct Member {
     holder_open: bool,
     /// When the last beat of `known` arrived (or the wait for one began).
     last_heard: Millis,
+    /// No beat for `takeover`: a steal follows at this time unless a beat comes first.
+    doubting_until: Option<Millis>,
     /// A steal is pending: no second one until it is answered.
     stealing: bool,
     next_seq: u64,
@@ -251,6 +261,7 @@ impl Member {
             known: None,
             holder_open: false,
             last_heard: now,
+            doubting_until: None,
             stealing: false,
             next_seq: 0,
             unconfirmed: VecDeque::new(),
@@ -296,9 +307,10 @@ impl Member {
                 Some(holding.next_beat.min(holding.settled_at))
             }
             (Role::Holder, Some(holding)) => Some(holding.next_beat),
-            (Role::Electing | Role::Follower, _) if !self.stealing => {
-                Some(self.last_heard + self.timing.takeover)
-            }
+            (Role::Electing | Role::Follower, _) if !self.stealing => Some(
+                self.doubting_until
+                    .unwrap_or(self.last_heard + self.timing.takeover),
+            ),
             _ => None,
         }
     }
@@ -445,9 +457,22 @@ impl Member {
                 self.announce_if_writable(now);
             }
             Role::Electing | Role::Follower => {
-                if !self.stealing && now >= self.last_heard + self.timing.takeover {
-                    self.stealing = true;
-                    self.push(GroupOutput::RequestLock { steal: true });
+                if self.stealing {
+                    return;
+                }
+                match self.doubting_until {
+                    Some(until) if now >= until => {
+                        self.doubting_until = None;
+                        self.stealing = true;
+                        self.push(GroupOutput::RequestLock { steal: true });
+                    }
+                    None if now >= self.last_heard + self.timing.takeover => {
+                        // The silence may be this tab's own freeze: hear the backlog (and the
+                        // holder's answer) before taking the lock away.
+                        self.doubting_until = Some(now + self.timing.confirm);
+                        self.push(GroupOutput::Post(Post::Hello));
+                    }
+                    _ => {}
                 }
             }
             Role::Left => {}
@@ -508,6 +533,7 @@ impl Member {
         }
         self.set_role(Role::Follower);
         self.last_heard = now;
+        self.doubting_until = None;
         let reopened = open && !self.holder_open;
         self.holder_open = open;
         if reopened {
@@ -611,6 +637,7 @@ impl Member {
         }
         self.holder_open = false;
         self.stealing = false;
+        self.doubting_until = None;
         self.last_heard = now;
         self.set_role(role);
     }

@@ -7,7 +7,9 @@
 //! - the lock manager answers at once, and its grant or loss reaches the tab after `0..=lock_delay`;
 //!   a request replaces the tab's previous one (the driver aborts it, or releases the lock the
 //!   aborted request was granted);
-//! - a frozen tab runs nothing; when it thaws, it handles what arrived meanwhile before its timers;
+//! - a frozen tab runs nothing; when it thaws, it handles what arrived meanwhile and its timers due
+//!   meanwhile, all arrivals first or all timers first (`timers_first`: Chromium resumed from a
+//!   debugger pause ran its interval twice before it saw the loss of its lock, measured);
 //! - a crashed tab loses its lock and its socket at once; its posts already sent still arrive.
 //!
 //! It checks, on every write: the terms of writes never decrease; no member's message is written
@@ -114,6 +116,8 @@ pub struct Sim {
     /// The longest a lock's grant or loss takes to reach its tab (`max_delay` unless set).
     pub lock_delay: Millis,
     pub connect_delay: Millis,
+    /// What falls due at one instant (a thawing tab's backlog) runs timers first, not arrivals.
+    pub timers_first: bool,
     pub tabs: Vec<Tab>,
     pub writes: Vec<Write>,
     pub connections: Vec<Connection>,
@@ -136,6 +140,7 @@ impl Sim {
             max_delay,
             lock_delay: max_delay,
             connect_delay: 50,
+            timers_first: false,
             tabs: Vec::new(),
             writes: Vec::new(),
             connections: Vec::new(),
@@ -284,7 +289,7 @@ impl Sim {
     }
 
     /// The earliest event: (when, tab, 0 arrival / 1 socket open / 2 timer). A frozen tab's events
-    /// wait for its thaw, arrivals first.
+    /// wait for its thaw; what falls due at one instant goes arrivals first, or timers first.
     fn next_event(&self) -> Option<(Millis, usize, u8)> {
         let mut best: Option<(Millis, usize, u8)> = None;
         for (index, tab) in self.tabs.iter().enumerate() {
@@ -301,9 +306,13 @@ impl Sim {
             ];
             for (at, kind) in candidates.into_iter().flatten() {
                 let at = at.max(tab.frozen_until);
-                let candidate = (at, index, kind);
-                if best.is_none_or(|b| (at, kind, index) < (b.0, b.2, b.1)) {
-                    best = Some(candidate);
+                let rank = |kind: u8| match (self.timers_first, kind) {
+                    (true, 2) => 0,
+                    (true, kind) => kind + 1,
+                    (false, kind) => kind,
+                };
+                if best.is_none_or(|b| (at, rank(kind), index) < (b.0, rank(b.2), b.1)) {
+                    best = Some((at, index, kind));
                 }
             }
         }
