@@ -125,8 +125,9 @@ run_step clippy 1200 cargo clippy --all-targets -- -D warnings || true
 # The serde feature's code and the targets that need it (tests/machine_serde.rs, the herd bench).
 run_step clippy-serde 1200 cargo clippy --all-targets --features serde -- -D warnings || true
 run_step clippy-wasm 1200 cargo clippy --all-targets --target wasm32-unknown-unknown -- -D warnings || true
-# The Rust face (src/client/, the feature rust-face, which turns serde on), natively and for wasm32.
-run_step clippy-rust-face 1200 cargo clippy --all-targets --features rust-face -- -D warnings || true
+# The Rust face (src/client/, the feature rust-face, which turns serde on), natively and for wasm32;
+# natively with the share group's machine too (the feature share, tests/group_*.rs).
+run_step clippy-rust-face 1200 cargo clippy --all-targets --features rust-face,share -- -D warnings || true
 run_step clippy-wasm-rust-face 1200 cargo clippy --all-targets --target wasm32-unknown-unknown --features rust-face -- -D warnings || true
 # The Rust face alone, as a Rust app depends on it (default-features = false: no js-face, so no
 # JS-face export and no talc), natively and, with acked, for wasm32.
@@ -138,9 +139,9 @@ run_step clippy-plain 1200 cargo clippy --all-targets --no-default-features --fe
 run_step clippy-wasm-plain 1200 cargo clippy --all-targets --target wasm32-unknown-unknown --no-default-features --features js-face -- -D warnings || true
 
 # With the serde feature, so that its round-trip test runs too, and the Rust face (which turns serde
-# on), whose manual's example is a doc-test that compiles natively; the builds without them are
-# linted above.
-run_step native 1200 cargo test --features rust-face || true
+# on), whose manual's example is a doc-test that compiles natively, and the share group's machine
+# (the feature share); the builds without them are linted above.
+run_step native 1200 cargo test --features rust-face,share || true
 count_layer native
 # The core without acknowledged delivery: what the plain build's module runs (the acked tests need
 # the feature and are left out by their required-features).

@@ -97,6 +97,8 @@ use alloc::vec::Vec;
 mod acked;
 mod backoff;
 mod config;
+#[cfg(feature = "share")]
+pub mod group;
 mod heartbeat;
 mod outbox;
 mod phase;

@@ -1,0 +1,659 @@
+//! One connection for every tab (`share: true`, API.md §7): a member's part in its share group, a
+//! second small sans-IO machine beside the connection [`Machine`](super::Machine).
+//!
+//! # Design
+//!
+//! Every instance with the same URL, protocols and `share` key is a **member** of one group, with
+//! a random [`TabId`]. One member, the **holder**, holds the group's Web Lock and runs the only
+//! connection (its own connection `Machine`); the others are **followers**. A member that knows of
+//! no live holder is **electing**. The driver turns [`GroupOutput`]s into
+//! `navigator.locks.request(name, {signal})` (a queued request, so that a closed or crashed holder's
+//! lock passes at once to the next member) or `{steal: true}`, and into posts on one
+//! `BroadcastChannel`; its lock callbacks, channel messages, socket events and the clock come back
+//! as the `handle_*` inputs.
+//!
+//! - **Terms.** A member granted the lock takes the next [`Term`] (a count above every term it has
+//!   heard and at least the wall clock, which orders the terms of members that never heard each
+//!   other; then its id) and announces it in a [`Post::Beat`]. Every post of the holder carries its
+//!   term; whoever hears a higher term than its own follows it, and a holder that does steps down
+//!   and never writes again under the old term (fencing by term). Posts of lower terms are ignored.
+//! - **Liveness.** The holder beats every [`GroupTiming::beat`]; a follower that has heard no beat
+//!   of the current term for [`GroupTiming::takeover`] asks for one ([`Post::Hello`]) and, if none
+//!   comes within [`GroupTiming::confirm`], steals the lock. Web Locks alone cannot see a frozen,
+//!   throttled or bfcached holder: it keeps its lock. The confirm is for a follower that was frozen
+//!   itself: its timers may run before the beats that arrived meanwhile.
+//! - **Lease.** A holder writes only within [`GroupTiming::lease`] of its last beat, by its own
+//!   clock: a holder that was frozen past it finds the lease expired before any write, closes its
+//!   socket and re-enters the election, even if the loss of its lock has not reached it yet. A new
+//!   holder writes nothing for [`GroupTiming::settle`] after its grant, the time in which the last
+//!   confirmations of the previous holder and the loss of the lock of a concurrent stealer arrive.
+//! - **Sends.** A member numbers its messages (`seq`, from 1) and keeps each until some holder
+//!   confirms it written ([`Post::Sent`]). A follower posts them to the holder of the current term
+//!   ([`Post::Send`], with `after`: the highest of its own it knows written) once that holder says
+//!   its socket is writable, and again, all unconfirmed in order, on every new term or reopening.
+//!   The holder writes a member's message only if it is the next after the highest written (so
+//!   per-tab order holds across holders) and re-confirms those already written, so a message the old
+//!   holder confirmed is never written again by the new one.
+//! - **Inbound.** The holder posts every message it receives ([`Post::Inbound`]); followers dispatch
+//!   those of their current term or higher.
+//!
+//! The driver (not built yet) maps it onto the browser so: one lock name and one channel name per
+//! group (the URL, the protocols and the `share` key); [`GroupOutput::RequestLock`] is
+//! `navigator.locks.request(name, {signal}, cb)` or `{steal: true}` after aborting the pending one,
+//! where `cb` calls [`Member::handle_lock_granted`] (with `performance.now()` and `Date.now()`)
+//! and returns a promise kept until [`GroupOutput::ReleaseLock`]; the request's promise rejecting
+//! while held is [`Member::handle_lock_lost`], and a grant to an aborted request is let go at once.
+//! [`GroupOutput::Connect`] and [`GroupOutput::Disconnect`] start and stop the holder's connection
+//! `Machine` (`Disconnect` detached: nothing more goes out); its open, close and message events are
+//! the `handle_socket_*` inputs. pagehide and freeze call [`Member::leave`], so that the lock passes
+//! at once instead of after the takeover time.
+//!
+//! Guarantees, for members whose event loop runs (a running tab handles a post or the loss of its
+//! lock within `settle`; a tab resumed from a freeze handles what arrived during it before its
+//! timers): the terms of writes never decrease over time (never two holders writing at once); a
+//! member's messages are written in its order, none twice, and none lost while the member lives;
+//! a new holder is elected within `takeover + confirm` plus the delivery time of a post after the
+//! holder's last beat. Limits: a message written whose confirmation never left (the holder's process died
+//! between the two) is written again by the next holder; a throttled holder whose socket stays open
+//! overlaps the new holder's socket at the server until it runs again (a closed, crashed or frozen
+//! holder's socket closes with it).
+
+use alloc::collections::{BTreeMap, VecDeque};
+use alloc::vec::Vec;
+
+use super::shared::Millis;
+
+/// The longest takeover API.md §7 allows: `min(heartbeat.timeout, 2 s)`.
+pub const MAX_TAKEOVER_BOUND: Millis = 2000;
+
+/// A member of a share group: one instance, in one tab. Random (the driver draws it), so that two
+/// members never share one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct TabId(pub u64);
+
+/// A holder's term: its grant's count, then the holder. Ordered, so ties of two concurrent
+/// stealers have one winner in every member's eyes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Term {
+    /// Above the highest count the holder had heard when it was granted the lock, and at least
+    /// the wall clock's milliseconds then.
+    pub count: u64,
+    /// The member that holds it.
+    pub holder: TabId,
+}
+
+/// The group's clock, in milliseconds. Safety needs `lease <= takeover` and `settle` longer than
+/// the time a running tab takes to receive a post (in browsers, a few milliseconds).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GroupTiming {
+    /// The holder beats this often.
+    pub beat: Millis,
+    /// The holder writes only this long after its last beat.
+    pub lease: Millis,
+    /// A follower that has heard no beat this long starts to doubt the holder.
+    pub takeover: Millis,
+    /// A doubting follower that hears no beat for this long steals the lock: the time in which a
+    /// tab that was frozen itself handles the beats that arrived meanwhile (its timers may run
+    /// before them), and a live holder answers a [`Post::Hello`].
+    pub confirm: Millis,
+    /// A new holder writes nothing this long after its grant.
+    pub settle: Millis,
+}
+
+impl GroupTiming {
+    /// The timing that takes over within `bound` (see [`GroupTiming::bound`]): a beat every
+    /// quarter (a hidden holder's timers, throttled to once a second, still beat within its lease),
+    /// a takeover (and lease) of five eighths, a confirm of an eighth, a settle of a quarter.
+    pub fn for_bound(bound: Millis) -> GroupTiming {
+        let eighth = (bound / 8).max(1);
+        GroupTiming {
+            beat: 2 * eighth,
+            lease: 5 * eighth,
+            takeover: 5 * eighth,
+            confirm: eighth,
+            settle: 2 * eighth,
+        }
+    }
+
+    /// `min(heartbeat.timeout, 2 s)`, or 2 s without a heartbeat.
+    pub fn bound(heartbeat_timeout: Option<Millis>) -> Millis {
+        heartbeat_timeout.map_or(MAX_TAKEOVER_BOUND, |timeout| {
+            timeout.min(MAX_TAKEOVER_BOUND)
+        })
+    }
+}
+
+/// A member's part in the group, as the local instance shows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// Knows of no live holder and waits for the lock.
+    Electing,
+    /// Follows the holder of the highest term it has heard.
+    Follower,
+    /// Holds the lock and the connection.
+    Holder,
+    /// Left the group ([`Member::leave`]); does nothing more.
+    Left,
+}
+
+/// A message on the group's channel. The driver adds the payload to [`Post::Send`] (the member's
+/// own message `seq`) and [`Post::Inbound`] (the message the socket just received).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Post {
+    /// A new member asks the holder to announce itself.
+    Hello,
+    /// The holder is alive; `open`: its socket is writable (followers send now).
+    Beat {
+        /// The holder's term.
+        term: Term,
+        /// Open, and past its settle.
+        open: bool,
+    },
+    /// A follower's message for the holder of `term`.
+    Send {
+        /// The holder it is for.
+        term: Term,
+        /// The sender.
+        from: TabId,
+        /// The sender's number for it.
+        seq: u64,
+        /// The highest of the sender's messages it knows written.
+        after: u64,
+    },
+    /// A holder wrote `owner`'s messages up to `upto`.
+    Sent {
+        /// The holder that wrote them.
+        term: Term,
+        /// The member whose messages they are.
+        owner: TabId,
+        /// The highest written.
+        upto: u64,
+    },
+    /// The holder's socket received a message.
+    Inbound {
+        /// The holder's term.
+        term: Term,
+    },
+}
+
+/// A side effect the driver performs, in order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GroupOutput {
+    /// Post on the channel (with the payload, for `Send` and `Inbound`).
+    Post(Post),
+    /// Ask for the lock, replacing any pending request: queued, or taken from its holder.
+    RequestLock {
+        /// Take it (`{steal: true}`).
+        steal: bool,
+    },
+    /// Let the lock go (if held).
+    ReleaseLock,
+    /// This member became the holder: start the connection.
+    Connect,
+    /// Stop the connection at once (detached), writing nothing more.
+    Disconnect,
+    /// Write a message on the socket now: the member's own `seq`, or the `Send` post just handled.
+    Write {
+        /// Whose message.
+        owner: TabId,
+        /// Its number.
+        seq: u64,
+    },
+    /// Dispatch the `Inbound` post just handled to the local instance.
+    Deliver,
+    /// The member's own message `seq` was written (by some holder): its payload can go.
+    Written {
+        /// Its number.
+        seq: u64,
+    },
+    /// The member's role changed.
+    RoleChange(Role),
+}
+
+/// The holder's own state.
+#[derive(Clone, Copy, Debug)]
+struct Holding {
+    term: Term,
+    socket_open: bool,
+    /// No write before this.
+    settled_at: Millis,
+    /// The followers have been told the socket is writable.
+    announced_open: bool,
+    /// No write from this on, unless a beat renews it first.
+    lease_until: Millis,
+    next_beat: Millis,
+}
+
+/// One member of a share group. After **every** call, drain [`Member::poll_output`] and re-arm the
+/// timer at [`Member::poll_timeout`].
+#[derive(Debug)]
+pub struct Member {
+    id: TabId,
+    timing: GroupTiming,
+    role: Role,
+    holding: Option<Holding>,
+    /// The highest term heard or held.
+    known: Option<Term>,
+    /// The holder of `known` said its socket is writable.
+    holder_open: bool,
+    /// When the last beat of `known` arrived (or the wait for one began).
+    last_heard: Millis,
+    /// No beat for `takeover`: a steal follows at this time unless a beat comes first.
+    doubting_until: Option<Millis>,
+    /// A steal is pending: no second one until it is answered.
+    stealing: bool,
+    next_seq: u64,
+    /// The member's own messages not known written, in order.
+    unconfirmed: VecDeque<u64>,
+    /// The highest message of each member known written, by any holder.
+    written: BTreeMap<TabId, u64>,
+    outputs: VecDeque<GroupOutput>,
+}
+
+impl Member {
+    /// Joins the group: asks for the lock (queued) and for the holder's announcement.
+    pub fn new(id: TabId, timing: GroupTiming, now: Millis) -> Member {
+        let mut member = Member {
+            id,
+            timing,
+            role: Role::Electing,
+            holding: None,
+            known: None,
+            holder_open: false,
+            last_heard: now,
+            doubting_until: None,
+            stealing: false,
+            next_seq: 0,
+            unconfirmed: VecDeque::new(),
+            written: BTreeMap::new(),
+            outputs: VecDeque::new(),
+        };
+        member.push(GroupOutput::RequestLock { steal: false });
+        member.push(GroupOutput::Post(Post::Hello));
+        member
+    }
+
+    /// The member's id.
+    pub fn id(&self) -> TabId {
+        self.id
+    }
+
+    /// The member's role.
+    pub fn role(&self) -> Role {
+        self.role
+    }
+
+    /// The term this member holds, if it is the holder.
+    pub fn holding(&self) -> Option<Term> {
+        self.holding.map(|holding| holding.term)
+    }
+
+    /// How many of the member's own messages wait for a holder to write them.
+    pub fn unconfirmed(&self) -> usize {
+        self.unconfirmed.len()
+    }
+
+    /// The next side effect.
+    #[must_use]
+    pub fn poll_output(&mut self) -> Option<GroupOutput> {
+        self.outputs.pop_front()
+    }
+
+    /// The earliest deadline (beat, settle, takeover); call [`Member::handle_timeout`] then.
+    #[must_use]
+    pub fn poll_timeout(&self) -> Option<Millis> {
+        match (self.role, self.holding) {
+            (Role::Holder, Some(holding)) if !holding.announced_open && holding.socket_open => {
+                Some(holding.next_beat.min(holding.settled_at))
+            }
+            (Role::Holder, Some(holding)) => Some(holding.next_beat),
+            (Role::Electing | Role::Follower, _) if !self.stealing => Some(
+                self.doubting_until
+                    .unwrap_or(self.last_heard + self.timing.takeover),
+            ),
+            _ => None,
+        }
+    }
+
+    /// The local instance sends a message: returns its number, by which the driver keeps the
+    /// payload until [`GroupOutput::Written`].
+    pub fn send(&mut self, now: Millis) -> u64 {
+        self.next_seq += 1;
+        let seq = self.next_seq;
+        self.unconfirmed.push_back(seq);
+        match self.role {
+            Role::Holder => self.write_own(now),
+            Role::Follower if self.holder_open => self.post_send(seq),
+            _ => {}
+        }
+        seq
+    }
+
+    /// The lock was granted: this member is the holder of a new term. `wall` is the wall clock in
+    /// milliseconds (`Date.now()`, the one clock all tabs share): a member that joined after the
+    /// last holder's announcement, or slept through it, knows no term, and the wall clock still
+    /// puts its term above every earlier one.
+    pub fn handle_lock_granted(&mut self, now: Millis, wall: u64) {
+        if matches!(self.role, Role::Holder | Role::Left) {
+            return;
+        }
+        let term = Term {
+            count: self.known.map_or(1, |known| known.count + 1).max(wall),
+            holder: self.id,
+        };
+        self.known = Some(term);
+        self.stealing = false;
+        self.holder_open = false;
+        self.holding = Some(Holding {
+            term,
+            socket_open: false,
+            settled_at: now + self.timing.settle,
+            announced_open: false,
+            lease_until: now + self.timing.lease,
+            next_beat: now + self.timing.beat,
+        });
+        self.set_role(Role::Holder);
+        self.push(GroupOutput::Post(Post::Beat { term, open: false }));
+        self.push(GroupOutput::Connect);
+    }
+
+    /// The lock was taken from this member (stolen) or its request failed.
+    pub fn handle_lock_lost(&mut self, now: Millis) {
+        match self.role {
+            Role::Holder => {
+                self.step_down(now, Role::Electing);
+                self.push(GroupOutput::RequestLock { steal: false });
+            }
+            Role::Electing | Role::Follower if self.stealing => {
+                self.stealing = false;
+                self.last_heard = now;
+                self.push(GroupOutput::RequestLock { steal: false });
+            }
+            _ => {}
+        }
+    }
+
+    /// The holder's socket opened.
+    pub fn handle_socket_open(&mut self, now: Millis) {
+        if let Some(holding) = self.holding.as_mut() {
+            holding.socket_open = true;
+            self.announce_if_writable(now);
+        }
+    }
+
+    /// The holder's socket closed or was lost (its connection machine reconnects).
+    pub fn handle_socket_closed(&mut self, _now: Millis) {
+        if let Some(holding) = self.holding.as_mut() {
+            holding.socket_open = false;
+            if holding.announced_open {
+                holding.announced_open = false;
+                let term = holding.term;
+                self.push(GroupOutput::Post(Post::Beat { term, open: false }));
+            }
+        }
+    }
+
+    /// The holder's socket received a data message: the driver posts it with its payload.
+    pub fn handle_socket_message(&mut self, _now: Millis) {
+        if let Some(holding) = self.holding {
+            self.push(GroupOutput::Post(Post::Inbound { term: holding.term }));
+        }
+    }
+
+    /// A post from another member arrived on the channel.
+    pub fn handle_post(&mut self, now: Millis, post: Post) {
+        if self.role == Role::Left {
+            return;
+        }
+        match post {
+            Post::Hello => {
+                if let Some(holding) = self.holding {
+                    let open = holding.announced_open;
+                    self.push(GroupOutput::Post(Post::Beat {
+                        term: holding.term,
+                        open,
+                    }));
+                }
+            }
+            Post::Beat { term, open } => self.heard_beat(now, term, open),
+            Post::Send {
+                term,
+                from,
+                seq,
+                after,
+            } => self.forwarded(now, term, from, seq, after),
+            Post::Sent { owner, upto, .. } => self.confirmed(owner, upto),
+            Post::Inbound { term } => {
+                if self.holding.is_none() && self.known.is_none_or(|known| term >= known) {
+                    self.push(GroupOutput::Deliver);
+                }
+            }
+        }
+    }
+
+    /// The timer fired.
+    pub fn handle_timeout(&mut self, now: Millis) {
+        match self.role {
+            Role::Holder => {
+                let Some(mut holding) = self.holding else {
+                    return;
+                };
+                if now >= holding.next_beat {
+                    if now >= holding.lease_until {
+                        // Frozen or throttled past the lease: someone may hold a newer term.
+                        self.step_down(now, Role::Electing);
+                        self.push(GroupOutput::ReleaseLock);
+                        self.push(GroupOutput::RequestLock { steal: false });
+                        return;
+                    }
+                    holding.lease_until = now + self.timing.lease;
+                    holding.next_beat = now + self.timing.beat;
+                    self.holding = Some(holding);
+                    self.push(GroupOutput::Post(Post::Beat {
+                        term: holding.term,
+                        open: holding.announced_open,
+                    }));
+                }
+                self.announce_if_writable(now);
+            }
+            Role::Electing | Role::Follower => {
+                if self.stealing {
+                    return;
+                }
+                match self.doubting_until {
+                    Some(until) if now >= until => {
+                        self.doubting_until = None;
+                        self.stealing = true;
+                        self.push(GroupOutput::RequestLock { steal: true });
+                    }
+                    None if now >= self.last_heard + self.timing.takeover => {
+                        // The silence may be this tab's own freeze: hear the backlog (and the
+                        // holder's answer) before taking the lock away.
+                        self.doubting_until = Some(now + self.timing.confirm);
+                        self.push(GroupOutput::Post(Post::Hello));
+                    }
+                    _ => {}
+                }
+            }
+            Role::Left => {}
+        }
+    }
+
+    /// The instance closes or its page goes away: stop holding, stop everything.
+    pub fn leave(&mut self, now: Millis) {
+        if self.role == Role::Holder {
+            self.step_down(now, Role::Left);
+        } else {
+            self.set_role(Role::Left);
+        }
+        self.push(GroupOutput::ReleaseLock);
+    }
+
+    /// Whether the holder may write now: socket open, settled, within its lease.
+    fn writable(&self, now: Millis) -> bool {
+        self.holding.is_some_and(|holding| {
+            holding.socket_open && now >= holding.settled_at && now < holding.lease_until
+        })
+    }
+
+    fn announce_if_writable(&mut self, now: Millis) {
+        if !self.writable(now) {
+            return;
+        }
+        if let Some(holding) = self.holding.as_mut() {
+            if !holding.announced_open {
+                holding.announced_open = true;
+                let term = holding.term;
+                self.push(GroupOutput::Post(Post::Beat { term, open: true }));
+            }
+        }
+        self.write_own(now);
+    }
+
+    fn heard_beat(&mut self, now: Millis, term: Term, open: bool) {
+        if self.known.is_some_and(|known| term < known) {
+            return;
+        }
+        let newer = self.known != Some(term);
+        if newer {
+            self.known = Some(term);
+            if self.role == Role::Holder {
+                self.step_down(now, Role::Follower);
+                self.push(GroupOutput::ReleaseLock);
+                self.push(GroupOutput::RequestLock { steal: false });
+            } else if self.stealing {
+                // Someone else took over first: queue behind it instead of taking it away.
+                self.stealing = false;
+                self.push(GroupOutput::RequestLock { steal: false });
+            }
+            self.holder_open = false;
+        }
+        if self.role == Role::Holder {
+            return;
+        }
+        self.set_role(Role::Follower);
+        self.last_heard = now;
+        self.doubting_until = None;
+        let reopened = open && !self.holder_open;
+        self.holder_open = open;
+        if reopened {
+            let pending: Vec<u64> = self.unconfirmed.iter().copied().collect();
+            for seq in pending {
+                self.post_send(seq);
+            }
+        }
+    }
+
+    fn forwarded(&mut self, now: Millis, term: Term, from: TabId, seq: u64, after: u64) {
+        if self.holding.map(|holding| holding.term) != Some(term) || !self.writable(now) {
+            return;
+        }
+        let written = self.written_of(from).max(after);
+        if seq <= written {
+            self.written.insert(from, written);
+            self.push(GroupOutput::Post(Post::Sent {
+                term,
+                owner: from,
+                upto: written,
+            }));
+        } else if seq == written + 1 {
+            self.written.insert(from, seq);
+            self.push(GroupOutput::Write { owner: from, seq });
+            self.push(GroupOutput::Post(Post::Sent {
+                term,
+                owner: from,
+                upto: seq,
+            }));
+        }
+        // A gap: an earlier one was not taken; the sender resends all on the next opening.
+    }
+
+    fn confirmed(&mut self, owner: TabId, upto: u64) {
+        if upto > self.written_of(owner) {
+            self.written.insert(owner, upto);
+        }
+        if owner == self.id {
+            self.release_written();
+        }
+    }
+
+    /// The holder writes its own unconfirmed messages, in order.
+    fn write_own(&mut self, now: Millis) {
+        let Some(holding) = self.holding else {
+            return;
+        };
+        if !self.writable(now) {
+            return;
+        }
+        let mut written = self.written_of(self.id);
+        let mut wrote = false;
+        for &seq in &self.unconfirmed {
+            if seq == written + 1 {
+                self.outputs.push_back(GroupOutput::Write {
+                    owner: self.id,
+                    seq,
+                });
+                written = seq;
+                wrote = true;
+            }
+        }
+        if wrote {
+            self.written.insert(self.id, written);
+            self.push(GroupOutput::Post(Post::Sent {
+                term: holding.term,
+                owner: self.id,
+                upto: written,
+            }));
+        }
+        self.release_written();
+    }
+
+    fn release_written(&mut self) {
+        let written = self.written_of(self.id);
+        while let Some(&seq) = self.unconfirmed.front() {
+            if seq > written {
+                break;
+            }
+            self.unconfirmed.pop_front();
+            self.push(GroupOutput::Written { seq });
+        }
+    }
+
+    fn post_send(&mut self, seq: u64) {
+        if let Some(term) = self.known {
+            let after = self.written_of(self.id);
+            self.push(GroupOutput::Post(Post::Send {
+                term,
+                from: self.id,
+                seq,
+                after,
+            }));
+        }
+    }
+
+    fn step_down(&mut self, now: Millis, role: Role) {
+        if self.holding.take().is_some() {
+            self.push(GroupOutput::Disconnect);
+        }
+        self.holder_open = false;
+        self.stealing = false;
+        self.doubting_until = None;
+        self.last_heard = now;
+        self.set_role(role);
+    }
+
+    fn written_of(&self, owner: TabId) -> u64 {
+        self.written.get(&owner).copied().unwrap_or(0)
+    }
+
+    fn set_role(&mut self, role: Role) {
+        if self.role != role {
+            self.role = role;
+            self.push(GroupOutput::RoleChange(role));
+        }
+    }
+
+    fn push(&mut self, output: GroupOutput) {
+        self.outputs.push_back(output);
+    }
+}
