@@ -1,8 +1,8 @@
 // The size budget (issue 14; API.md, "Builds"), as a bundler ships each entry (bundled and minified
 // with esbuild: the inlined wasm, the wasm-bindgen glue and the class), gzipped:
 //   - the plain build's .wasm (pkg/) at most 20 KB: MET;
-//   - the default entry (js/index.js, plain delivery) at most 29 KB: NOT met, by 0.5 KB;
-//   - the acked entry (js/acked.js, both modes) at most 34 KB: NOT met, by 1.3 KB.
+//   - the default entry (js/index.js, plain delivery) at most 29 KB: NOT met, by 0.4 KB;
+//   - the acked entry (js/acked.js, both modes) at most 34 KB: NOT met, by 1.6 KB.
 // KB is 1000 bytes here, the stricter reading. Where the budget is not met, the test fails only
 // above a ceiling just over the current size, so that the size can only go down: lower the ceilings
 // whenever it drops. Where the figures went (issue 14): std with the allocator talc instead of the
@@ -12,7 +12,10 @@
 // .wasm and -0.4 KB of the default entry; the plain build, which has none of acknowledged
 // delivery's code, -5.1 KB of .wasm and -5.8 KB of the default entry. What remains over the budget
 // is std's panic machinery (its message formatting, about 3 KB raw: the README has the breakdown by
-// function), which stable Rust cannot leave out of a module that links std.
+// function), which stable Rust cannot leave out of a module that links std. Since (issue 18):
+// reconnect.firstDelay and firstJitter, +0.23 KB of the default entry and +0.17 KB of the acked
+// one (the acked ceiling was raised by that, from 35,400); the plain build compiled at opt-level "s"
+// (scripts/build.sh), -0.32 KB of the default entry (its ceiling lowered from 29,550).
 // Everything is gzipped by `gzip -9`, the same tool scripts/build.sh reports with (zlib's level 9 in
 // Node comes out about 1.5% larger). The figures are printed whether or not they fit.
 import assert from 'node:assert/strict';
@@ -26,8 +29,8 @@ import { REPO_ROOT } from '../support/servers.js';
 const WASM_BUDGET = 20_000;
 const DEFAULT_ENTRY_BUDGET = 29_000;
 const ACKED_ENTRY_BUDGET = 34_000;
-const DEFAULT_ENTRY_CEILING = 29_550;
-const ACKED_ENTRY_CEILING = 35_400;
+const DEFAULT_ENTRY_CEILING = 29_450;
+const ACKED_ENTRY_CEILING = 35_600;
 
 const gzipped = (bytes) => execFileSync('gzip', ['-9', '-c'], { input: bytes, maxBuffer: 64 * 1024 * 1024 }).length;
 const kb = (bytes) => `${(bytes / 1000).toFixed(1)} KB`;
