@@ -74,7 +74,16 @@ export interface StoredMessage {
 /** What a hello found (see server/store.js). */
 export type Claim =
   | { verdict: 'not-yours' | 'ack-too-low' | 'ack-unsent' }
-  | { verdict: 'resumed' | 'new' | 'fresh'; epoch: number; received: number; lastSeq: number; window: StoredMessage[]; previous: string | null };
+  | {
+      verdict: 'resumed' | 'new' | 'fresh';
+      epoch: number;
+      received: number;
+      lastSeq: number;
+      window: StoredMessage[];
+      /** Client messages recorded and not known to have reached an application. */
+      inbox: StoredMessage[];
+      previous: string | null;
+    };
 
 /** What `append` did: the seq and the owner that must send it, an overflow, or null (no such session). */
 export type Appended =
@@ -104,7 +113,8 @@ export interface SessionStore {
     claim: { owner: string; newEpoch: number; ttl: number },
   ): Promise<Claim>;
   append(sid: string, payload: string | Buffer, bounds: { maxMessages: number; maxBytes: number; ttl: number }): Promise<Appended>;
-  received(sid: string, owner: string, seq: number, ttl: number): Promise<boolean>;
+  received(sid: string, owner: string, seq: number, ttl: number, payload: string | Buffer): Promise<boolean>;
+  delivered(sid: string, seq: number): Promise<void>;
   release(sid: string, owner: string, ack: number, ttl: number): Promise<boolean>;
   range(sid: string, fromSeq: number): Promise<StoredMessage[]>;
   detach(sid: string, owner: string, ttl: number): Promise<void>;
@@ -124,7 +134,8 @@ export declare class MemorySessionStore implements SessionStore {
     claim: { owner: string; newEpoch: number; ttl: number },
   ): Promise<Claim>;
   append(sid: string, payload: string | Buffer, bounds: { maxMessages: number; maxBytes: number; ttl: number }): Promise<Appended>;
-  received(sid: string, owner: string, seq: number, ttl: number): Promise<boolean>;
+  received(sid: string, owner: string, seq: number, ttl: number, payload: string | Buffer): Promise<boolean>;
+  delivered(sid: string, seq: number): Promise<void>;
   release(sid: string, owner: string, ack: number, ttl: number): Promise<boolean>;
   range(sid: string, fromSeq: number): Promise<StoredMessage[]>;
   detach(sid: string, owner: string, ttl: number): Promise<void>;
@@ -277,8 +288,11 @@ export declare class AckedServer extends EventEmitter {
    * when the store has no such session or the message would exceed its bounds (then discarded).
    */
   sendTo(sessionId: string, data: string | Buffer | ArrayBuffer | ArrayBufferView): Promise<boolean>;
-  /** Stops accepting and lets go of every session (closed with 1001); they stay in the store. */
-  close(): void;
+  /**
+   * Stops accepting and lets go of every session (closed with 1001); they stay in the store.
+   * Resolves once every message the store recorded has been given to the application.
+   */
+  close(): Promise<void>;
 
   /** A session this node starts holding: a new one, a new incarnation of one the store had lost (the client is told with `sessionlost`), or one whose client comes from another node. */
   on(event: 'session', listener: (session: Session) => void): this;

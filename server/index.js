@@ -458,7 +458,7 @@ export class Session extends EventEmitter {
     const { owner } = this;
     let owned;
     try {
-      owned = await this.server.store.received(this.id, owner, seq, this.server.options.sessionTtl);
+      owned = await this.server.store.received(this.id, owner, seq, this.server.options.sessionTtl, payload);
     } catch (error) {
       this.server.emit('storeerror', error, this);
       this.#storeFailed(ws);
@@ -468,9 +468,20 @@ export class Session extends EventEmitter {
       this.moved(owner);
       return;
     }
-    if (this.ended || this.socket !== ws) return;
-    this.received = seq;
-    this.#scheduleAck();
+    // Recorded: the message is the application's now, even if the connection went meanwhile
+    // (the client will not send it again).
+    if (this.socket === ws) {
+      this.received = seq;
+      this.#scheduleAck();
+    }
+    await this.#deliver(seq, payload, isBinary);
+  }
+
+  /**
+   * Gives a recorded client message to the application, then clears it from the store's inbox;
+   * the `send()`s of the `message` listener go out before the next frame is looked at.
+   */
+  async #deliver(seq, payload, isBinary) {
     const nested = [];
     this.delivering = nested;
     try {
@@ -478,6 +489,7 @@ export class Session extends EventEmitter {
     } finally {
       this.delivering = null;
     }
+    this.server.track(this.server.store.delivered(this.id, seq));
     for (const task of nested) await task();
   }
 
@@ -490,10 +502,11 @@ export class Session extends EventEmitter {
    * Queues the attach of `ws` after its hello, with the state the store's claim returned: the
    * welcome, then what the client lacks.
    * @param {import('ws').WebSocket} ws @param {string} owner
-   * @param {{ verdict: string, epoch: number, received: number, lastSeq: number, window: { seq: number, payload: string | Buffer }[] }} claim
+   * @param {{ verdict: string, epoch: number, received: number, lastSeq: number,
+   *   window: { seq: number, payload: string | Buffer }[], inbox: { seq: number, payload: string | Buffer }[] }} claim
    */
   attach(ws, owner, claim) {
-    this.#enqueue(() => {
+    this.#enqueue(async () => {
       if (this.ended) return;
       if (ws.readyState !== OPEN) {
         // Gone while the store answered: the session waits for its client as after a disconnect.
@@ -520,6 +533,9 @@ export class Session extends EventEmitter {
       this.ackSent = this.received;
       for (const { seq, payload } of this.window) this.#transmit(ws, seq, payload);
       this.emit('connect', { resumed });
+      // Client messages the store recorded and no application had (their node died, or lost the
+      // store, in between): the client will not send them again.
+      for (const { seq, payload } of claim.inbox ?? []) await this.#deliver(seq, payload, Buffer.isBuffer(payload));
     });
   }
 
@@ -530,7 +546,7 @@ export class Session extends EventEmitter {
     this.detachedAt = performance.now();
     this.#clearAck();
     if (this.ended) return;
-    this.server.store.detach(this.id, this.owner, this.server.options.sessionTtl).catch(() => {});
+    this.server.track(this.server.store.detach(this.id, this.owner, this.server.options.sessionTtl));
     this.emit('disconnect');
     this.#startExpiry();
   }
@@ -586,7 +602,7 @@ export class Session extends EventEmitter {
   /** Lets go of the session on this node, leaving it to the store: the `close()` of the server. */
   leave(code, reason) {
     const ws = this.socket;
-    if (ws) this.server.store.detach(this.id, this.owner, this.server.options.sessionTtl).catch(() => {});
+    if (ws) this.server.track(this.server.store.detach(this.id, this.owner, this.server.options.sessionTtl));
     this.#end('closed', code, reason, { keep: true });
   }
 }
@@ -633,6 +649,8 @@ export class AckedServer extends EventEmitter {
     this.greeting = new Set();
     this.closed = false;
     this.connections = 0;
+    /** @type {Set<Promise<unknown>>} store writes no one waits for, until they are through (see close()) */
+    this.writes = new Set();
     /** This node's id in the store, once registered. */
     this.nodeId = '';
     this.ready = store.register(this).then((id) => {
@@ -810,6 +828,16 @@ export class AckedServer extends EventEmitter {
   }
 
   /**
+   * Keeps a store write that no one waits for (clearing the inbox, a detach) until it is through,
+   * so that close() can wait for it; its failure only means the store keeps a little more.
+   * @param {Promise<unknown>} write
+   */
+  track(write) {
+    const settled = write.catch(() => {}).finally(() => this.writes.delete(settled));
+    this.writes.add(settled);
+  }
+
+  /**
    * A notice from the store about a session this node holds (see store.js, `Notice`).
    * @param {import('./store.js').Notice} notice
    */
@@ -841,13 +869,18 @@ export class AckedServer extends EventEmitter {
 
   /**
    * Stops accepting and lets go of every session: every connection is closed with 1001. The
-   * sessions stay in the store, for this process's next start or another node to resume.
+   * sessions stay in the store, for this process's next start or another node to resume. Resolves
+   * once the sessions' queues are through: a message the store recorded has been given to the
+   * application (wait for it before a process exits).
+   * @returns {Promise<void>}
    */
   close() {
     this.closed = true;
     clearInterval(this.refresher);
     for (const ws of this.greeting) ws.close(1001, 'server shutting down');
     this.greeting.clear();
-    for (const session of [...this.sessions.values()]) session.leave(1001, 'server shutting down');
+    const sessions = [...this.sessions.values()];
+    for (const session of sessions) session.leave(1001, 'server shutting down');
+    return Promise.all(sessions.map((session) => session.tail)).then(() => Promise.all([...this.writes])).then(() => {});
   }
 }

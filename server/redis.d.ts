@@ -17,7 +17,8 @@ export interface RedisSessionStoreOptions {
 
 /**
  * Sessions in Redis (API.md §6): per session a hash (key hash, epoch, highest client seq recorded,
- * last seq, owner) and a stream of the unacknowledged messages, both expiring `sessionTtl` after
+ * last seq, owner), a stream of the unacknowledged messages and an inbox of client messages
+ * recorded and not yet given to an application, all expiring `sessionTtl` after
  * the last write; atomic updates in Lua; notices between nodes on a pub/sub channel per node.
  */
 export declare class RedisSessionStore implements SessionStore {
@@ -33,7 +34,8 @@ export declare class RedisSessionStore implements SessionStore {
     claim: { owner: string; newEpoch: number; ttl: number },
   ): Promise<Claim>;
   append(sid: string, payload: string | Buffer, bounds: { maxMessages: number; maxBytes: number; ttl: number }): Promise<Appended>;
-  received(sid: string, owner: string, seq: number, ttl: number): Promise<boolean>;
+  received(sid: string, owner: string, seq: number, ttl: number, payload: string | Buffer): Promise<boolean>;
+  delivered(sid: string, seq: number): Promise<void>;
   release(sid: string, owner: string, ack: number, ttl: number): Promise<boolean>;
   range(sid: string, fromSeq: number): Promise<StoredMessage[]>;
   detach(sid: string, owner: string, ttl: number): Promise<void>;

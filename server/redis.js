@@ -14,6 +14,8 @@
 //                      bytes), o (the owner token of the connection that holds it), c (1 while connected)
 //   <prefix>{<sid>}:q  a stream of the unacknowledged messages to the client, entry id `<seq>-0`,
 //                      fields t (s: text, b: binary) and p (the payload)
+//   <prefix>{<sid>}:i  the inbox: client messages recorded and not yet known to have reached the
+//                      application (the same entries), cleared as the application has them
 // Both expire `sessionTtl` after the last write; the node holding a connection refreshes them.
 // Every change is one Lua script (atomic: the owner check and the write it guards cannot be split
 // by another node's claim). Notices between nodes go on a pub/sub channel per node.
@@ -24,7 +26,7 @@ import { nodeOf } from './store.js';
 /** Replies with Buffers: binary payloads come back as they went in. */
 const AS_BUFFERS = { typeMapping: { [RESP_TYPES.BLOB_STRING]: Buffer } };
 
-/** Drops the stream's entries up to ARGV ack (a decimal string) and their bytes from the hash. */
+/** trim: drops the stream's entries up to `ack` (a decimal string) and their bytes from the hash; keep: the ttl of the three keys. */
 const TRIM = `
 local function trim(h, q, ack)
   local gone = redis.call('XRANGE', q, '-', ack .. '-0')
@@ -37,10 +39,15 @@ end
 local function keep(h, q, ttl)
   redis.call('PEXPIRE', h, ttl)
   redis.call('PEXPIRE', q, ttl)
+  redis.call('PEXPIRE', KEYS[3], ttl)
 end
 `;
 
-/** KEYS h q; ARGV keyHash epoch ack owner newEpoch ttl. PROTOCOL.md, "Handshake", step 2. */
+/**
+ * KEYS h q i; ARGV keyHash epoch ack owner newEpoch ttl. PROTOCOL.md, "Handshake", step 2. Returns
+ * the verdict, the state, the previous owner, the window's length, then the window's and the
+ * inbox's entries as `id, type, payload` triples.
+ */
 const CLAIM = `${TRIM}
 local h, q = KEYS[1], KEYS[2]
 local keyHash, epoch, ack, owner, newEpoch, ttl = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
@@ -63,23 +70,27 @@ if rec[1] then
   end
   if rec[6] == '1' then previous = rec[5] end
 end
+local inbox = KEYS[3]
 if verdict == 'fresh' then
-  redis.call('DEL', h, q)
+  redis.call('DEL', h, q, inbox)
   redis.call('HSET', h, 'k', keyHash, 'e', newEpoch, 'r', 0, 'l', 0, 'b', 0)
 end
 redis.call('HSET', h, 'o', owner, 'c', 1)
 keep(h, q, ttl)
 local state = redis.call('HMGET', h, 'e', 'r', 'l')
-local out = {verdict, state[1], state[2], state[3], previous}
-for _, entry in ipairs(redis.call('XRANGE', q, '-', '+')) do
-  out[#out + 1] = entry[1]
-  out[#out + 1] = entry[2][2]
-  out[#out + 1] = entry[2][4]
+local window = redis.call('XRANGE', q, '-', '+')
+local out = {verdict, state[1], state[2], state[3], previous, #window}
+for _, key in ipairs({q, inbox}) do
+  for _, entry in ipairs(redis.call('XRANGE', key, '-', '+')) do
+    out[#out + 1] = entry[1]
+    out[#out + 1] = entry[2][2]
+    out[#out + 1] = entry[2][4]
+  end
 end
 return out
 `;
 
-/** KEYS h q; ARGV type payload maxMessages maxBytes ttl. */
+/** KEYS h q i; ARGV type payload maxMessages maxBytes ttl. */
 const APPEND = `${TRIM}
 local h, q = KEYS[1], KEYS[2]
 if redis.call('EXISTS', h) == 0 then return {0} end
@@ -95,16 +106,19 @@ keep(h, q, ARGV[5])
 return {seq, owner, redis.call('HGET', h, 'c')}
 `;
 
-/** KEYS h q; ARGV owner seq ttl. */
+/** KEYS h q i; ARGV owner seq ttl type payload. */
 const RECEIVED = `${TRIM}
-local h, q = KEYS[1], KEYS[2]
+local h, q, i = KEYS[1], KEYS[2], KEYS[3]
 if redis.call('HGET', h, 'o') ~= ARGV[1] then return 0 end
-if tonumber(ARGV[2]) > tonumber(redis.call('HGET', h, 'r')) then redis.call('HSET', h, 'r', ARGV[2]) end
+if tonumber(ARGV[2]) > tonumber(redis.call('HGET', h, 'r')) then
+  redis.call('HSET', h, 'r', ARGV[2])
+  redis.call('XADD', i, ARGV[2] .. '-0', 't', ARGV[4], 'p', ARGV[5])
+end
 keep(h, q, ARGV[3])
 return 1
 `;
 
-/** KEYS h q; ARGV owner ack ttl. */
+/** KEYS h q i; ARGV owner ack ttl. */
 const RELEASE = `${TRIM}
 local h, q = KEYS[1], KEYS[2]
 if redis.call('HGET', h, 'o') ~= ARGV[1] then return 0 end
@@ -113,7 +127,7 @@ keep(h, q, ARGV[3])
 return 1
 `;
 
-/** KEYS h q; ARGV owner ttl. */
+/** KEYS h q i; ARGV owner ttl. */
 const DETACH = `${TRIM}
 local h, q = KEYS[1], KEYS[2]
 if redis.call('HGET', h, 'o') ~= ARGV[1] then return 0 end
@@ -122,12 +136,12 @@ keep(h, q, ARGV[2])
 return 1
 `;
 
-/** KEYS h q; ARGV owner ('' for any). */
+/** KEYS h q i; ARGV owner ('' for any). */
 const DISCARD = `
 local h, q = KEYS[1], KEYS[2]
 if redis.call('EXISTS', h) == 0 then return 0 end
 if ARGV[1] ~= '' and redis.call('HGET', h, 'o') ~= ARGV[1] then return 0 end
-redis.call('DEL', h, q)
+redis.call('DEL', h, q, KEYS[3])
 return 1
 `;
 
@@ -180,9 +194,10 @@ export class RedisSessionStore {
     return `${this.prefix}node:${nodeId}`;
   }
 
+  /** The session's hash, stream of messages to the client, and inbox. */
   #keys(sid) {
     const hash = `${this.prefix}{${sid}}`;
-    return [hash, `${hash}:q`];
+    return [hash, `${hash}:q`, `${hash}:i`];
   }
 
   /** Runs a script (EVAL: the script cache goes with a Redis restart, and EVALSHA's retry would reorder). */
@@ -226,7 +241,8 @@ export class RedisSessionStore {
       received: Number(text(reply[2])),
       lastSeq: Number(text(reply[3])),
       previous: text(reply[4]) || null,
-      window: messages(reply, 5),
+      window: messages(reply.slice(0, 6 + 3 * Number(reply[5])), 6),
+      inbox: messages(reply, 6 + 3 * Number(reply[5])),
     };
   }
 
@@ -239,8 +255,15 @@ export class RedisSessionStore {
     return { seq, owner: text(reply[1]), connected: text(reply[2]) === '1' };
   }
 
-  async received(sid, owner, seq, ttl) {
-    return Number(await this.#eval(RECEIVED, this.#keys(sid), [owner, String(seq), String(Math.ceil(ttl))])) === 1;
+  async received(sid, owner, seq, ttl, payload) {
+    const type = typeof payload === 'string' ? 's' : 'b';
+    return Number(await this.#eval(RECEIVED, this.#keys(sid), [owner, String(seq), String(Math.ceil(ttl)), type, payload])) === 1;
+  }
+
+  async delivered(sid, seq) {
+    if (!this.client.isReady) throw new StoreUnavailableError();
+    const [, , inbox] = this.#keys(sid);
+    await this.client.sendCommand(['XTRIM', inbox, 'MINID', `${seq + 1}-0`]);
   }
 
   async release(sid, owner, ack, ttl) {
@@ -281,7 +304,7 @@ export class RedisSessionStore {
   }
 
   /**
-   * The memory Redis uses for session `sid` (MEMORY USAGE of its two keys), in bytes: for the
+   * The memory Redis uses for session `sid` (MEMORY USAGE of its keys), in bytes: for the
    * benchmark's memory per session.
    * @param {string} sid
    */

@@ -2,9 +2,13 @@
 // outlive a connection, a process and, with a shared store, follow its client to another node.
 //
 // The adapter keeps a working copy of each session it holds a connection of; the store is the
-// record that counts. It writes a message to the store before it sends it, records a client
-// message's seq in the store before it hands the message to the application (and acknowledges only
-// what the store recorded), and takes a session over with one atomic `claim`. Every write names the
+// record that counts. It writes a message to the store before it sends it; it records a client
+// message (its seq, and the message itself in the session's inbox) before it hands the message to
+// the application, acknowledges only what the store recorded, and clears the inbox entry once the
+// application had it. A node that dies (or loses the store) between recording and handing over
+// leaves the message in the inbox, and the node that claims the session next hands it over: the
+// client will not send it again, since the store has its seq. It takes a session over with one
+// atomic `claim`. Every write names the
 // connection (its owner token) it comes from; a store refuses writes from a connection that is not
 // the session's owner any more, so that two connections of one session cannot both advance it, even
 // on two nodes that do not know of each other yet.
@@ -22,7 +26,8 @@
  * session, and `previous` is the owner token of the connection that held it until now (or null).
  * @typedef {{ verdict: 'not-yours' | 'ack-too-low' | 'ack-unsent' }
  *   | { verdict: 'resumed' | 'new' | 'fresh', epoch: number, received: number, lastSeq: number,
- *       window: StoredMessage[], previous: string | null }} Claim
+ *       window: StoredMessage[], inbox: StoredMessage[], previous: string | null }} Claim
+ * (`inbox`: client messages recorded and not known to have reached an application)
  */
 
 /**
@@ -54,8 +59,11 @@
  * @property {(sid: string, payload: string | Buffer,
  *   bounds: { maxMessages: number, maxBytes: number, ttl: number }) => Promise<Appended>} append
  *   numbers a message (the session's next seq) and keeps it until acknowledged
- * @property {(sid: string, owner: string, seq: number, ttl: number) => Promise<boolean>} received
- *   records client seq `seq` as received; false (and nothing written) when `owner` is not the owner
+ * @property {(sid: string, owner: string, seq: number, ttl: number, payload: string | Buffer) => Promise<boolean>} received
+ *   records client message `seq` as received, into the inbox; false (and nothing written) when
+ *   `owner` is not the owner
+ * @property {(sid: string, seq: number) => Promise<void>} delivered
+ *   the application had the client messages up to `seq`: out of the inbox
  * @property {(sid: string, owner: string, ack: number, ttl: number) => Promise<boolean>} release
  *   drops the messages up to `ack`; false (and nothing written) when `owner` is not the owner
  * @property {(sid: string, fromSeq: number) => Promise<StoredMessage[]>} range
@@ -85,7 +93,8 @@ export function nodeOf(owner) {
 export class MemorySessionStore {
   constructor() {
     /** @type {Map<string, { keyHash: string, epoch: number, received: number, lastSeq: number,
-     *   window: (StoredMessage & { bytes: number })[], bytes: number, owner: string, connected: boolean }>} */
+     *   window: (StoredMessage & { bytes: number })[], bytes: number, inbox: StoredMessage[],
+     *   owner: string, connected: boolean }>} */
     this.records = new Map();
     /** @type {Map<string, { notice(notice: Notice): void }>} */
     this.nodes = new Map();
@@ -118,13 +127,14 @@ export class MemorySessionStore {
     }
     const previous = record?.connected ? record.owner : null;
     if (verdict === 'fresh') {
-      record = { keyHash, epoch: newEpoch, received: 0, lastSeq: 0, window: [], bytes: 0, owner, connected: true };
+      record = { keyHash, epoch: newEpoch, received: 0, lastSeq: 0, window: [], bytes: 0, inbox: [], owner, connected: true };
       this.records.set(sid, record);
     }
     record.owner = owner;
     record.connected = true;
     const window = record.window.map(({ seq, payload }) => ({ seq, payload }));
-    return { verdict, epoch: record.epoch, received: record.received, lastSeq: record.lastSeq, window, previous };
+    const inbox = [...record.inbox];
+    return { verdict, epoch: record.epoch, received: record.received, lastSeq: record.lastSeq, window, inbox, previous };
   }
 
   async append(sid, payload, { maxMessages, maxBytes }) {
@@ -140,11 +150,19 @@ export class MemorySessionStore {
     return { seq: record.lastSeq, owner: record.owner, connected: record.connected };
   }
 
-  async received(sid, owner, seq) {
+  async received(sid, owner, seq, ttl, payload) {
     const record = this.records.get(sid);
     if (record?.owner !== owner) return false;
-    if (seq > record.received) record.received = seq;
+    if (seq > record.received) {
+      record.received = seq;
+      record.inbox.push({ seq, payload });
+    }
     return true;
+  }
+
+  async delivered(sid, seq) {
+    const record = this.records.get(sid);
+    if (record) record.inbox = record.inbox.filter((message) => message.seq > seq);
   }
 
   async release(sid, owner, ack) {

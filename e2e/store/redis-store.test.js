@@ -1,6 +1,6 @@
 // The session stores (server/store.js, server/redis.js) in Node, against a real redis-server from
 // Debian (e2e/support/redis.js: a free loopback port, its own data directory, AOF fsynced at every
-// write): the store's verdicts and bounds, key expiry, and then AckedServer nodes sharing a store:
+// write): the store's verdicts and bounds, the inbox, key expiry, and then AckedServer nodes sharing a store:
 // a session resumed on another node (the old connection closed with 4409 through pub/sub, its
 // writes refused), sendTo() from any node (in order, queued while the client is away), Redis going
 // down (hellos refused with 1013, clients back when it returns, nothing lost with the AOF, even
@@ -71,7 +71,7 @@ describe('RedisSessionStore on redis-server', () => {
     const sid = token('store');
     const first = `${node}/1`;
     const fresh = await store.claim({ sid, keyHash: 'h', epoch: 0, ack: 0 }, { owner: first, newEpoch: 4242, ttl: 60_000 });
-    assert.deepEqual(fresh, { verdict: 'fresh', epoch: 4242, received: 0, lastSeq: 0, previous: null, window: [] });
+    assert.deepEqual(fresh, { verdict: 'fresh', epoch: 4242, received: 0, lastSeq: 0, previous: null, window: [], inbox: [] });
     const bounds = { maxMessages: 3, maxBytes: 100, ttl: 60_000 };
     assert.deepEqual(await store.append(sid, 'one', bounds), { seq: 1, owner: first, connected: true });
     assert.deepEqual(await store.append(sid, Buffer.from([0, 0x64, 255]), bounds), { seq: 2, owner: first, connected: true });
@@ -79,8 +79,9 @@ describe('RedisSessionStore on redis-server', () => {
     assert.deepEqual(await store.append(sid, 'four', bounds), { overflow: { messages: 3, bytes: 11 }, owner: first });
     assert.equal(await store.append(token('nobody'), 'x', bounds), null);
 
-    assert.equal(await store.received(sid, first, 1, 60_000), true);
-    assert.equal(await store.received(sid, `${node}/9`, 2, 60_000), false, 'a connection that is not the owner writes nothing');
+    assert.equal(await store.received(sid, first, 1, 60_000, 'c1'), true);
+    await store.delivered(sid, 1);
+    assert.equal(await store.received(sid, `${node}/9`, 2, 60_000, 'c2'), false, 'a connection that is not the owner writes nothing');
     assert.equal(await store.release(sid, first, 1, 60_000), true);
     assert.deepEqual(await store.range(sid, 1), [{ seq: 2, payload: Buffer.from([0, 0x64, 255]) }, { seq: 3, payload: 'three' }]);
     // The released bytes are free again: 3 + 5 = 8 of 100 bytes, 2 of 3 messages.
@@ -89,16 +90,21 @@ describe('RedisSessionStore on redis-server', () => {
     assert.deepEqual(await store.claim({ sid, keyHash: 'other', epoch: 4242, ack: 1 }, { owner: `${node}/2`, newEpoch: 1, ttl: 60_000 }), { verdict: 'not-yours' });
     assert.deepEqual(await store.claim({ sid, keyHash: 'h', epoch: 4242, ack: 0 }, { owner: `${node}/2`, newEpoch: 1, ttl: 60_000 }), { verdict: 'ack-too-low' });
     assert.deepEqual(await store.claim({ sid, keyHash: 'h', epoch: 4242, ack: 5 }, { owner: `${node}/2`, newEpoch: 1, ttl: 60_000 }), { verdict: 'ack-unsent' });
-    assert.equal(await store.received(sid, first, 2, 60_000), true, 'the refusals changed nothing');
+    assert.equal(await store.received(sid, first, 2, 60_000, Buffer.from([7])), true, 'the refusals changed nothing');
     const second = `${node}/2`;
     const resumed = await store.claim({ sid, keyHash: 'h', epoch: 4242, ack: 3 }, { owner: second, newEpoch: 1, ttl: 60_000 });
-    assert.deepEqual(resumed, { verdict: 'resumed', epoch: 4242, received: 2, lastSeq: 4, previous: first, window: [{ seq: 4, payload: 'x'.repeat(92) }] });
-    assert.equal(await store.received(sid, first, 3, 60_000), false, 'the connection taken over writes nothing');
+    // Client message 2 was recorded and never marked delivered (its node died, say): in the inbox.
+    assert.deepEqual(resumed, {
+      verdict: 'resumed', epoch: 4242, received: 2, lastSeq: 4, previous: first,
+      window: [{ seq: 4, payload: 'x'.repeat(92) }], inbox: [{ seq: 2, payload: Buffer.from([7]) }],
+    });
+    await store.delivered(sid, 2);
+    assert.equal(await store.received(sid, first, 3, 60_000, 'c3'), false, 'the connection taken over writes nothing');
     assert.equal(await store.release(sid, first, 4, 60_000), false);
 
     // Another incarnation named: the store starts afresh (a new epoch) and says who held it.
     const restarted = await store.claim({ sid, keyHash: 'h', epoch: 77, ack: 0 }, { owner: `${node}/3`, newEpoch: 5151, ttl: 60_000 });
-    assert.deepEqual(restarted, { verdict: 'fresh', epoch: 5151, received: 0, lastSeq: 0, previous: second, window: [] });
+    assert.deepEqual(restarted, { verdict: 'fresh', epoch: 5151, received: 0, lastSeq: 0, previous: second, window: [], inbox: [] });
     assert.equal(await store.discard(sid, second), false, 'discard checks the owner when given one');
     assert.equal(await store.discard(sid), true);
     assert.equal(await store.append(sid, 'x', bounds), null);
@@ -111,7 +117,7 @@ describe('RedisSessionStore on redis-server', () => {
     await store.claim({ sid, keyHash: 'h', epoch: 0, ack: 0 }, { owner: `${node}/1`, newEpoch: 99, ttl: 60_000 });
     await store.append(sid, 'hi', { maxMessages: 10, maxBytes: 100, ttl: 60_000 });
     const again = await store.claim({ sid, keyHash: 'h', epoch: 0, ack: 0 }, { owner: `${node}/2`, newEpoch: 1, ttl: 60_000 });
-    assert.deepEqual(again, { verdict: 'new', epoch: 99, received: 0, lastSeq: 1, previous: `${node}/1`, window: [{ seq: 1, payload: 'hi' }] });
+    assert.deepEqual(again, { verdict: 'new', epoch: 99, received: 0, lastSeq: 1, previous: `${node}/1`, window: [{ seq: 1, payload: 'hi' }], inbox: [] });
   });
 
   test('the session ttl is the keys\' expiry, counted from the last write', async (t) => {
