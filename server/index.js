@@ -52,6 +52,13 @@ const REASONS = {
 const STORE_UNAVAILABLE_REASON = 'session store unavailable';
 
 const MAX_SEQ = Number.MAX_SAFE_INTEGER;
+/**
+ * How long a node that claimed a session waits before it hands over what the claim found in the
+ * inbox, and reads the inbox again: the previous node may be alive and about to clear it (it had
+ * recorded the message just before the claim). Far longer than a live node takes from recording a
+ * message to clearing it; a node that died never clears it.
+ */
+const INBOX_GRACE_MS = 1000;
 /** After this many messages received without an ack, the ack goes out at once. */
 const ACK_EVERY = 256;
 const OPEN = 1; // WebSocket.OPEN, without importing ws: the application brings its own.
@@ -221,6 +228,8 @@ export class Session extends EventEmitter {
     this.received = 0;
     /** Highest client seq accepted from the connection (recorded or being recorded). */
     this.accepted = 0;
+    /** Highest client seq this node gave its application (of this incarnation). */
+    this.delivered = 0;
     /** Highest seq of a message to the client this node knows of. */
     this.lastSeq = 0;
     /** @type {{ seq: number, payload: string | Buffer, bytes: number }[]} sent and not acknowledged */
@@ -482,6 +491,7 @@ export class Session extends EventEmitter {
    * the `send()`s of the `message` listener go out before the next frame is looked at.
    */
   async #deliver(seq, payload, isBinary) {
+    this.delivered = Math.max(this.delivered, seq);
     const nested = [];
     this.delivering = nested;
     try {
@@ -489,8 +499,20 @@ export class Session extends EventEmitter {
     } finally {
       this.delivering = null;
     }
-    this.server.track(this.server.store.delivered(this.id, seq));
+    this.server.track(this.#clearInbox(seq));
     for (const task of nested) await task();
+  }
+
+  /** Clears the inbox up to `seq`, again while the store fails (a few times): else it is given twice. */
+  async #clearInbox(seq) {
+    for (let attempt = 0; attempt < 50; attempt += 1) {
+      try {
+        await this.server.store.delivered(this.id, seq);
+        return;
+      } catch {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    }
   }
 
   #scheduleAck() {
@@ -522,6 +544,7 @@ export class Session extends EventEmitter {
       if (previous && previous !== ws) previous.close(CloseCode.TAKEN_OVER, REASONS[CloseCode.TAKEN_OVER]);
       // The store's state, and what was appended since the claim read it.
       const later = this.window.filter(({ seq }) => seq > claim.lastSeq);
+      if (claim.epoch !== this.epoch) this.delivered = 0;
       this.epoch = claim.epoch;
       this.received = claim.received;
       this.accepted = claim.received;
@@ -533,9 +556,25 @@ export class Session extends EventEmitter {
       this.ackSent = this.received;
       for (const { seq, payload } of this.window) this.#transmit(ws, seq, payload);
       this.emit('connect', { resumed });
-      // Client messages the store recorded and no application had (their node died, or lost the
-      // store, in between): the client will not send them again.
-      for (const { seq, payload } of claim.inbox ?? []) await this.#deliver(seq, payload, Buffer.isBuffer(payload));
+      // Client messages the store recorded and no application is known to have had (their node
+      // died, or lost the store, in between): the client will not send them again. Not those this
+      // node gave its application itself; and only once the previous node, if alive, had the time
+      // to clear them.
+      if ((claim.inbox ?? []).some(({ seq }) => seq > this.delivered)) {
+        await new Promise((resolve) => setTimeout(resolve, INBOX_GRACE_MS));
+        let inbox = [];
+        try {
+          inbox = await this.server.store.inbox(this.id);
+        } catch (error) {
+          this.server.emit('storeerror', error, this);
+          this.#storeFailed(ws);
+          return;
+        }
+        if (this.owner !== owner || this.ended) return;
+        for (const { seq, payload } of inbox) {
+          if (seq > this.delivered && seq <= this.received) await this.#deliver(seq, payload, Buffer.isBuffer(payload));
+        }
+      }
     });
   }
 

@@ -36,6 +36,7 @@ export declare class RedisSessionStore implements SessionStore {
   append(sid: string, payload: string | Buffer, bounds: { maxMessages: number; maxBytes: number; ttl: number }): Promise<Appended>;
   received(sid: string, owner: string, seq: number, ttl: number, payload: string | Buffer): Promise<boolean>;
   delivered(sid: string, seq: number): Promise<void>;
+  inbox(sid: string): Promise<StoredMessage[]>;
   release(sid: string, owner: string, ack: number, ttl: number): Promise<boolean>;
   range(sid: string, fromSeq: number): Promise<StoredMessage[]>;
   detach(sid: string, owner: string, ttl: number): Promise<void>;

@@ -260,6 +260,13 @@ export class RedisSessionStore {
     return Number(await this.#eval(RECEIVED, this.#keys(sid), [owner, String(seq), String(Math.ceil(ttl)), type, payload])) === 1;
   }
 
+  async inbox(sid) {
+    if (!this.client.isReady) throw new StoreUnavailableError();
+    const [, , inbox] = this.#keys(sid);
+    const entries = await this.client.sendCommand(['XRANGE', inbox, '-', '+'], AS_BUFFERS);
+    return messages(entries.flatMap(([id, fields]) => [id, fields[1], fields[3]]), 0);
+  }
+
   async delivered(sid, seq) {
     if (!this.client.isReady) throw new StoreUnavailableError();
     const [, , inbox] = this.#keys(sid);

@@ -64,6 +64,7 @@
  *   `owner` is not the owner
  * @property {(sid: string, seq: number) => Promise<void>} delivered
  *   the application had the client messages up to `seq`: out of the inbox
+ * @property {(sid: string) => Promise<StoredMessage[]>} inbox the inbox now, in order
  * @property {(sid: string, owner: string, ack: number, ttl: number) => Promise<boolean>} release
  *   drops the messages up to `ack`; false (and nothing written) when `owner` is not the owner
  * @property {(sid: string, fromSeq: number) => Promise<StoredMessage[]>} range
@@ -158,6 +159,10 @@ export class MemorySessionStore {
       record.inbox.push({ seq, payload });
     }
     return true;
+  }
+
+  async inbox(sid) {
+    return [...(this.records.get(sid)?.inbox ?? [])];
   }
 
   async delivered(sid, seq) {
