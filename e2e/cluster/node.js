@@ -7,11 +7,11 @@
 // and answered, the TCP connections left open). SIGTERM is a graceful stop: close() (1001 to every
 // client, the sessions left in Redis), then exit.
 //
-//   PORT=… REDIS_URL=redis://127.0.0.1:… RECEIVED_LOG=… node e2e/cluster/node.js
+//   PORT=… REDIS_URL=redis://127.0.0.1:… RECEIVED_LOG=… [STORE=memory] node e2e/cluster/node.js
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { createClient } from 'redis';
 import { WebSocketServer } from 'ws';
-import { AckedServer } from '../../server/index.js';
+import { AckedServer, MemorySessionStore } from '../../server/index.js';
 import { RedisSessionStore } from '../../server/redis.js';
 
 const port = Number(process.env.PORT);
@@ -19,7 +19,8 @@ const received = openSync(process.env.RECEIVED_LOG ?? '/dev/null', 'a');
 const client = createClient({ url: process.env.REDIS_URL, socket: { reconnectStrategy: () => 100, connectTimeout: 2000 } });
 client.on('error', () => {});
 await client.connect();
-const store = new RedisSessionStore({ client });
+// STORE=memory: the embedded default instead (the benchmark's comparison).
+const store = process.env.STORE === 'memory' ? new MemorySessionStore() : new RedisSessionStore({ client });
 const wss = new WebSocketServer({ host: '127.0.0.1', port });
 const server = new AckedServer(null, { store, ackInterval: 50, sessionTtl: 120_000 });
 
