@@ -177,7 +177,7 @@ try {
   console.log('|---|---|');
   console.log(`| Redis used_memory per session | ${range(memory.map((r) => r.redis))} bytes |`);
   console.log(`| MEMORY USAGE of one session's keys | ${range(memory.map((r) => r.sample))} bytes |`);
-  console.log(`| node RSS per session (adapter, ws, TLS-less socket) | ${range(memory.map((r) => r.rss))} bytes |`);
+  console.log(`| node RSS per session (the adapter's state and the ws connection) | ${range(memory.map((r) => r.rss))} bytes |`);
   const viaRedis = await throughput(redis, client, 'redis');
   const viaMemory = await throughput(redis, client, 'memory');
   console.log('\n| client messages per second through one node (20 clients × 2,000) | median (range) |');
