@@ -190,7 +190,7 @@ export declare class Session extends EventEmitter {
   readonly id: string;
   /** The incarnation of the session's state (PROTOCOL.md, "Model"), random in 1..2^53−1. */
   readonly epoch: number;
-  /** The sequence number of the last client message the store recorded and the application was given. */
+  /** The sequence number of the last client message the store recorded (what this side acknowledges). */
   readonly received: number;
   /** The sequence number of the last message sent to the client. */
   readonly lastSeq: number;

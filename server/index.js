@@ -224,7 +224,7 @@ export class Session extends EventEmitter {
     /** The session id the client chose. */
     this.id = id;
     this.epoch = 0;
-    /** Highest client seq the store recorded and the application was given. */
+    /** Highest client seq the store recorded: what the acks and the welcome say. */
     this.received = 0;
     /** Highest client seq accepted from the connection (recorded or being recorded). */
     this.accepted = 0;
