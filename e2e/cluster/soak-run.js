@@ -186,11 +186,14 @@ export async function runClusterSoak({ browser, httpUrl, seconds, clients: clien
     }
     const pageErrors = errors.filter((e) => !isBrowserConnectionReport(e));
     const ms = recoveries.filter((r) => r.kind !== 'start').map((r) => r.ms).sort((a, b) => a - b);
+    const slowestByKind = {};
+    for (const { kind, ms: took } of recoveries) slowestByKind[kind] = Math.max(slowestByKind[kind] ?? 0, took);
     return {
       seconds: (Date.now() - started) / 1000,
       rows,
       faults,
       recoveryMs: ms.length ? { median: ms[Math.floor(ms.length / 2)], min: ms[0], max: ms.at(-1) } : null,
+      slowestByKind,
       recoveryFailures,
       violations: cluster.violations,
       pageErrors,
@@ -219,6 +222,7 @@ export function formatClusterSoak(result) {
     line('producer sends refused', sum((x) => x.failedSends)),
     line('faults', Object.entries(result.faults).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'),
     line('back open after a fault', r ? `median ${r.median} ms (${r.min}–${r.max})` : 'n/a'),
+    line('  slowest, per fault', Object.entries(result.slowestByKind).map(([k, v]) => `${k} ${v} ms`).join(', ')),
     line('recovery timeouts', result.recoveryFailures.length),
     line('protocol violations', result.violations.length),
     line('page errors', `${result.pageErrors.length}${result.pageErrors.length ? `: ${result.pageErrors.slice(0, 3).join(' | ')}` : ''}`),

@@ -124,15 +124,16 @@ describe('RedisSessionStore on redis-server', () => {
     const { client, store } = await redisStore(t);
     const node = await store.register({ notice() {} });
     const sid = token('ttl');
-    await store.claim({ sid, keyHash: 'h', epoch: 0, ack: 0 }, { owner: `${node}/1`, newEpoch: 5, ttl: 300 });
-    await store.append(sid, 'm', { maxMessages: 10, maxBytes: 100, ttl: 300 });
-    await store.detach(sid, `${node}/1`, 300);
+    // Margins of 300 ms and more either side of each expiry, for a busy machine.
+    await store.claim({ sid, keyHash: 'h', epoch: 0, ack: 0 }, { owner: `${node}/1`, newEpoch: 5, ttl: 1000 });
+    await store.append(sid, 'm', { maxMessages: 10, maxBytes: 100, ttl: 1000 });
+    await store.detach(sid, `${node}/1`, 1000);
     assert.equal(await client.exists([`rws:{${sid}}`, `rws:{${sid}}:q`]), 2);
-    await sleep(150);
-    await store.refresh([sid], 300);
-    await sleep(200);
-    assert.equal(await client.exists([`rws:{${sid}}`, `rws:{${sid}}:q`]), 2, 'refreshed: still there');
-    await sleep(250);
+    await sleep(500);
+    await store.refresh([sid], 1000);
+    await sleep(600);
+    assert.equal(await client.exists([`rws:{${sid}}`, `rws:{${sid}}:q`]), 2, 'refreshed: still there after the first ttl');
+    await sleep(700);
     assert.equal(await client.exists([`rws:{${sid}}`, `rws:{${sid}}:q`]), 0, 'expired');
   });
 });
