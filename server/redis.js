@@ -185,8 +185,6 @@ export class RedisSessionStore {
     this.prefix = prefix;
     /** @type {import('redis').RedisClientType<any, any, any, any, any> | null} */
     this.subscriber = null;
-    /** @type {string[]} the channels this store subscribed to */
-    this.channels = [];
   }
 
   /** The channel of node `nodeId`. */
@@ -223,7 +221,6 @@ export class RedisSessionStore {
       }
       node.notice(notice);
     });
-    this.channels.push(channel);
     return nodeId;
   }
 

@@ -18,7 +18,6 @@ const port = Number(process.env.PORT);
 const received = openSync(process.env.RECEIVED_LOG ?? '/dev/null', 'a');
 const client = createClient({ url: process.env.REDIS_URL, socket: { reconnectStrategy: () => 100, connectTimeout: 2000 } });
 client.on('error', () => {});
-await client.connect();
 // STORE=memory: the embedded default instead (the benchmark's comparison).
 const store = process.env.STORE === 'memory' ? new MemorySessionStore() : new RedisSessionStore({ client });
 const wss = new WebSocketServer({ host: '127.0.0.1', port });
@@ -60,4 +59,6 @@ process.on('SIGTERM', async () => {
   process.exit(0);
 });
 
-wss.on('listening', () => process.send?.({ kind: 'listening', port }));
+// Listening before Redis answers, as a node that starts while Redis is away: until the store is
+// reachable, hellos are refused with 1013 (the clients come back).
+await client.connect();

@@ -6,7 +6,7 @@
 //
 // What the nodes report is kept here: every client message given to an application (read from the
 // nodes' log files, written synchronously, with the owner token of the connection that delivered
-// it), and every connect (over IPC). The faults: a node
+// it), and which session each client has (from the connects, over IPC). The faults: a node
 // killed with SIGKILL or stopped gracefully and started again, its connections cut, a node gone
 // silent, Redis stopped and started again from its AOF.
 import { fork } from 'node:child_process';
@@ -42,7 +42,6 @@ export async function startCluster({ nodes: count = 3, periodMs = 25 } = {}) {
   /** @type {Map<string, string>} session id -> client name */
   const nameOf = new Map();
   const violations = [];
-  const connects = [];
   const kills = [];
 
   /** @type {(import('node:child_process').ChildProcess | null)[]} */
@@ -55,7 +54,6 @@ export async function startCluster({ nodes: count = 3, periodMs = 25 } = {}) {
     children[i] = child;
     child.on('message', (message) => {
       if (message.kind === 'connect') {
-        connects.push({ node: i, ...message });
         const record = client(message.client);
         record.sid = message.sid;
         nameOf.set(message.sid, message.client);
@@ -68,7 +66,8 @@ export async function startCluster({ nodes: count = 3, periodMs = 25 } = {}) {
     exited.then(() => {
       gone = true;
     });
-    await waitForPort(ports[i], { exited: () => gone, what: `cluster node ${i}`, timeoutMs: 10_000 });
+    // A process start can take seconds on a loaded machine.
+    await waitForPort(ports[i], { exited: () => gone, what: `cluster node ${i}`, timeoutMs: 30_000 });
   };
   for (let i = 0; i < count; i += 1) await startNode(i);
   const nginx = await startNginx({ upstreamPorts: ports, readTimeout: '60s' });
@@ -113,7 +112,6 @@ export async function startCluster({ nodes: count = 3, periodMs = 25 } = {}) {
     clients,
     client,
     violations,
-    connects,
     /**
      * What the applications were given from client `name`, in the order given (the nodes' logs
      * merged by time; two nodes never deliver one session's messages in the same millisecond, as
