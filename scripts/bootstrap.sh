@@ -95,6 +95,8 @@ debian_programs=(
   nginx:/usr/sbin/nginx
   websocketd:/usr/bin/websocketd
   python3-tornado:/usr/lib/python3/dist-packages/tornado/web.py
+  # The Redis session store's tests and the cluster soak (e2e/store, e2e/cluster) start their own.
+  redis-server:/usr/bin/redis-server
 )
 missing_debs=()
 for entry in "${debian_programs[@]}"; do
@@ -133,7 +135,7 @@ else
   ln -sfn /usr/bin/WebKitWebDriver "$safaridriver" || fail "could not link $safaridriver"
 fi
 
-# npm ci brings ws, playwright-core and binaryen's wasm-opt (scripts/build.sh says why not Debian's),
+# npm ci brings ws, redis (node-redis, for server/redis.js and its tests), playwright-core and binaryen's wasm-opt (scripts/build.sh says why not Debian's),
 # at the versions in package-lock.json. The stamp lives inside node_modules, so deleting node_modules
 # also invalidates it.
 npm_stamp=node_modules/.bootstrap-lock-hash

@@ -250,6 +250,8 @@ if run_step build 1200 bash scripts/build.sh; then
   # Node alone: once is enough).
   everywhere=(e2e/api/*.test.js e2e/faults/*.test.js e2e/acked/*.test.js e2e/package/examples.test.js
     e2e/leak.test.js e2e/connect.test.js e2e/demo.test.js e2e/package/leptos.test.js)
+  # The cluster soak (3 nodes on Redis behind nginx, 60 s) in every engine; e2e/store is Node only.
+  everywhere+=(e2e/cluster/soak.test.js)
   run_e2e firefox "${everywhere[@]}"
   run_e2e webkit "${everywhere[@]}"
 else

@@ -13,6 +13,8 @@ export declare const CloseCode: Readonly<{
   TOO_BIG: 1009;
   /** `maxSessions` reached with every session's client connected: come back later. */
   TOO_MANY_SESSIONS: 1013;
+  /** The session store could not be reached (a hello refused, or a connection whose store write failed): come back later. */
+  STORE_UNAVAILABLE: 1013;
   /** No hello within `helloTimeout` of the connection. */
   NO_HELLO: 4408;
   /** The session was taken over by a newer connection of the same client. */
@@ -56,6 +58,93 @@ export interface AckedServerOptions {
    * closed with 1013 (try again later). Either way, `limit` tells. Default 10,000.
    */
   maxSessions?: number;
+  /**
+   * Where the sessions live (API.md §6): a {@link MemorySessionStore} of this process unless given;
+   * a `RedisSessionStore` (`resilient-websocket/server/redis`) shared by every node of a cluster.
+   */
+  store?: SessionStore;
+}
+
+/** A message sent and not yet acknowledged, as a store keeps it. */
+export interface StoredMessage {
+  seq: number;
+  payload: string | Buffer;
+}
+
+/** What a hello found (see server/store.js). */
+export type Claim =
+  | { verdict: 'not-yours' | 'ack-too-low' | 'ack-unsent' }
+  | {
+      verdict: 'resumed' | 'new' | 'fresh';
+      epoch: number;
+      received: number;
+      lastSeq: number;
+      window: StoredMessage[];
+      /** Client messages recorded and not known to have reached an application. */
+      inbox: StoredMessage[];
+      previous: string | null;
+    };
+
+/** What `append` did: the seq and the owner that must send it, an overflow, or null (no such session). */
+export type Appended =
+  | { seq: number; owner: string; connected: boolean }
+  | { overflow: { messages: number; bytes: number }; owner: string }
+  | null;
+
+/** What a store tells the node that holds a session. */
+export interface StoreNotice {
+  kind: 'taken' | 'wake' | 'ended';
+  sid: string;
+  /** The owner token of the connection concerned. */
+  owner: string;
+  code?: number;
+}
+
+/**
+ * The session store interface (server/store.js documents each method). Every write names the
+ * connection it comes from (its owner token); writes from a connection that no longer owns the
+ * session are refused, so that one session never advances on two connections.
+ */
+export interface SessionStore {
+  register(node: { notice(notice: StoreNotice): void }): Promise<string>;
+  available(): boolean;
+  claim(
+    hello: { sid: string; keyHash: string; epoch: number; ack: number },
+    claim: { owner: string; newEpoch: number; ttl: number },
+  ): Promise<Claim>;
+  append(sid: string, payload: string | Buffer, bounds: { maxMessages: number; maxBytes: number; ttl: number }): Promise<Appended>;
+  received(sid: string, owner: string, seq: number, ttl: number, payload: string | Buffer): Promise<boolean>;
+  delivered(sid: string, seq: number): Promise<void>;
+  inbox(sid: string): Promise<StoredMessage[]>;
+  release(sid: string, owner: string, ack: number, ttl: number): Promise<boolean>;
+  range(sid: string, fromSeq: number): Promise<StoredMessage[]>;
+  detach(sid: string, owner: string, ttl: number): Promise<void>;
+  refresh(sids: string[], ttl: number): Promise<void>;
+  discard(sid: string, owner?: string): Promise<boolean>;
+  notify(owner: string, notice: StoreNotice): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The embedded default store: this process's memory (several adapters of one process may share one). */
+export declare class MemorySessionStore implements SessionStore {
+  constructor();
+  register(node: { notice(notice: StoreNotice): void }): Promise<string>;
+  available(): boolean;
+  claim(
+    hello: { sid: string; keyHash: string; epoch: number; ack: number },
+    claim: { owner: string; newEpoch: number; ttl: number },
+  ): Promise<Claim>;
+  append(sid: string, payload: string | Buffer, bounds: { maxMessages: number; maxBytes: number; ttl: number }): Promise<Appended>;
+  received(sid: string, owner: string, seq: number, ttl: number, payload: string | Buffer): Promise<boolean>;
+  delivered(sid: string, seq: number): Promise<void>;
+  inbox(sid: string): Promise<StoredMessage[]>;
+  release(sid: string, owner: string, ack: number, ttl: number): Promise<boolean>;
+  range(sid: string, fromSeq: number): Promise<StoredMessage[]>;
+  detach(sid: string, owner: string, ttl: number): Promise<void>;
+  refresh(sids: string[], ttl: number): Promise<void>;
+  discard(sid: string, owner?: string): Promise<boolean>;
+  notify(owner: string, notice: StoreNotice): Promise<void>;
+  close(): Promise<void>;
 }
 
 /** What a client sent, as {@link parseClientFrame} reads it. */
@@ -74,10 +163,11 @@ export type ClientFrame =
 export declare function parseClientFrame(data: Buffer, isBinary: boolean): ClientFrame;
 
 /**
- * Why a session ended: its ttl ran out, it exceeded its bounds, `session.close()` (or
- * `server.close()`), or it made room for a new session (`maxSessions`).
+ * Why a session ended here: its ttl ran out, it exceeded its bounds, `session.close()` (or
+ * `server.close()`, which leaves it in the store), it made room for a new session (`maxSessions`),
+ * or its client resumed it on another node (`moved`: it goes on there).
  */
-export type SessionEndReason = 'expired' | 'overflow' | 'closed' | 'evicted';
+export type SessionEndReason = 'expired' | 'overflow' | 'closed' | 'evicted' | 'moved';
 
 /** The arguments of a `message` event: text as a string, binary as a Buffer. */
 export type SessionMessage = [data: string, isBinary: false] | [data: Buffer, isBinary: true];
@@ -100,13 +190,13 @@ export declare class Session extends EventEmitter {
   readonly id: string;
   /** The incarnation of the session's state (PROTOCOL.md, "Model"), random in 1..2^53−1. */
   readonly epoch: number;
-  /** The sequence number of the last client message delivered to the application. */
+  /** The sequence number of the last client message the store recorded (what this side acknowledges). */
   readonly received: number;
   /** The sequence number of the last message sent to the client. */
   readonly lastSeq: number;
   /** Whether a client connection holds the session now. */
   readonly connected: boolean;
-  /** Messages sent and not yet acknowledged by the client. */
+  /** Messages sent and not yet acknowledged by the client (those still being written to the store included). */
   readonly unacked: number;
   /** Whether the session ended (`end` fired); it then takes no more messages. */
   readonly ended: boolean;
@@ -182,19 +272,31 @@ export interface ViolationInfo {
  * `accept()`); the application gets plain messages and a `send()` per session.
  */
 export declare class AckedServer extends EventEmitter {
-  /** Throws a TypeError when an option is not a number > 0. */
+  /** Throws a TypeError when an option (other than `store`) is not a number > 0. */
   constructor(wss: WebSocketServer | null, options?: AckedServerOptions);
-  /** The options in effect, defaults included. */
-  readonly options: Readonly<Required<AckedServerOptions>>;
+  /** The options in effect, defaults included (the store is {@link AckedServer.store}). */
+  readonly options: Readonly<Required<Omit<AckedServerOptions, 'store'>>>;
   /** The sessions kept now, by session id. */
   readonly sessions: ReadonlyMap<string, Session>;
 
+  /** The session store in use. */
+  readonly store: SessionStore;
+
   /** Takes over one client connection (from a WebSocketServer's `connection` event). */
   accept(ws: WebSocket): void;
-  /** Ends every session; their connections are closed with 1001. */
-  close(): void;
+  /**
+   * Sends to session `sessionId` wherever its client is connected (any node sharing the store), or
+   * keeps the message in the store until the client comes back; in order per sending node. False
+   * when the store has no such session or the message would exceed its bounds (then discarded).
+   */
+  sendTo(sessionId: string, data: string | Buffer | ArrayBuffer | ArrayBufferView): Promise<boolean>;
+  /**
+   * Stops accepting and lets go of every session (closed with 1001); they stay in the store.
+   * Resolves once every message the store recorded has been given to the application.
+   */
+  close(): Promise<void>;
 
-  /** A new session, or a new incarnation of one the server had lost (the client is told with `sessionlost`). */
+  /** A session this node starts holding: a new one, a new incarnation of one the store had lost (the client is told with `sessionlost`), or one whose client comes from another node. */
   on(event: 'session', listener: (session: Session) => void): this;
   /** A `send()` would have exceeded the session's bounds: the session is discarded. */
   on(event: 'overflow', listener: (session: Session, info: OverflowInfo) => void): this;
@@ -204,16 +306,19 @@ export declare class AckedServer extends EventEmitter {
   on(event: 'violation', listener: (violation: ViolationInfo) => void): this;
   /** `maxSessions` was reached: a session was evicted, or a new client refused. */
   on(event: 'limit', listener: (info: LimitInfo) => void): this;
+  on(event: 'storeerror', listener: (error: unknown, session: Session | null) => void): this;
 
   once(event: 'session', listener: (session: Session) => void): this;
   once(event: 'overflow', listener: (session: Session, info: OverflowInfo) => void): this;
   once(event: 'expired', listener: (session: Session, info: ExpiredInfo) => void): this;
   once(event: 'violation', listener: (violation: ViolationInfo) => void): this;
   once(event: 'limit', listener: (info: LimitInfo) => void): this;
+  once(event: 'storeerror', listener: (error: unknown, session: Session | null) => void): this;
 
   off(event: 'session', listener: (session: Session) => void): this;
   off(event: 'overflow', listener: (session: Session, info: OverflowInfo) => void): this;
   off(event: 'expired', listener: (session: Session, info: ExpiredInfo) => void): this;
   off(event: 'violation', listener: (violation: ViolationInfo) => void): this;
   off(event: 'limit', listener: (info: LimitInfo) => void): this;
+  off(event: 'storeerror', listener: (error: unknown, session: Session | null) => void): this;
 }

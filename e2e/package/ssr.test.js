@@ -31,7 +31,7 @@ test('every entry imports in Node; renders on the server open no socket', { time
     'import resilient-websocket/react': { ok: 'useResilientWebSocket' },
     'import resilient-websocket/vue': { ok: 'useResilientWebSocket' },
     'import resilient-websocket/iife': { ok: '' },
-    'import resilient-websocket/server': { ok: 'AckedServer CloseCode PROTOCOL_VERSION Session parseClientFrame' },
+    'import resilient-websocket/server': { ok: 'AckedServer CloseCode MemorySessionStore PROTOCOL_VERSION Session parseClientFrame' },
     react: { ok: '<p>0 connecting socket=null lastMessage=null</p>' },
     vue: { ok: '<p>0 connecting socket=null lastMessage=null</p>' },
     socketsOpened: 0,

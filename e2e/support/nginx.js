@@ -59,9 +59,11 @@ const WEBSOCKET_PROXY_HEADERS = { Upgrade: '$http_upgrade', Connection: '$connec
  * Starts nginx proxying WebSocket connections on `/` to ws://127.0.0.1:`upstreamPort`, with
  * `proxy_read_timeout` `readTimeout` (nginx cuts an upgraded connection after that long without
  * traffic) and a `proxy_set_header` line for each of `proxyHeaders` (name: value, the value as
- * nginx's configuration writes it). Returns { port, url, errorLog(), requests(), stop() }.
+ * nginx's configuration writes it). With `upstreamPorts` instead of `upstreamPort`, an `upstream` of
+ * those servers (round robin: a reconnect usually lands on another one). Returns { port, url,
+ * errorLog(), requests(), stop() }.
  */
-export async function startNginx({ upstreamPort, readTimeout = '3s', proxyHeaders = WEBSOCKET_PROXY_HEADERS }) {
+export async function startNginx({ upstreamPort, upstreamPorts, readTimeout = '3s', proxyHeaders = WEBSOCKET_PROXY_HEADERS }) {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'rws-nginx-'));
   // As root, nginx's workers run as `nobody`, which must be able to reach the temp paths in here.
   await chmod(dir, 0o755);
@@ -86,14 +88,17 @@ http {
   fastcgi_temp_path ${dir}/temp/fastcgi;
   uwsgi_temp_path ${dir}/temp/uwsgi;
   scgi_temp_path ${dir}/temp/scgi;
-  map $http_upgrade $connection_upgrade {
+${upstreamPorts ? `  upstream nodes {
+${upstreamPorts.map((p) => `    server 127.0.0.1:${p};
+`).join('')}  }
+` : ''}  map $http_upgrade $connection_upgrade {
     default upgrade;
     '' close;
   }
   server {
     listen 127.0.0.1:${port};
     location / {
-      proxy_pass http://127.0.0.1:${upstreamPort};
+      proxy_pass http://${upstreamPorts ? 'nodes' : `127.0.0.1:${upstreamPort}`};
       proxy_http_version 1.1;
 ${Object.entries(proxyHeaders).map(([name, value]) => `      proxy_set_header ${name} ${value};\n`).join('')}      proxy_read_timeout ${readTimeout};
     }

@@ -44,6 +44,18 @@ export function serverProcess({ port, what, hint }) {
       }
     },
 
+    /** SIGKILL, as `kill -9`: resolves once the process has exited. */
+    async kill() {
+      if (!child) return;
+      const current = child;
+      child = null;
+      if (exited === null) {
+        const exit = new Promise((resolve) => current.once('exit', resolve));
+        current.kill('SIGKILL');
+        await exit;
+      }
+    },
+
     /** Resolves once the process has exited, so that a start() after it is a new process. */
     async stop() {
       if (!child) return;

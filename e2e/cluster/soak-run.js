@@ -1,0 +1,242 @@
+// The cluster soak (issue 15): acked clients in a browser page, connected through nginx to three
+// AckedServer nodes sharing Redis (e2e/support/cluster.js), numbered streams both ways the whole
+// time, while faults strike in turn: a node killed with SIGKILL and started again, a node's
+// connections cut, a node restarted gracefully, Redis restarted from its AOF, a node gone silent.
+// After each fault it waits (bounded) for every client to be open again. At the end both streams
+// are drained and judged: lost, duplicated, out of order, per direction; drops and session losses;
+// and whether a connection ever delivered a client's message after a newer connection of the same
+// session had (two live connections of one session).
+//
+// Used by e2e/cluster/soak.test.js (60 s in the test command) and `node e2e/soak.js --cluster`.
+import { isBrowserConnectionReport, openPage } from '../support/browser.js';
+import { startCluster } from '../support/cluster.js';
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const upTo = (n) => Array.from({ length: n }, (_, i) => i + 1);
+
+const OPTIONS = {
+  heartbeat: { interval: 1000, timeout: 1000 },
+  reconnect: { minDelay: 100, maxDelay: 1500, factor: 1.6, jitter: 'full', connectTimeout: 3000 },
+  ackInterval: 50,
+};
+const RECOVERY_TIMEOUT_MS = 20_000;
+const DRAIN_TIMEOUT_MS = 30_000;
+/** The faults, in turn (each picks its node in turn too). */
+const KINDS = ['kill', 'cut', 'restart', 'redis', 'silent'];
+
+/** mulberry32: a small seeded PRNG for the faults' parameters. */
+function prng(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** One direction of a stream: `received` (in arrival order) against 1..sent. */
+export function countStream(sent, received) {
+  const seen = new Set();
+  let duplicated = 0;
+  let outOfOrder = 0;
+  received.forEach((n, i) => {
+    if (seen.has(n)) duplicated += 1;
+    else if (i > 0 && n < received[i - 1]) outOfOrder += 1;
+    seen.add(n);
+  });
+  const missing = upTo(sent).filter((n) => !seen.has(n));
+  return { sent, delivered: seen.size, duplicated, outOfOrder, lost: missing.length, missing: missing.slice(0, 10) };
+}
+
+/**
+ * The client messages given to an application twice in the one window the adapter cannot close:
+ * the application had the message, and its node was killed with SIGKILL before the store's inbox
+ * was cleared of it (one write to Redis), so the node that claimed the session next gave it again.
+ * So: the first delivery was the last of its connection, on a node killed within a second after it,
+ * and the second came from another connection. Any other duplicate is a failure.
+ * @returns {{ killWindow: number, otherwise: number, examples: object[] }}
+ */
+function duplicatesAtKills(lines, kills) {
+  const first = new Map();
+  let killWindow = 0;
+  let otherwise = 0;
+  const examples = [];
+  for (const line of lines) {
+    const earlier = first.get(line.data);
+    if (!earlier) {
+      first.set(line.data, line);
+      continue;
+    }
+    const lastOfItsConnection = !lines.some((l) => l.owner === earlier.owner && l.data > earlier.data);
+    const killed = kills.some((k) => k.node === earlier.node && k.at >= earlier.time && k.at - earlier.time < 1000);
+    if (lastOfItsConnection && killed && line.owner !== earlier.owner) killWindow += 1;
+    else {
+      otherwise += 1;
+      if (examples.length < 5) examples.push({ first: earlier, again: line });
+    }
+  }
+  return { killWindow, otherwise, examples };
+}
+
+/**
+ * @param {{ browser: import('playwright-core').Browser, httpUrl: string, seconds: number,
+ *   clients?: number, periodMs?: number, seed?: number, log?: (line: string) => void }} options
+ */
+export async function runClusterSoak({ browser, httpUrl, seconds, clients: clientCount = 4, periodMs = 40, seed = 1, log = () => {} }) {
+  const random = prng(seed);
+  const between = (lo, hi) => lo + Math.floor(random() * (hi - lo + 1));
+  const cluster = await startCluster({ periodMs });
+  const started = Date.now();
+  const elapsed = () => `${((Date.now() - started) / 1000).toFixed(0)} s`;
+  const names = Array.from({ length: clientCount }, (_, i) => `c${i + 1}`);
+  const faults = {};
+  const recoveries = [];
+  const recoveryFailures = [];
+  const { page, errors } = await openPage(browser);
+  try {
+    await page.goto(`${httpUrl}/e2e/pages/harness.html`);
+    await page.evaluate(() => import('/e2e/acked/page-client.js'));
+    await page.evaluate(([names, urls, options]) => {
+      names.forEach((name, i) => window.acked.createClient(name, urls[i], options));
+    }, [names, names.map((n) => cluster.urlFor(n)), OPTIONS]);
+
+    const states = () => page.evaluate((names) => names.map((name) => {
+      const c = window.acked.clients.get(name);
+      return { name, readyState: c.ws.readyState, state: c.ws.connectionState };
+    }), names);
+    const waitOpen = async (kind) => {
+      const from = Date.now();
+      const deadline = from + RECOVERY_TIMEOUT_MS;
+      for (;;) {
+        const now = await states();
+        if (now.every((s) => s.readyState === 1 && cluster.client(s.name).sid)) {
+          recoveries.push({ kind, ms: Date.now() - from });
+          return;
+        }
+        if (Date.now() > deadline) {
+          recoveryFailures.push({ kind, at: elapsed(), detail: now.map((s) => `${s.name}:${s.state}`).join(' ') });
+          log(`cluster soak: [${elapsed()}] no recovery within ${RECOVERY_TIMEOUT_MS} ms after ${kind}`);
+          return;
+        }
+        await sleep(50);
+      }
+    };
+    await waitOpen('start');
+    for (const name of names) {
+      await page.evaluate(([name, ms]) => window.acked.startSending(name, ms), [name, periodMs]);
+      cluster.sending(name, true);
+    }
+
+    const end = started + seconds * 1000;
+    let turn = 0;
+    while (Date.now() < end) {
+      await sleep(Math.min(between(800, 2000), Math.max(0, end - Date.now())));
+      if (Date.now() >= end) break;
+      const kind = KINDS[turn % KINDS.length];
+      const node = turn % cluster.ports.length;
+      turn += 1;
+      faults[kind] = (faults[kind] ?? 0) + 1;
+      if (kind === 'kill') await cluster.killNode(node, between(100, 1500));
+      else if (kind === 'cut') cluster.cut(node);
+      else if (kind === 'restart') await cluster.restartNode(node, between(100, 1500));
+      else if (kind === 'redis') await cluster.restartRedis(between(300, 2000));
+      else if (kind === 'silent') await cluster.silence(node, between(2500, 4000));
+      await waitOpen(kind);
+    }
+
+    // Stop both streams and wait (bounded) until everything is through.
+    for (const name of names) {
+      await page.evaluate((name) => window.acked.stopSending(name), name);
+      cluster.sending(name, false);
+    }
+    await cluster.stopProducing();
+    const snapshot = (name) => page.evaluate((name) => window.acked.snapshot(name), name);
+    const drainDeadline = Date.now() + DRAIN_TIMEOUT_MS;
+    while (Date.now() < drainDeadline) {
+      const logs = await Promise.all(names.map(snapshot));
+      const given = await Promise.all(names.map((name) => cluster.delivered(name)));
+      const done = logs.every((l, i) => {
+        const server = cluster.client(names[i]);
+        return l.stats.unacked === 0 && l.stats.queued === 0 && new Set(given[i].received).size >= l.sent && new Set(l.received).size >= server.sent;
+      });
+      if (done) break;
+      await sleep(100);
+    }
+    const rows = [];
+    for (const name of names) {
+      const l = await snapshot(name);
+      const server = cluster.client(name);
+      const { received, owners, lines } = await cluster.delivered(name);
+      const repeatedOwners = owners.filter((o, i) => owners.indexOf(o) !== i);
+      const up = countStream(l.sent, received);
+      rows.push({
+        name,
+        up: { ...up, ...duplicatesAtKills(lines, cluster.kills) },
+        down: countStream(server.sent, l.received),
+        drops: l.drops.length,
+        sessionsLost: l.sessionsLost,
+        reconnects: l.stats.reconnects,
+        resent: l.stats.resent,
+        connections: owners.length,
+        repeatedOwners: repeatedOwners.length,
+        failedSends: server.failedSends,
+      });
+    }
+    const pageErrors = errors.filter((e) => !isBrowserConnectionReport(e));
+    const ms = recoveries.filter((r) => r.kind !== 'start').map((r) => r.ms).sort((a, b) => a - b);
+    const slowestByKind = {};
+    for (const { kind, ms: took } of recoveries) slowestByKind[kind] = Math.max(slowestByKind[kind] ?? 0, took);
+    return {
+      seconds: (Date.now() - started) / 1000,
+      rows,
+      faults,
+      recoveryMs: ms.length ? { median: ms[Math.floor(ms.length / 2)], min: ms[0], max: ms.at(-1) } : null,
+      slowestByKind,
+      recoveryFailures,
+      violations: cluster.violations,
+      pageErrors,
+    };
+  } finally {
+    await page.close().catch(() => {});
+    await cluster.stop();
+  }
+}
+
+/** The summary lines of a result of runClusterSoak. */
+export function formatClusterSoak(result) {
+  const sum = (f) => result.rows.reduce((acc, r) => acc + f(r), 0);
+  const stream = (key) => `sent ${sum((r) => r[key].sent)}, delivered ${sum((r) => r[key].delivered)}, ` +
+    `duplicated ${sum((r) => r[key].duplicated)}, out of order ${sum((r) => r[key].outOfOrder)}, lost ${sum((r) => r[key].lost)}`;
+  const line = (label, value) => `  ${label.padEnd(30)} ${value}`;
+  const r = result.recoveryMs;
+  return [
+    `cluster soak: ${result.seconds.toFixed(0)} s, ${result.rows.length} clients, 3 nodes behind nginx, Redis (AOF, fsync always)`,
+    line('client → server', stream('up')),
+    line('  of the duplicated: at a SIGKILL', `${sum((x) => x.up.killWindow)} (the node killed after its application had it, before the inbox was cleared)`),
+    line('server → client', stream('down')),
+    line('drops, sessions lost', `${sum((x) => x.drops)}, ${sum((x) => x.sessionsLost)}`),
+    line('reconnects, resent by clients', `${sum((x) => x.reconnects)}, ${sum((x) => x.resent)}`),
+    line('delivering connections', `${sum((x) => x.connections)}; a connection delivering after a newer one: ${sum((x) => x.repeatedOwners)}`),
+    line('producer sends refused', sum((x) => x.failedSends)),
+    line('faults', Object.entries(result.faults).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'),
+    line('back open after a fault', r ? `median ${r.median} ms (${r.min}–${r.max})` : 'n/a'),
+    line('  slowest, per fault', Object.entries(result.slowestByKind).map(([k, v]) => `${k} ${v} ms`).join(', ')),
+    line('recovery timeouts', result.recoveryFailures.length),
+    line('protocol violations', result.violations.length),
+    line('page errors', `${result.pageErrors.length}${result.pageErrors.length ? `: ${result.pageErrors.slice(0, 3).join(' | ')}` : ''}`),
+  ];
+}
+
+/**
+ * Whether a result of runClusterSoak is a pass: nothing lost or out of order, both ways; nothing
+ * duplicated, but client messages given again after a SIGKILL in the one window that allows it
+ * (duplicatesAtKills); no drop, no session lost, no connection delivering after a newer one.
+ */
+export function clusterSoakPassed(result) {
+  return result.rows.every((r) => !r.up.lost && !r.up.outOfOrder && !r.up.otherwise &&
+    !r.down.duplicated && !r.down.outOfOrder && !r.down.lost &&
+    !r.drops && !r.sessionsLost && !r.repeatedOwners && !r.failedSends) &&
+    result.recoveryFailures.length === 0 && result.violations.length === 0 && result.pageErrors.length === 0;
+}
