@@ -328,7 +328,9 @@ function recoverySection(browsers, versions) {
       "the server accepts again and the browser comes back online; the time from the page's `online` event to `open`. " +
       'Median of 5 rounds, in brackets the fastest and slowest. Each round uses fresh pages (reconnecting-websocket draws its minimum delay once per page load, uniformly in 1–5 s). ' +
       'Our previous defaults run beside the current one, with their options. ' +
-      'In Firefox a refused handshake also holds the next one to the same address 200–400 ms and more (RFC 6455 §7.2.3; `handshakeHoldMs` in e2e/support/browser.js), for every contender alike.' +
+      (measured.some((b) => b.engine === 'firefox')
+        ? 'In Firefox a refused handshake also holds the next one to the same address 200–400 ms and more (RFC 6455 §7.2.3; `handshakeHoldMs` in e2e/support/browser.js), for every contender alike.'
+        : '') +
       (unsupported.length ? ` Not measurable: ${unsupported.join(' ')}` : ''),
     '',
     table(header, rows),
@@ -553,6 +555,10 @@ function methodSection(browsers) {
     of('webkit') &&
       `- WebKitGTK ${of('webkit').version} (MiniBrowser under Xvfb), over WebDriver classic (the tests' adapter \`e2e/support/engines/webkit.js\`), each page a window of its own; ` +
         'CPU time from `/proc` as for Firefox; no offline emulation.',
+    !of('webkit') &&
+      '- WebKitGTK is not in the full run (`npm run bench -- --engine webkit` under `xvfb-run -a` measures it): over WebDriver classic, in a window of its own under Xvfb, ' +
+        "its throughput rounds spread too widely to rank the contenders (on this machine the fastest round of a row up to four times the slowest's, and its 16 KB rows " +
+        'at 800–2,500 messages a second took over 9 minutes for the throughput measure alone).',
   ].filter(Boolean);
   const rounds = browsers[0].rounds;
   return [

@@ -30,8 +30,9 @@ const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
 const REPO_ROOT = path.join(BENCH_DIR, '..');
 const ALL = ['size', 'herd', ...MEASURES];
 /**
- * The engines of a full run. WebKit is left out: its figures were not stable enough (BENCHMARKS.md,
- * Method, says how they compared); `--engine webkit` (under `xvfb-run -a`) measures it.
+ * The engines of a full run. WebKit is left out: over WebDriver under Xvfb its throughput rounds
+ * spread too widely to rank the contenders, and its 16 KB rows alone take minutes a round (BENCHMARKS.md,
+ * Method); `--engine webkit` (under `xvfb-run -a`) measures it.
  */
 const DEFAULT_ENGINES = ['chromium', 'firefox'];
 
