@@ -339,13 +339,18 @@ function recoverySection(browsers, versions) {
 
 function memorySection(browsers, versions) {
   const measured = browsers.filter((b) => b.memory);
-  const perCycle = (value) => (value === null ? '—' : `${value.toFixed(1)} B`);
+  const bytes = (value) => `${value < 0 ? '−' : ''}${Math.abs(value).toFixed(1)} B`;
+  /** The median and, in brackets, the lowest and highest of the rounds. */
+  const perCycle = (median, rounds) => (median === null ? '—' : `${bytes(median)} (${bytes(low(rounds))}…${bytes(high(rounds))})`);
   const header = ['', ...measured.flatMap((b) => [`${ENGINE_NAMES[b.engine]}: JS heap per cycle`, `${ENGINE_NAMES[b.engine]}: wasm memory per cycle`])];
   const rows = CONTENDERS.map(({ key }) => [
     nameOf(key, versions),
     ...measured.flatMap((b) => {
       const figures = b.memory.byContender[key];
-      return [b.heapUnavailable ? 'not measurable' : perCycle(figures.heapPerCycleMedian), perCycle(figures.wasmPerCycleMedian)];
+      return [
+        b.heapUnavailable ? 'not measurable' : perCycle(figures.heapPerCycleMedian, figures.heapPerCycle),
+        perCycle(figures.wasmPerCycleMedian, figures.wasmPerCycle),
+      ];
     }),
   ]);
   const unavailable = measured.filter((b) => b.heapUnavailable).map((b) => `${b.heapUnavailable}.`);
@@ -354,7 +359,7 @@ function memorySection(browsers, versions) {
     '## Memory per reconnect cycle',
     '',
     `Growth per cycle over ${int(memory.cycles)} cycles of \`reconnect()\` and \`open\` (the native socket: \`close()\` and a new \`WebSocket\`), ` +
-      `after a warm-up of ${memory.warmUp} cycles (median of 5 rounds): the JS heap in use after garbage collection (DevTools \`HeapProfiler.collectGarbage\`, ` +
+      `after a warm-up of ${memory.warmUp} cycles (median of 5 rounds; in brackets the lowest and highest): the JS heap in use after garbage collection (DevTools \`HeapProfiler.collectGarbage\`, ` +
       '`Runtime.getHeapUsage`, until two readings agree) and the wasm memory (`memory.buffer.byteLength`, in every engine; only resilient-websocket has one). ' +
       'A growth that does not scale with the cycles (the JIT, tables sizing up) shows here too, divided by the cycles.' +
       (unavailable.length ? ` The JS heap is not measurable in every engine: ${unavailable.join(' ')}` : ''),
@@ -557,7 +562,7 @@ function methodSection(browsers) {
         'CPU time from `/proc` as for Firefox; no offline emulation.',
     !of('webkit') &&
       '- WebKitGTK is not in the full run (`npm run bench -- --engine webkit` under `xvfb-run -a` measures it): over WebDriver classic, in a window of its own under Xvfb, ' +
-        "its throughput rounds spread too widely to rank the contenders (on this machine the fastest round of a row up to four times the slowest's, and its 16 KB rows " +
+        "its throughput rounds spread too widely to rank the contenders (on this machine the fastest round of a row three to five times the slowest's, and its 16 KB rows " +
         'at 800–2,500 messages a second took over 9 minutes for the throughput measure alone).',
   ].filter(Boolean);
   const rounds = browsers[0].rounds;
