@@ -300,7 +300,12 @@ function detectionSection(browsers) {
     '## Dead-connection detection',
     '',
     `The server sends one message on every connection and then goes silent: it keeps the TCP connections open but stops reading and writing. ` +
-      `Time from the silence to the client's \`close\` event and to \`open\` on a new connection (median of 5 connections each; every contender watched side by side for one window of ${ms(windowMs)}).`,
+      `Time from the silence to the client's \`close\` event and to \`open\` on a new connection (median of 5 connections each; every contender watched side by side for one window of ${ms(windowMs)}).` +
+      (browsers.some((b) => b.engine === 'firefox' && b.detection)
+        ? " In Firefox every page but the last one opened is a background tab (`document.visibilityState` is `'hidden'`), and resilient-websocket " +
+          'counts a heartbeat deadline that passes while its page is hidden only after a new probe once the page is visible again (README, "Network and page lifecycle"): ' +
+          'there the heartbeat rows show that rule, not a detection time. To be measured with each page in front.'
+        : ''),
     ...perEngine(browsers, 'detection', render),
   ].join('\n');
 }
