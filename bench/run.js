@@ -1,9 +1,10 @@
 // The benchmark, after bench/run.sh has checked pkg/ and installed bench/node_modules: bundle
-// sizes, the browser measures and the thundering-herd simulation (`cargo bench --bench herd
-// --features serde`), then bench/results.json, BENCHMARKS.md and bench/herd.svg. Every step prints
-// its progress.
+// sizes, the browser measures in each engine of DEFAULT_ENGINES, one engine after the other, and
+// the thundering-herd simulation (`cargo bench --bench herd --features serde`), then
+// bench/results.json, BENCHMARKS.md and bench/herd.svg. Every step prints its progress.
 //
-// To stay within 10 minutes on two cores, the run has two phases. First, every measure that does
+// To stay within 10 minutes per engine on two cores, each engine's run has two phases (the herd and
+// the sizes run beside the first engine's first phase). First, every measure that does
 // not time the CPU runs at once: the bundle sizes and the herd (a compile, then a simulation on a
 // virtual clock) count bytes and virtual milliseconds, memory counts bytes, and recovery and the
 // 60-second dead-connection window wait on timers and the network (a busy CPU delays a reconnect
@@ -12,12 +13,14 @@
 // the idle connections of the detection window, should it outlast the first phase.
 //
 // `--only <measures>` (comma-separated, from: size, herd, and the browser measures of
-// bench/browser/run.js) runs a subset and prints its figures without writing any file.
+// bench/browser/run.js) and `--engine <engines>` (comma-separated, from BENCH_ENGINES) run a
+// subset and print its figures without writing any file.
 import { spawn } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { BENCH_ENGINES } from './browser/engines.js';
 import { MEASURES, startBrowserSession } from './browser/run.js';
 import { CONTENDERS } from './contenders.js';
 import { renderHerdSvg, renderMarkdown } from './report.js';
@@ -26,17 +29,24 @@ import { measureSizes } from './size.js';
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
 const REPO_ROOT = path.join(BENCH_DIR, '..');
 const ALL = ['size', 'herd', ...MEASURES];
+/**
+ * The engines of a full run. WebKit is left out: over WebDriver under Xvfb its throughput rounds
+ * spread too widely to rank the contenders, and its 16 KB rows alone take minutes a round (BENCHMARKS.md,
+ * Method); `--engine webkit` (under `xvfb-run -a`) measures it.
+ */
+const DEFAULT_ENGINES = ['chromium', 'firefox'];
 
 const started = performance.now();
 const log = (message) => console.log(`bench [${((performance.now() - started) / 1000).toFixed(1).padStart(6)} s] ${message}`);
 
-function parseOnly(argv) {
-  const at = argv.indexOf('--only');
+/** The list after `option` (null if the option is absent); exits if it names something not in `known`. */
+function parseList(argv, option, known) {
+  const at = argv.indexOf(option);
   if (at === -1) return null;
   const names = (argv[at + 1] ?? '').split(',').filter(Boolean);
-  const unknown = names.filter((name) => !ALL.includes(name));
+  const unknown = names.filter((name) => !known.includes(name));
   if (!names.length || unknown.length) {
-    console.error(`bench: --only takes a comma-separated list of: ${ALL.join(', ')}`);
+    console.error(`bench: ${option} takes a comma-separated list of: ${known.join(', ')}`);
     process.exit(2);
   }
   return names;
@@ -79,70 +89,88 @@ async function versions() {
 }
 
 async function main() {
-  const only = parseOnly(process.argv.slice(2));
+  const argv = process.argv.slice(2);
+  const only = parseList(argv, '--only', ALL);
+  const chosenEngines = parseList(argv, '--engine', BENCH_ENGINES);
+  const subset = Boolean(only || chosenEngines);
   const wanted = only ?? ALL;
+  const engines = chosenEngines ?? DEFAULT_ENGINES;
   const machine = { cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, node: process.version };
   // The 1-minute load average every 10 s (the benchmark's own processes included), so that the
   // report can say how busy the machine was while it measured.
   const load = [os.loadavg()[0]];
   const sampler = setInterval(() => load.push(os.loadavg()[0]), 10_000).unref();
-  log(`on ${machine.cores} × ${machine.cpu}, load average ${load[0].toFixed(2)}; measures: ${wanted.join(', ')}`);
+  const want = (name) => wanted.includes(name);
+  const browserMeasures = MEASURES.filter(want);
+  log(
+    `on ${machine.cores} × ${machine.cpu}, load average ${load[0].toFixed(2)}; measures: ${wanted.join(', ')}` +
+      (browserMeasures.length ? `; engines: ${engines.join(', ')}` : ''),
+  );
 
   const results = { date: new Date().toISOString(), machine, versions: await versions() };
-  const want = (name) => wanted.includes(name);
-  const session = MEASURES.some(want) ? await startBrowserSession({ log }) : null;
-  const browser = session ? { chromium: session.chromium, rounds: session.rounds } : null;
   // Started here and awaited later; the catch only keeps a failure from counting as unhandled
   // while something else is awaited (the await below still throws it).
   const background = (promise) => {
     promise?.catch(() => {});
     return promise;
   };
-  /** Runs measure `name` if wanted, logging when it ends and how long it took. */
-  const measure = async (name, run) => {
+  /** Runs measure `name` if wanted, logging (through `say`) when it ends and how long it took. */
+  const measure = async (name, run, say = log) => {
     if (!want(name)) return undefined;
     const start = performance.now();
     const figures = await run();
-    log(`${name}: done in ${((performance.now() - start) / 1000).toFixed(1)} s`);
+    say(`${name}: done in ${((performance.now() - start) / 1000).toFixed(1)} s`);
     return figures;
   };
+  const herd = background(measure('herd', runHerd));
+  const size = background(measure('size', () => measureSizes(log)));
   const [first, second] = [
-    ['size', 'herd', 'memory', 'restart', 'online', 'detection'],
+    ['memory', 'restart', 'online', 'detection'],
     ['throughput', 'acked', 'replay'],
   ].map((names) => names.filter(want));
-  try {
-    if (first.length) log(`phase 1 of 2, side by side (none of them times the CPU): ${first.join(', ')}`);
-    const detection = background(measure('detection', () => session.detection()));
-    const herd = background(measure('herd', runHerd));
-    const restart = background(measure('restart', () => session.restart()));
-    const online = background(measure('online', () => session.online()));
-    results.size = await measure('size', () => measureSizes(log));
-    if (browser) browser.memory = await measure('memory', () => session.memory());
-    results.herd = await herd;
-    if (browser) browser.restart = await restart;
-    if (browser) browser.online = await online;
-    if (second.length) log(`phase 2 of 2, one at a time: ${second.join(', ')}`);
-    if (browser) browser.throughput = await measure('throughput', () => session.throughput());
-    if (browser) browser.acked = await measure('acked', () => session.acked());
-    if (browser) browser.replay = await measure('replay', () => session.replay());
-    if (browser) browser.detection = await detection;
-  } catch (error) {
-    // A measure that failed because its page crashed says only that its target closed.
-    if (session?.pageErrors.length) error.message += `\nerrors in the pages:\n${session.pageErrors.join('\n')}`;
-    throw error;
-  } finally {
-    await session?.close();
+  const browsers = {};
+  for (const engine of browserMeasures.length ? engines : []) {
+    const say = (message) => log(`${engine}: ${message}`);
+    const session = await startBrowserSession({ log: say, engine });
+    const figures = { engine, version: session.version, rounds: session.rounds, heapUnavailable: session.heapUnavailable };
+    try {
+      if (first.length) say(`phase 1 of 2, side by side (none of them times the CPU): ${first.join(', ')}`);
+      const detection = background(measure('detection', () => session.detection(), say));
+      const restart = background(measure('restart', () => session.restart(), say));
+      const online = background(measure('online', () => session.online(), say));
+      figures.memory = await measure('memory', () => session.memory(), say);
+      figures.restart = await restart;
+      figures.online = await online;
+      // The herd and the sizes ran beside the first engine's first phase; nothing that times the
+      // CPU starts before they are done.
+      results.herd = await herd;
+      results.size = await size;
+      if (second.length) say(`phase 2 of 2, one at a time: ${second.join(', ')}`);
+      figures.throughput = await measure('throughput', () => session.throughput(), say);
+      figures.acked = await measure('acked', () => session.acked(), say);
+      figures.replay = await measure('replay', () => session.replay(), say);
+      figures.detection = await detection;
+    } catch (error) {
+      // A measure that failed because its page crashed says only that its target closed.
+      if (session.pageErrors.length) error.message += `\nerrors in the pages (${engine}):\n${session.pageErrors.join('\n')}`;
+      throw error;
+    } finally {
+      await session.close();
+    }
+    if (session.pageErrors.length) throw new Error(`uncaught errors in the pages (${engine}):\n${session.pageErrors.join('\n')}`);
+    browsers[engine] = figures;
   }
-  if (session?.pageErrors.length) throw new Error(`uncaught errors in the pages:\n${session.pageErrors.join('\n')}`);
-  if (browser) results.browser = browser;
+  results.herd = await herd;
+  results.size = await size;
+  if (Object.keys(browsers).length) results.browsers = browsers;
   clearInterval(sampler);
   machine.loadAverage = { mean: load.reduce((sum, value) => sum + value, 0) / load.length, max: Math.max(...load) };
   machine.seconds = Math.round((performance.now() - started) / 1000);
 
   const markdown = renderMarkdown(results);
-  if (only) {
+  if (subset) {
     console.log(`\n${markdown}`);
-    log('done (--only: nothing written)');
+    log('done (--only or --engine: nothing written)');
     return;
   }
   await writeFile(path.join(BENCH_DIR, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);

@@ -11,7 +11,10 @@ say() { printf 'bench: %s\n' "$*"; }
 
 [ -d node_modules ] || { say "FAILED: node_modules is missing: run scripts/bootstrap.sh first"; exit 1; }
 
-if [ -f pkg/resilient_websocket_bg.wasm ] && [ -f pkg/resilient_websocket.js ]; then
+# Built again when a source of the wasm is newer than it: a stale pkg/ would measure an older core
+# under the current JS (the option slots of js/abi.js would no longer match the module's).
+wasm=pkg/resilient_websocket_bg.wasm
+if [ -f "$wasm" ] && [ -f pkg/resilient_websocket.js ] && [ -z "$(find src Cargo.toml Cargo.lock -newer "$wasm" -print -quit)" ]; then
   say "pkg/ ... ok"
 else
   say "pkg/ ... building (scripts/build.sh)"

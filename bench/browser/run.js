@@ -1,6 +1,6 @@
-// The browser half of `npm run bench`: one headless Chromium (driven over the DevTools protocol
-// without playwright-core, see bare-chromium.js), a bench server on loopback per measure, and the
-// contenders of bench/contenders.js. The measures that time the CPU (throughput, replay) run the
+// The browser half of `npm run bench`, once per engine: one browser (engines.js: Chromium over the
+// DevTools protocol without playwright-core, Firefox and WebKit over WebDriver as in the tests), a
+// bench server on loopback per measure, and the contenders of bench/contenders.js. The measures that time the CPU (throughput, replay) run the
 // contenders one after the other, A B C D A B C D … (each throughput round starting one contender
 // further), each in its own page (kept for all rounds of the measure, after one warm-up). The
 // others run them side by side, each in its own page: recovery and dead-connection detection wait
@@ -8,10 +8,10 @@
 // reconnecting-websocket draws its minimum delay once per page load), and memory counts bytes,
 // not milliseconds.
 import { performance } from 'node:perf_hooks';
-import { heapAfterGc } from '../../e2e/support/browser.js';
+import { EngineUnsupportedError } from '../../e2e/support/browser.js';
 import { startStaticServer } from '../../e2e/support/servers.js';
 import { CONTENDERS } from '../contenders.js';
-import { launchBareChromium } from './bare-chromium.js';
+import { launchBenchEngine } from './engines.js';
 import { startBenchServer } from './server.js';
 
 export const ROUNDS = 5;
@@ -40,6 +40,26 @@ export const ACKED = {
 export const MEMORY = { warmUp: 100, cycles: 1000 };
 export const RESTART = { downtimeMs: 1000 };
 export const ONLINE = { offlineMs: 3000 };
+/**
+ * The rows of the recovery measures: every contender with its defaults, and ours with its earlier
+ * defaults as well (the rows "our previous default" and "our first default" of benches/herd.rs),
+ * for comparison.
+ */
+export const RECOVERY_ROWS = [
+  ...CONTENDERS.map((contender) => ({ key: contender.key, contender: contender.key })),
+  {
+    key: 'ours-previous-default',
+    contender: 'ours',
+    label: 'resilient-websocket, the previous default (`{ firstDelay: null, minDelay: 5000, factor: 1.4, maxDelay: 7000 }`)',
+    options: { reconnect: { firstDelay: null, minDelay: 5000, factor: 1.4, maxDelay: 7000 } },
+  },
+  {
+    key: 'ours-first-default',
+    contender: 'ours',
+    label: 'resilient-websocket, the first default (`{ firstDelay: null, minDelay: 1000, factor: 1.6, maxDelay: 30000 }`)',
+    options: { reconnect: { firstDelay: null, minDelay: 1000, factor: 1.6, maxDelay: 30000 } },
+  },
+];
 export const DETECTION = {
   windowMs: 60_000,
   rows: [
@@ -80,12 +100,13 @@ async function until(condition, ms, what) {
 export const MEASURES = ['throughput', 'acked', 'replay', 'memory', 'restart', 'online', 'detection'];
 
 /**
- * Launches Chromium and the static server; the returned session runs each measure on demand
- * (several may run at once: each has its own bench server and pages). `pageErrors` collects
- * every uncaught error and crash of a page; `close()` ends the session.
+ * Launches the browser of `engine` (engines.js) and the static server; the returned session runs
+ * each measure on demand (several may run at once: each has its own bench server and pages).
+ * `pageErrors` collects every uncaught error and crash of a page; `close()` ends the session.
  */
-export async function startBrowserSession({ log }) {
-  const browser = await launchBareChromium();
+export async function startBrowserSession({ log, engine }) {
+  const launched = await launchBenchEngine(engine);
+  const { browser, cpu, heap } = launched;
   const http = await startStaticServer();
   const pageErrors = [];
 
@@ -104,7 +125,9 @@ export async function startBrowserSession({ log }) {
   const timeline = (page) => page.evaluate(() => window.bench.timeline());
 
   return {
-    chromium: browser.version(),
+    engine,
+    version: launched.version,
+    heapUnavailable: launched.heapUnavailable,
     rounds: ROUNDS,
     throughput,
     acked,
@@ -148,15 +171,12 @@ export async function startBrowserSession({ log }) {
         .catch((error) => {
           throw new Error(`throughput: ${row.key}, ${count} messages, ${contender.key}: ${error.message}`);
         });
-    /** CPU seconds the page's main thread has used so far (DevTools `ThreadTime`). */
-    const cpuSeconds = async (contender) => {
-      const { metrics } = await pages.get(contender.key).send('Performance.getMetrics');
-      return metrics.find((metric) => metric.name === 'ThreadTime').value;
-    };
+    /** CPU seconds the page's main thread has used so far (engines.js, `cpu`). */
+    const cpuSeconds = (contender) => cpu.seconds(pages.get(contender.key));
     try {
       for (const contender of CONTENDERS) {
         const page = pages.get(contender.key);
-        await page.send('Performance.enable', { timeDomain: 'threadTicks' });
+        await cpu.prepare(page);
         await page.evaluate((url) => window.bench.open(url), `${server.url}/throughput-${contender.key}`);
         // The warm-up: the JIT has seen every path before the first measured round.
         for (const row of THROUGHPUT.rows) await run(contender, row, THROUGHPUT.warmUp);
@@ -317,23 +337,26 @@ export async function startBrowserSession({ log }) {
   /**
    * Memory counts bytes, not milliseconds: the contenders cycle side by side, each in its own
    * page, and so in its own renderer process and heap (every `newPage()` has its own browser
-   * context), which is what `Runtime.getHeapUsage` reads.
+   * context), which is what `Runtime.getHeapUsage` reads. The JS heap where the engine can read
+   * one (engines.js, `heap`; null in the figures elsewhere), the wasm memory in every engine.
    */
   async function memory() {
     // A server (a port) per contender: Chromium lets one WebSocket per host and port be
     // CONNECTING at a time, so on one port the contenders would take turns at every handshake.
+    // Where the engine reads no JS heap, only the wasm memory is measured: ours alone has one.
+    const cycling = heap ? CONTENDERS : CONTENDERS.filter((contender) => contender.key === 'ours');
     const servers = new Map();
-    for (const contender of CONTENDERS) servers.set(contender.key, await startBenchServer());
-    const pages = await pagePerContender(CONTENDERS);
+    for (const contender of cycling) servers.set(contender.key, await startBenchServer());
+    const pages = await pagePerContender(cycling);
     const figures = Object.fromEntries(CONTENDERS.map((c) => [c.key, { heapPerCycle: [], wasmPerCycle: [] }]));
     try {
       await Promise.all(
-        CONTENDERS.map(async (contender) => {
+        cycling.map(async (contender) => {
           const page = pages.get(contender.key);
-          await page.send('HeapProfiler.enable');
+          await heap?.prepare(page);
           const url = `${servers.get(contender.key).url}/memory-${contender.key}`;
           const cycle = (n) => page.evaluate(({ n, url }) => window.bench.cycle(0, n, url), { n, url });
-          const sample = async () => ({ heap: await heapAfterGc(page), wasm: await page.evaluate(() => window.bench.wasmBytes()) });
+          const sample = async () => ({ heap: heap ? await heap.read(page) : null, wasm: await page.evaluate(() => window.bench.wasmBytes()) });
           await page.evaluate((u) => window.bench.open(u, undefined, { track: false }), url);
           // The warm-up: allocator, JIT and table sizes settle before the first measured round.
           await cycle(MEMORY.warmUp);
@@ -341,12 +364,12 @@ export async function startBrowserSession({ log }) {
             const before = await sample();
             await cycle(MEMORY.cycles);
             const after = await sample();
-            const heap = (after.heap - before.heap) / MEMORY.cycles;
+            const heapPerCycle = after.heap === null ? null : (after.heap - before.heap) / MEMORY.cycles;
             const wasm = after.wasm === null ? null : (after.wasm - before.wasm) / MEMORY.cycles;
-            figures[contender.key].heapPerCycle.push(heap);
+            figures[contender.key].heapPerCycle.push(heapPerCycle);
             figures[contender.key].wasmPerCycle.push(wasm);
             log(
-              `memory: round ${round}/${ROUNDS} ${contender.key}: JS heap ${heap.toFixed(1)} B/cycle` +
+              `memory: round ${round}/${ROUNDS} ${contender.key}: JS heap ${heapPerCycle === null ? 'not measurable' : `${heapPerCycle.toFixed(1)} B/cycle`}` +
                 (wasm === null ? '' : `, wasm memory ${wasm.toFixed(1)} B/cycle (${after.wasm} bytes)`),
             );
           }
@@ -369,36 +392,29 @@ export async function startBrowserSession({ log }) {
 
   async function restart() {
     const server = await startBenchServer();
-    const ms = Object.fromEntries(CONTENDERS.map((c) => [c.key, []]));
+    const ms = Object.fromEntries(RECOVERY_ROWS.map((row) => [row.key, []]));
     try {
       for (let round = 1; round <= ROUNDS; round++) {
         const pages = await openSideBySide(server, `restart-${round}`, browser);
         const listening = await server.restart(RESTART.downtimeMs);
-        // The native socket never reconnects: waiting for the others is enough.
-        await until(
-          async () => (await Promise.all(pages.filter((p) => p.contender.module).map((p) => timeline(p.page)))).every(([t]) => t.opens.length >= 2),
-          30_000,
-          'restart: every reconnecting contender open again',
-        );
-        const line = [];
-        for (const { contender, page } of pages) {
-          const [t] = await timeline(page);
-          const value = t.opens.length >= 2 ? t.opens[1] - listening : null;
-          ms[contender.key].push(value);
-          line.push(`${contender.key} ${value === null ? 'no reconnect' : `${value} ms`}`);
-          await page.close();
-        }
-        log(`restart: round ${round}/${ROUNDS}: ${line.join(', ')}`);
+        recordRecovery(ms, pages, await untilReopened(pages, 'restart'), () => listening);
+        for (const { page } of pages) await page.close();
+        log(`restart: round ${round}/${ROUNDS}: ${recoveryLine(ms)}`);
       }
     } finally {
       await server.stop();
     }
-    return { ...RESTART, byContender: Object.fromEntries(CONTENDERS.map(({ key }) => [key, { ms: ms[key], medianMs: median(ms[key]) }])) };
+    return { ...RESTART, byContender: recoveryFigures(ms) };
   }
 
+  /**
+   * In an engine without offline emulation (WebKit), the figures are none and `unsupported` says
+   * why: an `online` event dispatched by hand would not be the browser's, and would not take the
+   * network away.
+   */
   async function online() {
     const server = await startBenchServer();
-    const ms = Object.fromEntries(CONTENDERS.map((c) => [c.key, []]));
+    const ms = Object.fromEntries(RECOVERY_ROWS.map((row) => [row.key, []]));
     try {
       for (let round = 1; round <= ROUNDS; round++) {
         const context = await browser.newContext();
@@ -407,42 +423,77 @@ export async function startBrowserSession({ log }) {
         server.refuse = 503;
         for (const { tag } of pages) server.terminate(tag);
         for (const { page } of pages) await page.evaluate(() => window.bench.closed(0, 1));
-        await context.setOffline(true);
+        try {
+          await context.setOffline(true);
+        } catch (error) {
+          if (!(error instanceof EngineUnsupportedError)) throw error;
+          await context.close();
+          log(`online: not measured: ${error.message}`);
+          return { ...ONLINE, unsupported: error.message };
+        }
         await sleep(ONLINE.offlineMs);
         server.refuse = 0;
         await context.setOffline(false);
-        await until(
-          async () => (await Promise.all(pages.filter((p) => p.contender.module).map((p) => timeline(p.page)))).every(([t]) => t.opens.length >= 2),
-          30_000,
-          'online: every reconnecting contender open again',
-        );
-        const line = [];
-        for (const { contender, page } of pages) {
-          const [t] = await timeline(page);
-          const [onlineAt] = await page.evaluate(() => window.bench.onlineAt);
-          const value = t.opens.length >= 2 ? t.opens[1] - onlineAt : null;
-          ms[contender.key].push(value);
-          line.push(`${contender.key} ${value === null ? 'no reconnect' : `${value} ms`}`);
-        }
+        const timelines = await untilReopened(pages, 'online');
+        const onlineAt = new Map();
+        for (const { row, page } of pages) onlineAt.set(row.key, (await page.evaluate(() => window.bench.onlineAt))[0]);
+        recordRecovery(ms, pages, timelines, (row) => onlineAt.get(row.key));
         await context.close();
-        log(`online: round ${round}/${ROUNDS}: ${line.join(', ')}`);
+        log(`online: round ${round}/${ROUNDS}: ${recoveryLine(ms)}`);
       }
     } finally {
       await server.stop();
     }
-    return { ...ONLINE, byContender: Object.fromEntries(CONTENDERS.map(({ key }) => [key, { ms: ms[key], medianMs: median(ms[key]) }])) };
+    return { ...ONLINE, byContender: recoveryFigures(ms) };
   }
 
-  /** One page per contender, each with one open instance tagged `<name>-<contender>`. */
+  /** One page per recovery row, each with one open instance (the row's options) tagged `<name>-<row>`. */
   async function openSideBySide(server, name, context) {
     const pages = [];
-    for (const contender of CONTENDERS) {
-      const page = await benchPage(contender, context);
-      const tag = `${name}-${contender.key}`;
-      await page.evaluate((url) => window.bench.open(url), `${server.url}/${tag}`);
-      pages.push({ contender, page, tag });
+    for (const row of RECOVERY_ROWS) {
+      const page = await benchPage(byKey(row.contender), context);
+      const tag = `${name}-${row.key}`;
+      await page.evaluate(({ url, options }) => window.bench.open(url, options), { url: `${server.url}/${tag}`, options: row.options });
+      pages.push({ row, page, tag });
     }
     return pages;
+  }
+
+  /** Waits until every page but the native one (which never reconnects) is open again; their timelines. */
+  async function untilReopened(pages, what) {
+    const timelines = new Map();
+    const waiting = () => pages.filter(({ row }) => byKey(row.contender).module && timelines.get(row.key).opens.length < 2);
+    try {
+      await until(
+        async () => {
+          for (const { row, page } of pages) timelines.set(row.key, (await timeline(page))[0]);
+          return waiting().length === 0;
+        },
+        30_000,
+        `${what}: every reconnecting contender open again`,
+      );
+    } catch (error) {
+      const late = waiting().map(({ row }) => `${row.key} (open, close times: ${JSON.stringify(timelines.get(row.key))})`);
+      error.message += `; not open again: ${late.join(', ')}`;
+      throw error;
+    }
+    return timelines;
+  }
+
+  /** Each row's time from `since(row)` to its second `open` (null: it did not reconnect). */
+  function recordRecovery(ms, pages, timelines, since) {
+    for (const { row } of pages) {
+      const { opens } = timelines.get(row.key);
+      ms[row.key].push(opens.length >= 2 ? opens[1] - since(row) : null);
+    }
+  }
+
+  function recoveryLine(ms) {
+    return RECOVERY_ROWS.map(({ key }) => `${key} ${ms[key].at(-1) === null ? 'no reconnect' : `${ms[key].at(-1)} ms`}`).join(', ');
+  }
+
+  function recoveryFigures(ms) {
+    return Object.fromEntries(RECOVERY_ROWS.map(({ key }) => [key, { ms: ms[key], medianMs: median(ms[key]) }]));
   }
 
   async function detection() {

@@ -12,8 +12,11 @@ import { deliverRecorded, drainRecorded, installRecorder } from './recorder.js';
 
 export const FIREFOX_PATH = '/usr/bin/firefox-esr';
 
-/** @param {{ timeout?: number }} [options] */
-export async function launchFirefox({ timeout = 30_000 } = {}) {
+/**
+ * @param {{ timeout?: number, prefs?: Record<string, unknown> }} [options] `prefs`: more Firefox
+ *   preferences, beside (and over) the ones below.
+ */
+export async function launchFirefox({ timeout = 30_000, prefs = {} } = {}) {
   const browser = await puppeteer.launch({
     browser: 'firefox',
     executablePath: FIREFOX_PATH,
@@ -27,6 +30,7 @@ export async function launchFirefox({ timeout = 30_000 } = {}) {
       'network.connectivity-service.enabled': false,
       'datareporting.policy.dataSubmissionEnabled': false,
       'toolkit.telemetry.enabled': false,
+      ...prefs,
     },
   });
   return new FirefoxBrowser(browser);
