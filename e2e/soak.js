@@ -33,9 +33,9 @@ import { parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, isBrowserConnectionReport } from './support/browser.js';
 import { startChaosServer } from './support/chaos-server.js';
-import { analyzeDelivery, call, openFaultPage, sleep } from './support/fault-harness.js';
+import { analyzeDelivery, call, openFaultPage, prng, sleep } from './support/fault-harness.js';
 import { startStaticServer } from './support/servers.js';
-import { startAckedStack, upTo } from './acked/stack.js';
+import { countStream, startAckedStack } from './acked/stack.js';
 import { clusterSoakPassed, formatClusterSoak, runClusterSoak } from './cluster/soak-run.js';
 
 const { values: args } = parseArgs({
@@ -84,17 +84,6 @@ if (args.cluster) {
   process.exit(code);
 }
 
-/** mulberry32: a small seeded PRNG, enough for a fault schedule. */
-function prng(s) {
-  let a = s >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const random = prng(seed);
 const between = (lo, hi) => lo + Math.floor(random() * (hi - lo + 1));
 const pick = (list) => list[Math.floor(random() * list.length)];
@@ -344,20 +333,6 @@ async function main() {
 }
 
 const context = () => page.context();
-
-/** Counts one direction of an acked stream: `received` against 1..sent. */
-function countStream(sent, received) {
-  const seen = new Set();
-  let duplicated = 0;
-  let outOfOrder = 0;
-  received.forEach((n, i) => {
-    if (seen.has(n)) duplicated += 1;
-    else if (i > 0 && n < received[i - 1]) outOfOrder += 1;
-    seen.add(n);
-  });
-  const lost = upTo(sent).filter((n) => !seen.has(n)).length;
-  return { sent, delivered: seen.size, duplicated, outOfOrder, lost };
-}
 
 /** --acked: wait (bounded) until both streams of every client are through, then judge them. */
 async function finishAcked() {

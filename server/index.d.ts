@@ -126,26 +126,11 @@ export interface SessionStore {
 }
 
 /** The embedded default store: this process's memory (several adapters of one process may share one). */
-export declare class MemorySessionStore implements SessionStore {
+export declare class MemorySessionStore {
   constructor();
-  register(node: { notice(notice: StoreNotice): void }): Promise<string>;
-  available(): boolean;
-  claim(
-    hello: { sid: string; keyHash: string; epoch: number; ack: number },
-    claim: { owner: string; newEpoch: number; ttl: number },
-  ): Promise<Claim>;
-  append(sid: string, payload: string | Buffer, bounds: { maxMessages: number; maxBytes: number; ttl: number }): Promise<Appended>;
-  received(sid: string, owner: string, seq: number, ttl: number, payload: string | Buffer): Promise<boolean>;
-  delivered(sid: string, seq: number): Promise<void>;
-  inbox(sid: string): Promise<StoredMessage[]>;
-  release(sid: string, owner: string, ack: number, ttl: number): Promise<boolean>;
-  range(sid: string, fromSeq: number): Promise<StoredMessage[]>;
-  detach(sid: string, owner: string, ttl: number): Promise<void>;
-  refresh(sids: string[], ttl: number): Promise<void>;
-  discard(sid: string, owner?: string): Promise<boolean>;
-  notify(owner: string, notice: StoreNotice): Promise<void>;
-  close(): Promise<void>;
 }
+/** Its methods are those of {@link SessionStore} (declaration merging: one list for every store). */
+export interface MemorySessionStore extends SessionStore {}
 
 /** What a client sent, as {@link parseClientFrame} reads it. */
 export type ClientFrame =

@@ -1,7 +1,7 @@
 // Types of resilient-websocket/server/redis (server/redis.js): the session store of the AckedServer
 // on Redis, for a cluster of nodes. Needs the `redis` package (node-redis, v5 or later).
 import type { RedisClientType } from 'redis';
-import type { Appended, Claim, SessionStore, StoredMessage, StoreNotice } from './index.js';
+import type { SessionStore } from './index.js';
 
 /** A store write while the connection to Redis is down: refused at once, never queued. */
 export declare class StoreUnavailableError extends Error {
@@ -21,30 +21,17 @@ export interface RedisSessionStoreOptions {
  * recorded and not yet given to an application, all expiring `sessionTtl` after
  * the last write; atomic updates in Lua; notices between nodes on a pub/sub channel per node.
  */
-export declare class RedisSessionStore implements SessionStore {
+export declare class RedisSessionStore {
   /** Throws a TypeError when `client` is not a node-redis client. */
   constructor(options: RedisSessionStoreOptions);
   readonly client: RedisClientType<any, any, any, any, any>;
   readonly prefix: string;
-  register(node: { notice(notice: StoreNotice): void }): Promise<string>;
   /** Whether both connections to Redis (commands and subscription) are up. */
   available(): boolean;
-  claim(
-    hello: { sid: string; keyHash: string; epoch: number; ack: number },
-    claim: { owner: string; newEpoch: number; ttl: number },
-  ): Promise<Claim>;
-  append(sid: string, payload: string | Buffer, bounds: { maxMessages: number; maxBytes: number; ttl: number }): Promise<Appended>;
-  received(sid: string, owner: string, seq: number, ttl: number, payload: string | Buffer): Promise<boolean>;
-  delivered(sid: string, seq: number): Promise<void>;
-  inbox(sid: string): Promise<StoredMessage[]>;
-  release(sid: string, owner: string, ack: number, ttl: number): Promise<boolean>;
-  range(sid: string, fromSeq: number): Promise<StoredMessage[]>;
-  detach(sid: string, owner: string, ttl: number): Promise<void>;
-  refresh(sids: string[], ttl: number): Promise<void>;
-  discard(sid: string, owner?: string): Promise<boolean>;
-  notify(owner: string, notice: StoreNotice): Promise<void>;
   /** Ends the store's subscription; the client given stays the application's to close. */
   close(): Promise<void>;
   /** The bytes Redis uses for session `sid` (MEMORY USAGE of its two keys). */
   memoryUsage(sid: string): Promise<number>;
 }
+/** The rest of its methods are those of {@link SessionStore} (declaration merging). */
+export interface RedisSessionStore extends SessionStore {}

@@ -111,6 +111,10 @@ fn is_open(event: &Event) -> bool {
     matches!(event, Event::Open)
 }
 
+fn is_message(event: &Event) -> bool {
+    matches!(event, Event::Message(_))
+}
+
 fn text_of(event: &Event) -> Option<String> {
     match event {
         Event::Message(message) => message.text(),
@@ -159,15 +163,9 @@ async fn opens_echoes_text_and_bytes_and_closes_cleanly() {
 
     ws.send_text("héllo ✓ 🚀").expect("sent");
     ws.send_binary(&[0, 1, 2, 255]).expect("sent");
-    let echo = until(&mut events, TOLERANCE_MS, |e| {
-        matches!(e, Event::Message(_))
-    })
-    .await;
+    let echo = until(&mut events, TOLERANCE_MS, is_message).await;
     assert_eq!(text_of(&echo[0]).as_deref(), Some("héllo ✓ 🚀"));
-    let echo = until(&mut events, TOLERANCE_MS, |e| {
-        matches!(e, Event::Message(_))
-    })
-    .await;
+    let echo = until(&mut events, TOLERANCE_MS, is_message).await;
     let Event::Message(binary) = &echo[0] else {
         unreachable!()
     };
@@ -367,7 +365,7 @@ async fn typed_json_round_trips_through_the_browsers_json() {
         score: 1.5,
     };
     ws.send_json(&sent).expect("serializable");
-    let echo = until(&mut events, 5000.0, |e| matches!(e, Event::Message(_))).await;
+    let echo = until(&mut events, 5000.0, is_message).await;
     let Some(Event::Message(message)) = echo.last() else {
         unreachable!()
     };
@@ -385,10 +383,7 @@ async fn typed_json_round_trips_through_the_browsers_json() {
     );
 
     ws.send_text("not json").expect("sent");
-    let echo = until(&mut events, TOLERANCE_MS, |e| {
-        matches!(e, Event::Message(_))
-    })
-    .await;
+    let echo = until(&mut events, TOLERANCE_MS, is_message).await;
     let Some(Event::Message(message)) = echo.last() else {
         unreachable!()
     };
@@ -396,10 +391,7 @@ async fn typed_json_round_trips_through_the_browsers_json() {
     // A map becomes an object, not a JS Map (which stringifies to `{}`).
     let map: std::collections::BTreeMap<String, u32> = [("k".to_string(), 1)].into();
     ws.send_json(&map).expect("serializable");
-    let echo = until(&mut events, TOLERANCE_MS, |e| {
-        matches!(e, Event::Message(_))
-    })
-    .await;
+    let echo = until(&mut events, TOLERANCE_MS, is_message).await;
     assert_eq!(
         text_of(echo.last().expect("one")).as_deref(),
         Some(r#"{"k":1}"#)
@@ -465,10 +457,7 @@ async fn the_event_stream_runs_through_a_server_restart() {
     assert!(stats.attempts >= 2, "{stats:?}");
 
     ws.send_text("after").expect("sent");
-    let echo = until(&mut events, TOLERANCE_MS, |e| {
-        matches!(e, Event::Message(_))
-    })
-    .await;
+    let echo = until(&mut events, TOLERANCE_MS, is_message).await;
     assert_eq!(text_of(echo.last().expect("one")).as_deref(), Some("after"));
     finish(server, ws, events).await;
 }
@@ -483,10 +472,7 @@ async fn messages_sent_while_the_server_is_down_are_replayed_in_order_once() {
     let mut events = ws.events();
     until(&mut events, 5000.0, is_open).await;
     ws.send_text("before").expect("sent");
-    until(&mut events, TOLERANCE_MS, |e| {
-        matches!(e, Event::Message(_))
-    })
-    .await;
+    until(&mut events, TOLERANCE_MS, is_message).await;
 
     server.fault("stop", "{}").await;
     until(&mut events, TOLERANCE_MS, |e| matches!(e, Event::Close(_))).await;
@@ -505,10 +491,7 @@ async fn messages_sent_while_the_server_is_down_are_replayed_in_order_once() {
     until(&mut events, 100.0 + TOLERANCE_MS, is_open).await;
     let mut echoes = Vec::new();
     while echoes.len() < 3 {
-        let seen = until(&mut events, TOLERANCE_MS, |e| {
-            matches!(e, Event::Message(_))
-        })
-        .await;
+        let seen = until(&mut events, TOLERANCE_MS, is_message).await;
         echoes.extend(seen.iter().filter_map(text_of));
     }
     assert_eq!(echoes, ["a", "b", "c"]);
@@ -555,10 +538,7 @@ async fn a_heartbeat_timeout_closes_with_4000_and_reconnects() {
         unreachable!()
     };
     assert!(*rtt_ms < TIMEOUT, "rtt {rtt_ms} ms");
-    assert!(
-        !beat.iter().any(|e| matches!(e, Event::Message(_))),
-        "a pong is no message"
-    );
+    assert!(!beat.iter().any(is_message), "a pong is no message");
     assert!(ws.stats().last_rtt.is_some());
 
     server.fault("silence", "{}").await;

@@ -21,6 +21,7 @@ import { WebSocket, WebSocketServer } from 'ws';
 import { AckedServer, CloseCode } from '../../server/index.js';
 import { assertNoPageErrors, test, useBrowser } from '../api/helpers.js';
 import { openPage } from '../support/browser.js';
+import { Peer, within } from '../support/protocol-peer.js';
 
 /** The close reason that goes with each code (the adapter's and the client's). */
 const REASON = {
@@ -36,75 +37,9 @@ const REASON = {
   4505: 'unsupported protocol version',
 };
 
-/** How long any single expected frame or close may take on loopback before the test fails. */
-const WAIT_MS = 3000;
-
 let tokens = 0;
 /** A session id or key: 22 URL-safe base64 characters, unique in this file. */
 const token = (prefix) => `${prefix}${String((tokens += 1)).padStart(4, '0')}`.padEnd(22, '_');
-
-/** Rejects with `what` if `promise` does not settle within `ms`. */
-function within(promise, what, ms = WAIT_MS) {
-  let timer;
-  const timeout = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no ${what} within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-/**
- * One end of a raw WebSocket (a `ws` client, or a connection a raw server accepted), speaking the
- * protocol frame by frame: text frames are read as strings, binary ones as Buffers.
- */
-class Peer {
-  /** @param {WebSocket} ws */
-  constructor(ws) {
-    this.ws = ws;
-    /** @type {(string | Buffer)[]} frames received and not yet taken with next() */
-    this.inbox = [];
-    /** @type {(() => void) | null} */
-    this.wake = null;
-    /** @type {Promise<{ code: number, reason: string }>} */
-    this.closed = new Promise((resolve) => {
-      ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() }));
-    });
-    ws.on('message', (data, isBinary) => {
-      this.inbox.push(isBinary ? Buffer.from(/** @type {Buffer} */ (data)) : data.toString());
-      this.wake?.();
-    });
-    // A peer that misbehaves on purpose may see its socket fail; the close event tells the story.
-    ws.on('error', () => {});
-  }
-
-  /** @param {string | Buffer} frame a string goes as a text frame, a Buffer as a binary one */
-  send(frame) {
-    this.ws.send(frame);
-  }
-
-  /** The next frame received. */
-  async next(what = 'frame') {
-    if (this.inbox.length === 0) {
-      await within(new Promise((resolve) => (this.wake = resolve)), what).finally(() => (this.wake = null));
-    }
-    return /** @type {string | Buffer} */ (this.inbox.shift());
-  }
-
-  /** The next frame, which must be `expected`. */
-  async expect(expected) {
-    const what = typeof expected === 'string' ? JSON.stringify(expected) : `binary ${expected.toString('hex')}`;
-    assert.deepEqual(await this.next(what), expected);
-  }
-
-  /** How the connection was closed (by either side). */
-  close() {
-    return within(this.closed, 'close');
-  }
-
-  /** What comes first: the close (`{ code, reason }`) or a frame (`{ frame }`). */
-  closeOrFrame() {
-    return within(Promise.race([this.closed, this.next('frame').then((frame) => ({ frame }))]), 'close or frame');
-  }
-}
 
 // --- Part 1: hostile clients against the real AckedServer -----------------------------------------
 

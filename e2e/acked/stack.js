@@ -99,3 +99,22 @@ export async function startAckedStack({ serverOptions = {}, periodMs = 10 } = {}
 
 /** The numbers 1..n. */
 export const upTo = (n) => Array.from({ length: n }, (_, i) => i + 1);
+
+/**
+ * One direction of a numbered stream: `received` (in arrival order) against 1..sent. `missing`
+ * names the first ten lost.
+ * @param {number} sent
+ * @param {number[]} received
+ */
+export function countStream(sent, received) {
+  const seen = new Set();
+  let duplicated = 0;
+  let outOfOrder = 0;
+  received.forEach((n, i) => {
+    if (seen.has(n)) duplicated += 1;
+    else if (i > 0 && n < received[i - 1]) outOfOrder += 1;
+    seen.add(n);
+  });
+  const missing = upTo(sent).filter((n) => !seen.has(n));
+  return { sent, delivered: seen.size, duplicated, outOfOrder, lost: missing.length, missing: missing.slice(0, 10) };
+}

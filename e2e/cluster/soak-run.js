@@ -8,11 +8,10 @@
 // session had (two live connections of one session).
 //
 // Used by e2e/cluster/soak.test.js (60 s in the test command) and `node e2e/soak.js --cluster`.
+import { countStream } from '../acked/stack.js';
 import { isBrowserConnectionReport, openPage } from '../support/browser.js';
 import { startCluster } from '../support/cluster.js';
-
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-const upTo = (n) => Array.from({ length: n }, (_, i) => i + 1);
+import { prng, sleep } from '../support/fault-harness.js';
 
 const OPTIONS = {
   heartbeat: { interval: 1000, timeout: 1000 },
@@ -23,32 +22,6 @@ const RECOVERY_TIMEOUT_MS = 20_000;
 const DRAIN_TIMEOUT_MS = 30_000;
 /** The faults, in turn (each picks its node in turn too). */
 const KINDS = ['kill', 'cut', 'restart', 'redis', 'silent'];
-
-/** mulberry32: a small seeded PRNG for the faults' parameters. */
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** One direction of a stream: `received` (in arrival order) against 1..sent. */
-export function countStream(sent, received) {
-  const seen = new Set();
-  let duplicated = 0;
-  let outOfOrder = 0;
-  received.forEach((n, i) => {
-    if (seen.has(n)) duplicated += 1;
-    else if (i > 0 && n < received[i - 1]) outOfOrder += 1;
-    seen.add(n);
-  });
-  const missing = upTo(sent).filter((n) => !seen.has(n));
-  return { sent, delivered: seen.size, duplicated, outOfOrder, lost: missing.length, missing: missing.slice(0, 10) };
-}
 
 /**
  * The client messages given to an application twice in the one window the adapter cannot close:

@@ -15,6 +15,19 @@ export const CLOCK_SLACK_MS = 5;
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** mulberry32: a small seeded PRNG, enough for a fault schedule.
+ * @param {number} s the seed */
+export function prng(s) {
+  let a = s >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
 /**
  * The longest from the close event of a failure (a failed attempt, or a connection lost without a
  * close frame) to the next attempt reaching the server, less TOLERANCE_MS: the client waits

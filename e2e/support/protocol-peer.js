@@ -1,6 +1,8 @@
-// A raw client of the acknowledged-delivery protocol (PROTOCOL.md) on Node's `ws`, frame by frame:
-// for the tests of the session stores and the cluster benchmark, which need to see every frame and
-// to play clients the browser would not (two connections of one session, a client that stays away).
+// A raw end of the acknowledged-delivery protocol (PROTOCOL.md) on Node's `ws`, frame by frame:
+// for the hostile-peer tests, the tests of the session stores and the cluster benchmark, which need
+// to see every frame and to play peers the browser would not (malformed frames, two connections of
+// one session, a client that stays away).
+import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { WebSocket } from 'ws';
 
@@ -13,6 +15,10 @@ export function within(promise, what, ms = 3000) {
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
+/**
+ * One end of a raw WebSocket (a `ws` client, or a connection a raw server accepted), speaking the
+ * protocol frame by frame: text frames are read as strings, binary ones as Buffers.
+ */
 export class Peer {
   /** @param {string} url */
   static async connect(url) {
@@ -36,10 +42,11 @@ export class Peer {
       this.inbox.push(isBinary ? Buffer.from(/** @type {Buffer} */ (data)) : data.toString());
       this.wake?.();
     });
+    // A peer that misbehaves on purpose may see its socket fail; the close event tells the story.
     ws.on('error', () => {});
   }
 
-  /** @param {string | Buffer} frame */
+  /** @param {string | Buffer} frame a string goes as a text frame, a Buffer as a binary one */
   send(frame) {
     this.ws.send(frame);
   }
@@ -60,9 +67,20 @@ export class Peer {
     }
   }
 
+  /** The next frame, which must be `expected`. */
+  async expect(expected) {
+    const what = typeof expected === 'string' ? JSON.stringify(expected) : `binary ${expected.toString('hex')}`;
+    assert.deepEqual(await this.next(what), expected);
+  }
+
   /** How the connection was closed (by either side). */
   close(ms = 3000) {
     return within(this.closed, 'close', ms);
+  }
+
+  /** What comes first: the close (`{ code, reason }`) or a frame (`{ frame }`). */
+  closeOrFrame() {
+    return within(Promise.race([this.closed, this.next('frame').then((frame) => ({ frame }))]), 'close or frame');
   }
 
   /** A hello; resolves with the welcome's fields `{ ack, resumed, epoch }`. */

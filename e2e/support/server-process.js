@@ -15,6 +15,20 @@ export function serverProcess({ port, what, hint }) {
   let child = null;
   let exited = null;
   let output = '';
+
+  /** Sends `signal`, and SIGKILL 3 s later if the process still runs; resolves once it has exited. */
+  async function end(signal) {
+    if (!child) return;
+    const current = child;
+    child = null;
+    if (exited !== null) return;
+    const exit = new Promise((resolve) => current.once('exit', resolve));
+    current.kill(signal);
+    const timer = setTimeout(() => current.kill('SIGKILL'), 3000);
+    await exit;
+    clearTimeout(timer);
+  }
+
   return {
     /**
      * Starts `command args` unless it runs already; resolves once it listens on the port.
@@ -45,29 +59,9 @@ export function serverProcess({ port, what, hint }) {
     },
 
     /** SIGKILL, as `kill -9`: resolves once the process has exited. */
-    async kill() {
-      if (!child) return;
-      const current = child;
-      child = null;
-      if (exited === null) {
-        const exit = new Promise((resolve) => current.once('exit', resolve));
-        current.kill('SIGKILL');
-        await exit;
-      }
-    },
+    kill: () => end('SIGKILL'),
 
     /** Resolves once the process has exited, so that a start() after it is a new process. */
-    async stop() {
-      if (!child) return;
-      const current = child;
-      child = null;
-      if (exited === null) {
-        const exit = new Promise((resolve) => current.once('exit', resolve));
-        current.kill('SIGTERM');
-        const timer = setTimeout(() => current.kill('SIGKILL'), 3000);
-        await exit;
-        clearTimeout(timer);
-      }
-    },
+    stop: () => end('SIGTERM'),
   };
 }

@@ -230,18 +230,23 @@ impl Sim {
         }
     }
 
+    /// Tab `index` starts a connection, which opens after `connect_delay`.
+    fn start_connecting(&mut self, index: usize) {
+        self.tabs[index].socket = Socket::Connecting {
+            opens_at: self.now + self.connect_delay,
+        };
+        self.connections.push(Connection {
+            tab: index,
+            opened: self.now + self.connect_delay,
+            closed: None,
+        });
+    }
+
     /// The holder's socket drops; its connection reconnects after `connect_delay`.
     pub fn drop_socket(&mut self, index: usize) {
         if self.tabs[index].socket == Socket::Open {
             self.close_socket(index);
-            self.tabs[index].socket = Socket::Connecting {
-                opens_at: self.now + self.connect_delay,
-            };
-            self.connections.push(Connection {
-                tab: index,
-                opened: self.now + self.connect_delay,
-                closed: None,
-            });
+            self.start_connecting(index);
             if self.runs(index) {
                 self.tabs[index].member.handle_socket_closed(self.now);
                 self.drain(index, None);
@@ -389,14 +394,7 @@ impl Sim {
                 }
                 GroupOutput::Connect => {
                     assert_eq!(self.tabs[index].socket, Socket::None, "connect twice");
-                    self.tabs[index].socket = Socket::Connecting {
-                        opens_at: self.now + self.connect_delay,
-                    };
-                    self.connections.push(Connection {
-                        tab: index,
-                        opened: self.now + self.connect_delay,
-                        closed: None,
-                    });
+                    self.start_connecting(index);
                 }
                 GroupOutput::Disconnect => self.close_socket(index),
                 GroupOutput::Write { owner, seq } => self.record_write(index, owner, seq, handled),
