@@ -122,6 +122,17 @@ fn text_of(event: &Event) -> Option<String> {
     }
 }
 
+/// A handle on `server` with `config`, and its event stream, once the handle is open.
+async fn open_with(server: &Server, config: Config) -> (ResilientWebSocket, EventStream) {
+    let ws = ResilientWebSocket::builder(&server.url)
+        .config(config)
+        .connect()
+        .expect("a valid URL");
+    let mut events = ws.events();
+    until(&mut events, 5000.0, is_open).await;
+    (ws, events)
+}
+
 /// Closes the handle with 1000 and waits for its close event, then stops the server.
 async fn finish(server: Server, ws: ResilientWebSocket, mut events: EventStream) {
     if ws.ready_state() != ReadyState::Closed {
@@ -405,12 +416,7 @@ async fn typed_json_round_trips_through_the_browsers_json() {
 #[wasm_bindgen_test]
 async fn the_event_stream_runs_through_a_server_restart() {
     let server = Server::start().await;
-    let ws = ResilientWebSocket::builder(&server.url)
-        .config(delays(200))
-        .connect()
-        .expect("a valid URL");
-    let mut events = ws.events();
-    until(&mut events, 5000.0, is_open).await;
+    let (ws, mut events) = open_with(&server, delays(200)).await;
 
     server.fault("restart", r#"{"downMs":300}"#).await;
     let cycle = until(&mut events, 300.0 + 200.0 * 4.0 + 5000.0, is_open).await;
@@ -465,12 +471,7 @@ async fn the_event_stream_runs_through_a_server_restart() {
 #[wasm_bindgen_test]
 async fn messages_sent_while_the_server_is_down_are_replayed_in_order_once() {
     let server = Server::start().await;
-    let ws = ResilientWebSocket::builder(&server.url)
-        .config(delays(100))
-        .connect()
-        .expect("a valid URL");
-    let mut events = ws.events();
-    until(&mut events, 5000.0, is_open).await;
+    let (ws, mut events) = open_with(&server, delays(100)).await;
     ws.send_text("before").expect("sent");
     until(&mut events, TOLERANCE_MS, is_message).await;
 
@@ -524,12 +525,7 @@ async fn a_heartbeat_timeout_closes_with_4000_and_reconnects() {
         }),
         ..delays(100)
     };
-    let ws = ResilientWebSocket::builder(&server.url)
-        .config(config)
-        .connect()
-        .expect("a valid URL");
-    let mut events = ws.events();
-    until(&mut events, 5000.0, is_open).await;
+    let (ws, mut events) = open_with(&server, config).await;
     let beat = until(&mut events, INTERVAL as f64 + TOLERANCE_MS, |e| {
         matches!(e, Event::Heartbeat { .. })
     })
@@ -611,18 +607,14 @@ async fn a_close_drops_the_queue_with_drop_events() {
 #[wasm_bindgen_test]
 async fn dropping_the_handle_closes_the_socket_and_detaches_every_listener() {
     let server = Server::start().await;
-    let ws = ResilientWebSocket::builder(&server.url)
-        .config(Config {
-            heartbeat: Some(HeartbeatConfig {
-                interval: 100,
-                timeout: 100,
-            }),
-            ..delays(100)
-        })
-        .connect()
-        .expect("a valid URL");
-    let mut events = ws.events();
-    until(&mut events, 5000.0, is_open).await;
+    let config = Config {
+        heartbeat: Some(HeartbeatConfig {
+            interval: 100,
+            timeout: 100,
+        }),
+        ..delays(100)
+    };
+    let (ws, mut events) = open_with(&server, config).await;
     let calls = Rc::new(RefCell::new(0));
     let counter = calls.clone();
     ws.on(move |_| *counter.borrow_mut() += 1);
