@@ -32,6 +32,7 @@ import {
   KIND_CLOSE,
   KIND_DROP,
   KIND_GIVEUP,
+  KIND_HEARTBEAT,
   KIND_HOOKERROR,
   KIND_MESSAGE,
   KIND_OPEN,
@@ -50,7 +51,7 @@ import {
   ROLE_NAMES,
   HOOK_WEB_SOCKET,
 } from './abi.js';
-import { DropEvent, ShareRoleEvent, useShare } from './class.js';
+import { DropEvent, HeartbeatEvent, ShareRoleEvent, useShare } from './class.js';
 
 /** The longest takeover API.md §7 allows; less with a shorter `heartbeat.timeout`. */
 const MAX_TAKEOVER_MS = 2000;
@@ -370,15 +371,16 @@ class ShareLink {
   #goAway() {
     this.#away = true;
     this.#leave();
+    const returned = new AbortController();
     const back = () => {
+      returned.abort();
       this.#away = false;
       if (this.#sockets.size > 0) {
         this.#join();
         this.#sync();
       }
     };
-    globalThis.addEventListener?.('pageshow', back, { once: true });
-    globalThis.addEventListener?.('resume', back, { once: true });
+    for (const type of ['pageshow', 'resume']) globalThis.addEventListener?.(type, back, { signal: returned.signal });
   }
 
   #leave() {
@@ -579,6 +581,9 @@ class ShareLink {
       case KIND_GIVEUP:
         this.#own.gaveUp = true;
         return this.#sync();
+      // The group's heartbeat and what its connection's queue dropped: shown in the holder's tab.
+      case KIND_HEARTBEAT:
+        return this.#instance.dispatchEvent(new HeartbeatEvent(a));
       case KIND_DROP:
         return this.#instance.dispatchEvent(new DropEvent(a, b));
       case KIND_HOOKERROR:
