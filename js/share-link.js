@@ -226,7 +226,7 @@ class ShareLink {
   #bufferedAmount = 0;
   /** @type {Set<VirtualSocket>} the instance's sockets that are not closed */
   #sockets = new Set();
-  /** Messages that arrived while this tab's socket was still connecting. */
+  /** Messages that arrived while none of the instance's sockets was open. */
   /** @type {unknown[]} */
   #early = [];
   /** @type {BeatInfo | null} what the latest holder's beat said */
@@ -324,6 +324,7 @@ class ShareLink {
    */
   end() {
     this.#leave();
+    this.#early = [];
     const unsent = [...this.#outgoing.values()];
     this.#outgoing.clear();
     this.#bufferedAmount = 0;
@@ -603,7 +604,8 @@ class ShareLink {
         queueMicrotask(() => socket.received(data));
       }
     }
-    if (!open && this.#sockets.size > 0) this.#early.push(data);
+    // Kept for the instance's next socket: one still connecting, or the one its driver makes next.
+    if (!open) this.#early.push(data);
   }
 
   /** Shows the group's state on the instance's sockets: open while the group's connection is. */
