@@ -52,6 +52,7 @@ import {
   HOOK_WEB_SOCKET,
 } from './abi.js';
 import { DropEvent, HeartbeatEvent, ShareRoleEvent, useShare } from './class.js';
+import { ShareTimer } from './share-timer.js';
 
 /** The longest takeover API.md §7 allows; less with a shorter `heartbeat.timeout`. */
 const MAX_TAKEOVER_MS = 2000;
@@ -218,8 +219,10 @@ class ShareLink {
   #request = 0;
   /** @type {(() => void) | null} lets the held lock go */
   #release = null;
-  /** @type {ReturnType<typeof setTimeout> | undefined} */
-  #timer;
+  /** @type {ShareTimer | null} the member's deadline (a worker's timer: not throttled in a hidden tab) */
+  #timer = null;
+  /** The deadline the timer is armed for (NaN: none). */
+  #deadline = NaN;
   /** This tab's messages by their number, until the group confirms them written. */
   /** @type {Map<number, Outgoing>} */
   #outgoing = new Map();
@@ -357,6 +360,11 @@ class ShareLink {
     for (const type of ['pagehide', 'freeze']) {
       globalThis.addEventListener?.(type, () => this.#goAway(), { signal });
     }
+    this.#deadline = NaN;
+    this.#timer = new ShareTimer(() => {
+      this.#deadline = NaN;
+      this.#run((member, now) => member.timer(now));
+    });
     const id = crypto.getRandomValues(new Uint32Array(2));
     // 53 random bits: an integer that a double holds exactly.
     this.#member = new this.#Member((id[0] & 0x1fffff) * 2 ** 32 + id[1], this.#bound, performance.now());
@@ -392,7 +400,8 @@ class ShareLink {
     this.#joined = null;
     this.#channel?.close();
     this.#channel = null;
-    clearTimeout(this.#timer);
+    this.#timer?.dispose();
+    this.#timer = null;
     const member = this.#member;
     this.#member = null;
     member.free();
@@ -416,10 +425,12 @@ class ShareLink {
       this.#perform(effect, out);
     }
     if (this.#member !== member) return;
-    clearTimeout(this.#timer);
     const deadline = member.deadline();
-    if (!Number.isNaN(deadline)) {
-      this.#timer = setTimeout(() => this.#run((m, now) => m.timer(now)), Math.max(0, deadline - performance.now()));
+    // Most steps (a message in or out) leave the deadline where it was: the worker hears of changes only.
+    if (!Object.is(deadline, this.#deadline)) {
+      this.#deadline = deadline;
+      if (Number.isNaN(deadline)) this.#timer?.cancel();
+      else this.#timer?.arm(deadline - performance.now());
     }
     this.#sync();
   }
