@@ -8,7 +8,7 @@
 //   const client = await createClient({ url: 'redis://127.0.0.1:6379' }).connect();
 //   const server = new AckedServer(wss, { store: new RedisSessionStore({ client }) });
 //
-// Per session, two keys (hash-tagged with the session id, so that both fall in one slot):
+// Per session, three keys (hash-tagged with the session id, so that all fall in one slot):
 //   <prefix>{<sid>}    a hash: k (the key's hash), e (the epoch), r (the highest client seq
 //                      recorded), l (the last seq numbered to the client), b (the unacknowledged
 //                      bytes), o (the owner token of the connection that holds it), c (1 while connected)
