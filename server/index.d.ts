@@ -188,8 +188,11 @@ export interface Delivery {
   redelivered: boolean;
 }
 
-/** The arguments of a `message` event: text as a string, binary as a Buffer, and which delivery it is. */
-export type SessionMessage = [data: string, isBinary: false, delivery: Delivery] | [data: Buffer, isBinary: true, delivery: Delivery];
+/** The arguments of a `message` event: text as a string, binary as a Buffer. */
+export type SessionMessage = [data: string, isBinary: false] | [data: Buffer, isBinary: true];
+
+/** The arguments of a `message` event with the third, which delivery it is. */
+export type DeliveredMessage = [data: string, isBinary: false, delivery: Delivery] | [data: Buffer, isBinary: true, delivery: Delivery];
 
 /** What a session's `connect` event tells. */
 export interface SessionConnectInfo {
@@ -232,6 +235,8 @@ export declare class Session extends EventEmitter {
   close(code?: number, reason?: string): void;
 
   /** A message from the client, in order; once, or again flagged `redelivered` (see {@link Delivery}). */
+  on(event: 'message', listener: (...message: DeliveredMessage) => void): this;
+  /** The same, for a listener of the data and the flag only. */
   on(event: 'message', listener: (...message: SessionMessage) => void): this;
   /** A connection took the session (after its hello). */
   on(event: 'connect', listener: (info: SessionConnectInfo) => void): this;
@@ -240,11 +245,13 @@ export declare class Session extends EventEmitter {
   /** The session ended for good. */
   on(event: 'end', listener: (reason: SessionEndReason) => void): this;
 
+  once(event: 'message', listener: (...message: DeliveredMessage) => void): this;
   once(event: 'message', listener: (...message: SessionMessage) => void): this;
   once(event: 'connect', listener: (info: SessionConnectInfo) => void): this;
   once(event: 'disconnect', listener: () => void): this;
   once(event: 'end', listener: (reason: SessionEndReason) => void): this;
 
+  off(event: 'message', listener: (...message: DeliveredMessage) => void): this;
   off(event: 'message', listener: (...message: SessionMessage) => void): this;
   off(event: 'connect', listener: (info: SessionConnectInfo) => void): this;
   off(event: 'disconnect', listener: () => void): this;

@@ -149,10 +149,13 @@ describe('RedisSessionStore on redis-server', () => {
   });
 });
 
-/** Two nodes sharing a store; the client's first connection on `a`. */
-async function twoNodes(t, makeStore) {
-  const a = await startNode(t, await makeStore());
-  const b = await startNode(t, await makeStore());
+/**
+ * Two nodes sharing a store (node a's own `storeOfA` when given, a store on the same Redis), their
+ * deliveries in `order`; the client's first connection on `a`.
+ */
+async function twoNodes(t, makeStore, { storeOfA = undefined, order = [] } = {}) {
+  const a = await startNode(t, storeOfA ?? await makeStore(), { order, name: 'a' });
+  const b = await startNode(t, await makeStore(), { order, name: 'b' });
   const sid = token('sess');
   const key = token('key');
   const first = await Peer.connect(a.url);
@@ -295,13 +298,8 @@ describe('the inbox a claim finds, handed over once the node that recorded it is
         return owned;
       }
     }
-    const a = await startNode(t, (await redisStore(t, Slow)).store, { order, name: 'a' });
-    const b = await startNode(t, (await redisStore(t)).store, { order, name: 'b' });
-    const sid = token('slow');
-    const key = token('key');
-    const first = await Peer.connect(a.url);
-    t.after(() => first.ws.terminate());
-    const { epoch } = await first.hello(sid, key);
+    const { store: storeOfA } = await redisStore(t, Slow);
+    const { b, sid, key, first, epoch } = await twoNodes(t, async () => (await redisStore(t)).store, { storeOfA, order });
     first.send('d1,0;one');
     await within(recordedOnce, 'node a recording message 1');
     assert.deepEqual(order, [], 'recorded, not yet given to node a\'s application');
@@ -329,15 +327,9 @@ describe('the inbox a claim finds, handed over once the node that recorded it is
       }
     }
     const { client: clientA, store: storeA } = await redisStore(t, Dying, { leaseTtl: 500 });
-    const a = await startNode(t, storeA, { order, name: 'a' });
-    const b = await startNode(t, (await redisStore(t)).store, { order, name: 'b' });
+    const { a, b, sid, key, first, epoch } = await twoNodes(t, async () => (await redisStore(t)).store, { storeOfA: storeA, order });
     const watcher = await redis.client();
     t.after(() => watcher.destroy());
-    const sid = token('dead');
-    const key = token('key');
-    const first = await Peer.connect(a.url);
-    t.after(() => first.ws.terminate());
-    const { epoch } = await first.hello(sid, key);
     first.send('d1,0;one');
     assert.equal(await first.nextData(), 'd1,1;echo:one');
     const lease = `rws:lease:${a.server.nodeId}`;
