@@ -262,6 +262,8 @@ export class Session extends EventEmitter {
     this.tail = Promise.resolve();
     /** @type {(() => Promise<void>)[] | null} sends made in a `message` listener, run before the next frame */
     this.delivering = null;
+    /** The owner token of the latest connection whose attach is queued or done. */
+    this.claiming = '';
   }
 
   /** Whether a client connection holds the session now. */
@@ -345,6 +347,12 @@ export class Session extends EventEmitter {
 
   /** Queues the handling of one frame of `ws` (after its hello). */
   frame(ws, frame, fail) {
+    if (frame.kind === 'ping' && this.socket === ws) {
+      // Answered at once once the welcome is out: liveness is not held up behind an inbox handover
+      // that waits for another node, and a pong has no order to keep with the data.
+      if (ws.readyState === OPEN) ws.send('q');
+      return;
+    }
     this.#enqueue(async () => {
       if (this.socket !== ws || this.ended) return;
       try {
@@ -544,6 +552,8 @@ export class Session extends EventEmitter {
    *   holder: string | null }} claim
    */
   attach(ws, owner, claim) {
+    // A handover of an older connection's claim, still waiting for another node, gives way to this one.
+    this.claiming = owner;
     this.#enqueue(async () => {
       if (this.ended) return;
       if (ws.readyState !== OPEN) {
@@ -594,6 +604,8 @@ export class Session extends EventEmitter {
    * @param {Promise<unknown>[]} here this node's work on the session's client messages before the handover
    */
   async #handOver(ws, owner, pending, holder, here) {
+    /** The session went to another connection (here or elsewhere): that one's claim hands over. */
+    const superseded = () => this.claiming !== owner || this.owner !== owner || this.ended;
     const others = new Map();
     for (const token of [...pending.map((m) => m.owner), holder]) {
       if (token && nodeOf(token) !== this.server.nodeId) others.set(nodeOf(token), token);
@@ -602,10 +614,10 @@ export class Session extends EventEmitter {
     let inbox;
     try {
       for (const token of others.values()) {
-        if (!(await this.server.finished(this.id, owner, token, () => this.owner !== owner || this.ended))) {
+        if (!(await this.server.finished(this.id, owner, token, superseded))) {
           throw new Error(`the node of ${token} holds its lease and did not answer ${FLUSH_ROUNDS} requests to flush session ${this.id}`);
         }
-        if (this.owner !== owner || this.ended) return;
+        if (superseded()) return;
       }
       inbox = await this.server.store.inbox(this.id);
     } catch (error) {
@@ -613,7 +625,7 @@ export class Session extends EventEmitter {
       this.#storeFailed(ws);
       return;
     }
-    if (this.owner !== owner || this.ended) return;
+    if (superseded()) return;
     for (const { seq, payload } of inbox) {
       if (seq > this.delivered && seq <= this.received) await this.#deliver(seq, payload, Buffer.isBuffer(payload), true);
     }
