@@ -1,42 +1,35 @@
-// The scale figures of sessions in Redis (issue 15), a command of its own (not a test, not part of
-// `npm run bench`): `node bench/cluster.js [--clients 1000] [--runs 5]`. Real parts: Debian's
-// redis-server (e2e/support/redis.js, AOF with fsync always unless --fsync everysec), server nodes
+// The `cluster` measure of `npm run bench` (bench/run.js; `-- --only cluster` runs it alone): the
+// scale figures of sessions in Redis (issue 15). Real parts: Debian's redis-server
+// (e2e/support/redis.js, with the AOF, once with appendfsync always and once everysec), server nodes
 // as child processes (e2e/cluster/node.js, the real AckedServer), and Node `ws` clients speaking the
-// protocol frame by frame (e2e/support/protocol-peer.js). Prints markdown tables:
+// protocol frame by frame (e2e/support/protocol-peer.js). Its figures, per fsync setting, each a
+// value per run (the report takes the median and the range):
 //   1. memory per session: Redis's used_memory and MEMORY USAGE of one session's keys, and the node's
-//      RSS, with --clients sessions held by one node (each with one client message delivered and one
-//      server message unacknowledged);
+//      RSS, with CLUSTER.clients sessions held by one node (each with one client message delivered
+//      and one server message unacknowledged);
 //   2. client messages per second through one node, the Redis store against the memory store
-//      (20 clients each sending 2,000 messages at once, until each has the ack of its last);
-//   3. a node's death (SIGKILL) to its clients open again on another node: --clients clients on node
-//      A, A killed, each client reconnecting to node B at once (hello with its epoch and ack): the time
-//      from the kill to each `resumed` welcome, median and p99.
-// Each figure is the median of --runs runs, with the range.
+//      (CLUSTER.senders clients each sending CLUSTER.perSender messages at once, until each has the
+//      ack of its last);
+//   3. a node's death (SIGKILL) to its clients open again on another node: CLUSTER.clients clients
+//      on node A, A killed, each client reconnecting to node B at once (hello with its epoch and ack):
+//      the time from the kill to each `resumed` welcome, median and p99 per run.
+// It times the CPU (the throughput): bench/run.js runs it alone.
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { AckedServer } from '../server/index.js';
 import { RedisSessionStore } from '../server/redis.js';
 import { freePort, waitForPort } from '../e2e/support/nginx.js';
 import { Peer } from '../e2e/support/protocol-peer.js';
 import { startRedis } from '../e2e/support/redis.js';
 
-const { values: args } = parseArgs({
-  options: {
-    clients: { type: 'string', default: '1000' },
-    runs: { type: 'string', default: '5' },
-    fsync: { type: 'string', default: 'always' },
-  },
-});
-const CLIENTS = Number(args.clients);
-const RUNS = Number(args.runs);
+/** The sizes of the measure. */
+export const CLUSTER = { clients: 1000, runs: 3, senders: 20, perSender: 2000, fsyncs: ['always', 'everysec'] };
 const NODE_SCRIPT = fileURLToPath(new URL('../e2e/cluster/node.js', import.meta.url));
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const quantile = (xs, q) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))];
-const range = (xs, digits = 0) => `${median(xs).toFixed(digits)} (${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)})`;
 let tokens = 0;
 const token = (prefix) => `${prefix}${String((tokens += 1)).padStart(7, '0')}`.padEnd(22, '_');
 
@@ -86,20 +79,20 @@ async function usedMemory(client) {
 
 async function memoryFigures(redis, client) {
   const rows = [];
-  for (let run = 0; run < RUNS; run += 1) {
+  for (let run = 0; run < CLUSTER.runs; run += 1) {
     await client.sendCommand(['FLUSHALL']);
     const node = await startNode(redis);
     const producer = new AckedServer(null, { store: new RedisSessionStore({ client: await redis.client() }) });
     const redisBefore = await usedMemory(client);
     const rssBefore = await node.rssKb();
-    const peers = await openSessions(node.url, CLIENTS);
+    const peers = await openSessions(node.url, CLUSTER.clients);
     for (const p of peers) p.peer.send('d1,0;hello from the client');
     for (const p of peers) await producer.sendTo(p.sid, 'hello from the server');
     await sleep(500);
     const redisAfter = await usedMemory(client);
     const rssAfter = await node.rssKb();
     const sample = await producer.store.memoryUsage(peers[0].sid);
-    rows.push({ redis: (redisAfter - redisBefore) / CLIENTS, sample, rss: ((rssAfter - rssBefore) * 1024) / CLIENTS });
+    rows.push({ redis: (redisAfter - redisBefore) / CLUSTER.clients, sample, rss: ((rssAfter - rssBefore) * 1024) / CLUSTER.clients });
     for (const p of peers) p.peer.ws.terminate();
     producer.close();
     await producer.store.close();
@@ -109,10 +102,9 @@ async function memoryFigures(redis, client) {
 }
 
 async function throughput(redis, client, store) {
-  const perClient = 2000;
-  const senders = 20;
+  const { senders, perSender: perClient } = CLUSTER;
   const rates = [];
-  for (let run = 0; run < RUNS; run += 1) {
+  for (let run = 0; run < CLUSTER.runs; run += 1) {
     await client.sendCommand(['FLUSHALL']);
     const node = await startNode(redis, store === 'memory' ? { STORE: 'memory' } : {});
     const peers = await openSessions(node.url, senders);
@@ -137,11 +129,11 @@ async function throughput(redis, client, store) {
 async function failover(redis, client) {
   const medians = [];
   const p99s = [];
-  for (let run = 0; run < RUNS; run += 1) {
+  for (let run = 0; run < CLUSTER.runs; run += 1) {
     await client.sendCommand(['FLUSHALL']);
     const a = await startNode(redis);
     const b = await startNode(redis);
-    const peers = await openSessions(a.url, CLIENTS);
+    const peers = await openSessions(a.url, CLUSTER.clients);
     const times = [];
     let killedAt = 0;
     const back = peers.map((p) => new Promise((resolve, reject) => {
@@ -168,30 +160,29 @@ async function failover(redis, client) {
   return { medians, p99s };
 }
 
-const redis = await startRedis({ appendfsync: args.fsync === 'everysec' ? 'everysec' : 'always' });
-const client = await redis.client();
-try {
-  console.log(`bench/cluster.js: ${CLIENTS} clients, ${RUNS} runs, redis-server ${String(await client.sendCommand(['INFO', 'server'])).match(/redis_version:(\S+)/)[1]}, appendfsync ${args.fsync}\n`);
-  const memory = await memoryFigures(redis, client);
-  console.log(`| ${CLIENTS} sessions on one node | median (range) over ${RUNS} runs |`);
-  console.log('|---|---|');
-  console.log(`| Redis used_memory per session | ${range(memory.map((r) => r.redis))} bytes |`);
-  console.log(`| MEMORY USAGE of one session's keys | ${range(memory.map((r) => r.sample))} bytes |`);
-  console.log(`| node RSS per session (the adapter's state and the ws connection) | ${range(memory.map((r) => r.rss))} bytes |`);
-  const viaRedis = await throughput(redis, client, 'redis');
-  const viaMemory = await throughput(redis, client, 'memory');
-  console.log('\n| client messages per second through one node (20 clients × 2,000) | median (range) |');
-  console.log('|---|---|');
-  console.log(`| memory store | ${range(viaMemory)} |`);
-  console.log(`| Redis store (appendfsync ${args.fsync}) | ${range(viaRedis)} |`);
-  console.log(`| ratio Redis / memory | ${(median(viaRedis) / median(viaMemory)).toFixed(2)} |`);
-  const { medians, p99s } = await failover(redis, client);
-  console.log(`\n| node SIGKILL → ${CLIENTS} clients resumed on another node | median (range) over ${RUNS} runs |`);
-  console.log('|---|---|');
-  console.log(`| median client | ${range(medians)} ms |`);
-  console.log(`| p99 client | ${range(p99s)} ms |`);
-} finally {
-  client.destroy();
-  await redis.dispose();
+/**
+ * The whole measure, once per fsync setting of CLUSTER.fsyncs, each on a redis-server of its own.
+ * @param {(message: string) => void} log
+ */
+export async function measureCluster(log) {
+  const figures = { ...CLUSTER, bySetting: {} };
+  for (const fsync of CLUSTER.fsyncs) {
+    const redis = await startRedis({ appendfsync: fsync });
+    const client = await redis.client();
+    try {
+      figures.redisVersion = String(await client.sendCommand(['INFO', 'server'])).match(/redis_version:(\S+)/)?.[1] ?? 'unknown';
+      log(`cluster: appendfsync ${fsync}: memory per session, ${CLUSTER.clients} sessions × ${CLUSTER.runs} runs`);
+      const memory = await memoryFigures(redis, client);
+      log(`cluster: appendfsync ${fsync}: client messages per second, Redis store then memory store`);
+      const viaRedis = await throughput(redis, client, 'redis');
+      const viaMemory = await throughput(redis, client, 'memory');
+      log(`cluster: appendfsync ${fsync}: a node killed, ${CLUSTER.clients} clients resumed on another`);
+      const failed = await failover(redis, client);
+      figures.bySetting[fsync] = { memory, throughput: { redis: viaRedis, memory: viaMemory }, failover: failed };
+    } finally {
+      client.destroy();
+      await redis.dispose();
+    }
+  }
+  return figures;
 }
-process.exit(0);

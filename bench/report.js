@@ -59,6 +59,7 @@ export function renderMarkdown(results) {
   if (size) parts.push(sizeSection(size, versions));
   if (herd) parts.push(herdSection(herd));
   if (browsers.length) parts.push(methodSection(browsers));
+  if (results.cluster) parts.push(clusterSection(results.cluster, machine));
   return `${parts.join('\n\n')}\n`;
 }
 
@@ -590,6 +591,62 @@ function methodSection(browsers) {
       'of the detection window.',
     '- Times within one process use `performance.now()`; times across the page and the server use `Date.now()` on both sides (same machine, same clock).',
     '- Not in the test command (`npm test`); `npm run bench -- --only throughput` or `-- --engine firefox` runs a subset and writes nothing.',
+  ].join('\n');
+}
+
+/** The median of a set of runs. */
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+/** A median and, in brackets, the range of the runs, each through `format`. */
+const spread = (values, format) => `${format(median(values))} (${format(Math.min(...values))}–${format(Math.max(...values))})`;
+
+/**
+ * The sessions in Redis (bench/cluster.js): memory per session, throughput through one node against
+ * the memory store, and a node's death to its clients resumed elsewhere, one column per fsync setting.
+ */
+function clusterSection(cluster, machine) {
+  const settings = cluster.fsyncs.filter((fsync) => cluster.bySetting[fsync]);
+  const of = (fsync) => cluster.bySetting[fsync];
+  const header = (label) => [label, ...settings.map((fsync) => `appendfsync ${fsync}`)];
+  const row = (label, pick) => [label, ...settings.map((fsync) => pick(of(fsync)))];
+  const bytes = (value) => `${int(value)} B`;
+  const kb = (value) => `${(value / 1024).toFixed(1)} KB`;
+  const clients = int(cluster.clients);
+  const ratios = settings.map((fsync) => median(of(fsync).throughput.redis) / median(of(fsync).throughput.memory));
+  const first = of(settings[0]);
+  const perSession = median(first.memory.map((r) => r.redis));
+  const perClaim = Math.min(...settings.map((fsync) => median(of(fsync).failover.medians))) / cluster.clients;
+  return [
+    '## Sessions in Redis',
+    '',
+    `Measured by \`npm run bench\` (\`-- --only cluster\` alone; with \`--merge\` it writes only this section's figures) on ` +
+      `${cluster.date.slice(0, 10)}, 1-minute load average ${cluster.loadAverage.toFixed(1)} when it ended, on the machine above (${machine.cores} × ${machine.cpu}): ` +
+      `Debian's redis-server ${cluster.redisVersion} with the AOF, a server of its own per fsync setting; server nodes as child processes ` +
+      `(\`e2e/cluster/node.js\`, the real AckedServer); ${clients} Node \`ws\` clients speaking the protocol (\`bench/cluster.js\`). ` +
+      `Medians over ${cluster.runs} runs, ranges in brackets.`,
+    '',
+    table(header(`${clients} sessions on one node (one client message delivered and one server message unacknowledged each)`), [
+      row('Redis `used_memory` per session', (f) => spread(f.memory.map((r) => r.redis), bytes)),
+      row("`MEMORY USAGE` of one session's three keys", (f) => spread(f.memory.map((r) => r.sample), bytes)),
+      row('node RSS per session (the adapter\'s state and the `ws` connection)', (f) => spread(f.memory.map((r) => r.rss), kb)),
+    ]),
+    '',
+    table(header(`Client messages per second through one node (${int(cluster.senders)} clients × ${int(cluster.perSender)} messages, until each has its last ack)`), [
+      row('memory store', (f) => spread(f.throughput.memory, int)),
+      row('Redis store', (f) => spread(f.throughput.redis, int)),
+      row('Redis / memory', (f) => ratio(median(f.throughput.redis) / median(f.throughput.memory))),
+    ]),
+    '',
+    table(header(`A node killed (SIGKILL) → its ${clients} clients resumed on another node (the clients reconnect at once)`), [
+      row('median client', (f) => spread(f.failover.medians, (v) => `${int(v)} ms`)),
+      row('p99 client', (f) => spread(f.failover.p99s, (v) => `${int(v)} ms`)),
+    ]),
+    '',
+    `What the figures say: a session costs Redis about ${(perSession / 1024).toFixed(1)} KB with a message each way in it, so a 1 GB Redis holds ` +
+      `some ${int(Math.round(1e9 / perSession / 10_000) * 10_000)} such sessions. Through Redis a node records each client message before its application has it ` +
+      'and acknowledges only then (one Lua script and one inbox clear per message, a session\'s messages one after another), which leaves ' +
+      `${settings.map((fsync, i) => `${Math.round(ratios[i] * 100)} % (${fsync})`).join(' and ')} of the memory store's throughput here. ` +
+      `The takeover of ${clients} sessions by one node is bounded by its one connection to Redis (one claim each, about ${perClaim.toFixed(1)} ms apiece ` +
+      'at the median client); a real client\'s own reconnect delay (`firstDelay`, 0.9–1.5 s by default) comes on top.',
   ].join('\n');
 }
 

@@ -1,7 +1,8 @@
 // The benchmark, after bench/run.sh has checked pkg/ and installed bench/node_modules: bundle
-// sizes, the browser measures in each engine of DEFAULT_ENGINES, one engine after the other, and
-// the thundering-herd simulation (`cargo bench --bench herd --features serde`), then
-// bench/results.json, BENCHMARKS.md and bench/herd.svg. Every step prints its progress.
+// sizes, the browser measures in each engine of DEFAULT_ENGINES, one engine after the other, the
+// thundering-herd simulation (`cargo bench --bench herd --features serde`), and the sessions in
+// Redis (bench/cluster.js, alone after the browsers: it times the CPU), then bench/results.json,
+// BENCHMARKS.md and bench/herd.svg. Every step prints its progress.
 //
 // To stay within 10 minutes per engine on two cores, each engine's run has two phases (the herd and
 // the sizes run beside the first engine's first phase). First, every measure that does
@@ -12,9 +13,12 @@
 // time the CPU run one at a time: throughput, acked delivery's cost, replay; beside them at most
 // the idle connections of the detection window, should it outlast the first phase.
 //
-// `--only <measures>` (comma-separated, from: size, herd, and the browser measures of
+// `--only <measures>` (comma-separated, from: size, herd, cluster, and the browser measures of
 // bench/browser/run.js) and `--engine <engines>` (comma-separated, from BENCH_ENGINES) run a
-// subset and print its figures without writing any file.
+// subset and print its figures without writing any file. With `--merge`, a subset of the measures
+// outside the browsers (size, herd, cluster) replaces their figures in bench/results.json, and
+// BENCHMARKS.md (and bench/herd.svg) are written again from the figures so merged: the other
+// sections, and the header's date, machine and load, stay those of the run that measured them.
 import { spawn } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -22,13 +26,16 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BENCH_ENGINES } from './browser/engines.js';
 import { MEASURES, startBrowserSession } from './browser/run.js';
+import { measureCluster } from './cluster.js';
 import { CONTENDERS } from './contenders.js';
 import { renderHerdSvg, renderMarkdown } from './report.js';
 import { measureSizes } from './size.js';
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
 const REPO_ROOT = path.join(BENCH_DIR, '..');
-const ALL = ['size', 'herd', ...MEASURES];
+const ALL = ['size', 'herd', 'cluster', ...MEASURES];
+/** The measures `--merge` can write alone: each is one key of the results, measured outside the browsers. */
+const MERGEABLE = ['size', 'herd', 'cluster'];
 /**
  * The engines of a full run. WebKit is left out: over WebDriver under Xvfb its throughput rounds
  * spread too widely to rank the contenders, and its 16 KB rows alone take minutes a round (BENCHMARKS.md,
@@ -93,6 +100,11 @@ async function main() {
   const only = parseList(argv, '--only', ALL);
   const chosenEngines = parseList(argv, '--engine', BENCH_ENGINES);
   const subset = Boolean(only || chosenEngines);
+  const merge = argv.includes('--merge');
+  if (merge && (!only || chosenEngines || only.some((name) => !MERGEABLE.includes(name)))) {
+    console.error(`bench: --merge takes --only with measures from: ${MERGEABLE.join(', ')} (and no --engine)`);
+    process.exit(2);
+  }
   const wanted = only ?? ALL;
   const engines = chosenEngines ?? DEFAULT_ENGINES;
   const machine = { cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, node: process.version };
@@ -163,10 +175,26 @@ async function main() {
   results.herd = await herd;
   results.size = await size;
   if (Object.keys(browsers).length) results.browsers = browsers;
+  // Alone: its throughput figures time the CPU.
+  const cluster = await measure('cluster', () => measureCluster(log));
+  if (cluster) {
+    cluster.date = new Date().toISOString();
+    cluster.loadAverage = os.loadavg()[0];
+    results.cluster = cluster;
+  }
   clearInterval(sampler);
   machine.loadAverage = { mean: load.reduce((sum, value) => sum + value, 0) / load.length, max: Math.max(...load) };
   machine.seconds = Math.round((performance.now() - started) / 1000);
 
+  if (merge) {
+    const merged = JSON.parse(await readFile(path.join(BENCH_DIR, 'results.json'), 'utf8'));
+    for (const name of wanted) merged[name] = results[name];
+    await writeFile(path.join(BENCH_DIR, 'results.json'), `${JSON.stringify(merged, null, 2)}\n`);
+    if (merged.herd) await writeFile(path.join(BENCH_DIR, 'herd.svg'), renderHerdSvg(merged.herd));
+    await writeFile(path.join(REPO_ROOT, 'BENCHMARKS.md'), renderMarkdown(merged));
+    log(`--merge: ${wanted.join(', ')} written into bench/results.json, BENCHMARKS.md and bench/herd.svg written again`);
+    return;
+  }
   const markdown = renderMarkdown(results);
   if (subset) {
     console.log(`\n${markdown}`);

@@ -2,7 +2,8 @@
 # `npm run bench`: the benchmark (see BENCHMARKS.md, which it writes). Needs what README command 2
 # set up (bootstrap); installs the benchmark's own dependencies (the peers and esbuild) into
 # bench/node_modules from bench/package-lock.json, so the package's dependencies stay clean.
-# Arguments go to bench/run.js (`--only throughput,replay` runs a subset and writes nothing).
+# Arguments go to bench/run.js (`--only throughput,replay` runs a subset and writes nothing;
+# `--only cluster --merge` writes that subset into bench/results.json and BENCHMARKS.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"

@@ -73,7 +73,7 @@ if (args.cluster) {
     });
     console.log(formatClusterSoak(result).join('\n'));
     const passed = clusterSoakPassed(result);
-    console.log(passed ? 'soak: PASS (zero lost, zero duplicated but at a SIGKILL, zero out of order, both directions)' : 'soak: FAIL');
+    console.log(passed ? 'soak: PASS (zero lost, zero duplicated, zero out of order, both directions; every repeated delivery flagged redelivered)' : 'soak: FAIL');
     code = passed ? 0 : 1;
   } catch (error) {
     console.error(`soak: error: ${error.stack ?? error}`);

@@ -71,6 +71,11 @@ export interface StoredMessage {
   payload: string | Buffer;
 }
 
+/** A client message recorded and not known to have reached an application, with the owner token of the connection that recorded it. */
+export interface InboxMessage extends StoredMessage {
+  owner: string;
+}
+
 /** What a hello found (see server/store.js). */
 export type Claim =
   | { verdict: 'not-yours' | 'ack-too-low' | 'ack-unsent' }
@@ -81,8 +86,11 @@ export type Claim =
       lastSeq: number;
       window: StoredMessage[];
       /** Client messages recorded and not known to have reached an application. */
-      inbox: StoredMessage[];
+      inbox: InboxMessage[];
+      /** The owner token of the connection that held the session until now, if still connected. */
       previous: string | null;
+      /** The owner token of the last connection that held the session, connected or not. */
+      holder: string | null;
     };
 
 /** What `append` did: the seq and the owner that must send it, an overflow, or null (no such session). */
@@ -91,9 +99,12 @@ export type Appended =
   | { overflow: { messages: number; bytes: number }; owner: string }
   | null;
 
-/** What a store tells the node that holds a session. */
+/**
+ * What a store tells a node: about a session it holds (`taken`, `wake`, `ended`), or the handover of
+ * a session's inbox (`flush`: finish what you do with its client messages; `flushed`: done).
+ */
 export interface StoreNotice {
-  kind: 'taken' | 'wake' | 'ended';
+  kind: 'taken' | 'wake' | 'ended' | 'flush' | 'flushed';
   sid: string;
   /** The owner token of the connection concerned. */
   owner: string;
@@ -108,6 +119,7 @@ export interface StoreNotice {
 export interface SessionStore {
   register(node: { notice(notice: StoreNotice): void }): Promise<string>;
   available(): boolean;
+  alive(nodeId: string): Promise<boolean>;
   claim(
     hello: { sid: string; keyHash: string; epoch: number; ack: number },
     claim: { owner: string; newEpoch: number; ttl: number },
@@ -115,7 +127,7 @@ export interface SessionStore {
   append(sid: string, payload: string | Buffer, bounds: { maxMessages: number; maxBytes: number; ttl: number }): Promise<Appended>;
   received(sid: string, owner: string, seq: number, ttl: number, payload: string | Buffer): Promise<boolean>;
   delivered(sid: string, seq: number): Promise<void>;
-  inbox(sid: string): Promise<StoredMessage[]>;
+  inbox(sid: string): Promise<InboxMessage[]>;
   release(sid: string, owner: string, ack: number, ttl: number): Promise<boolean>;
   range(sid: string, fromSeq: number): Promise<StoredMessage[]>;
   detach(sid: string, owner: string, ttl: number): Promise<void>;
@@ -154,8 +166,33 @@ export declare function parseClientFrame(data: Buffer, isBinary: boolean): Clien
  */
 export type SessionEndReason = 'expired' | 'overflow' | 'closed' | 'evicted' | 'moved';
 
+/**
+ * Which delivery of which client message a `message` event is (PROTOCOL.md, "Sessions in a store").
+ * A message is handed to the application once, but when its node died (or lost the store) after
+ * its application had it and before the store knew: then the node that takes the session next hands
+ * it over again, flagged `redelivered`, with the same `id`. An application that must apply each
+ * message once keeps the ids it applied with the effect (one transaction) and skips a `redelivered`
+ * one it has.
+ */
+export interface Delivery {
+  /** `<session id>:<epoch>:<seq>`: the same for every delivery of one client message. */
+  id: string;
+  /** The session's incarnation. */
+  epoch: number;
+  /** The client message's sequence number in that incarnation. */
+  seq: number;
+  /**
+   * `true` when handed over from the store by a connection that did not record it: an application
+   * may have had it already. `false`: this is the only delivery that goes without the flag.
+   */
+  redelivered: boolean;
+}
+
 /** The arguments of a `message` event: text as a string, binary as a Buffer. */
 export type SessionMessage = [data: string, isBinary: false] | [data: Buffer, isBinary: true];
+
+/** The arguments of a `message` event with the third, which delivery it is. */
+export type DeliveredMessage = [data: string, isBinary: false, delivery: Delivery] | [data: Buffer, isBinary: true, delivery: Delivery];
 
 /** What a session's `connect` event tells. */
 export interface SessionConnectInfo {
@@ -197,7 +234,9 @@ export declare class Session extends EventEmitter {
   /** Ends the session for good: its connection (if any) is closed with `code`, its state dropped. */
   close(code?: number, reason?: string): void;
 
-  /** A message from the client, delivered once and in order. */
+  /** A message from the client, in order; once, or again flagged `redelivered` (see {@link Delivery}). */
+  on(event: 'message', listener: (...message: DeliveredMessage) => void): this;
+  /** The same, for a listener of the data and the flag only. */
   on(event: 'message', listener: (...message: SessionMessage) => void): this;
   /** A connection took the session (after its hello). */
   on(event: 'connect', listener: (info: SessionConnectInfo) => void): this;
@@ -206,11 +245,13 @@ export declare class Session extends EventEmitter {
   /** The session ended for good. */
   on(event: 'end', listener: (reason: SessionEndReason) => void): this;
 
+  once(event: 'message', listener: (...message: DeliveredMessage) => void): this;
   once(event: 'message', listener: (...message: SessionMessage) => void): this;
   once(event: 'connect', listener: (info: SessionConnectInfo) => void): this;
   once(event: 'disconnect', listener: () => void): this;
   once(event: 'end', listener: (reason: SessionEndReason) => void): this;
 
+  off(event: 'message', listener: (...message: DeliveredMessage) => void): this;
   off(event: 'message', listener: (...message: SessionMessage) => void): this;
   off(event: 'connect', listener: (info: SessionConnectInfo) => void): this;
   off(event: 'disconnect', listener: () => void): this;

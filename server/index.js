@@ -53,12 +53,17 @@ const STORE_UNAVAILABLE_REASON = 'session store unavailable';
 
 const MAX_SEQ = Number.MAX_SAFE_INTEGER;
 /**
- * How long a node that claimed a session waits before it hands over what the claim found in the
- * inbox, and reads the inbox again: the previous node may be alive and about to clear it (it had
- * recorded the message just before the claim). Far longer than a live node takes from recording a
- * message to clearing it; a node that died never clears it.
+ * A node that claimed a session with client messages in its inbox asks the nodes that recorded them
+ * to finish handing them over (`flush`), and waits this long for the answer before it looks again
+ * whether they are alive (their lease) and asks again. No outcome rests on it: an answer, or a lease
+ * gone, ends the wait.
  */
-const INBOX_GRACE_MS = 1000;
+const FLUSH_ANSWER_MS = 1000;
+/**
+ * The most times it asks a node that stays alive without answering (its subscription down, say):
+ * then the connection is closed with 1013, and the client's next hello tries again.
+ */
+const FLUSH_ROUNDS = 10;
 /** After this many messages received without an ack, the ack goes out at once. */
 const ACK_EVERY = 256;
 const OPEN = 1; // WebSocket.OPEN, without importing ws: the application brings its own.
@@ -213,8 +218,9 @@ function settle(promise) {
  * application's `send()`s in its `message` listener included) are through before the next frame
  * is looked at.
  *
- * Events: `message` (data: string | Buffer, isBinary: boolean), `connect` ({ resumed }),
- * `disconnect`, `end` (reason: 'expired' | 'overflow' | 'closed' | 'evicted' | 'moved').
+ * Events: `message` (data: string | Buffer, isBinary: boolean, delivery: { id, epoch, seq,
+ * redelivered }), `connect` ({ resumed }), `disconnect`, `end` (reason: 'expired' | 'overflow' |
+ * 'closed' | 'evicted' | 'moved').
  */
 export class Session extends EventEmitter {
   /** @param {AckedServer} server @param {string} id */
@@ -256,6 +262,8 @@ export class Session extends EventEmitter {
     this.tail = Promise.resolve();
     /** @type {(() => Promise<void>)[] | null} sends made in a `message` listener, run before the next frame */
     this.delivering = null;
+    /** The owner token of the latest connection whose attach is queued or done. */
+    this.claiming = '';
   }
 
   /** Whether a client connection holds the session now. */
@@ -339,6 +347,12 @@ export class Session extends EventEmitter {
 
   /** Queues the handling of one frame of `ws` (after its hello). */
   frame(ws, frame, fail) {
+    if (frame.kind === 'ping' && this.socket === ws) {
+      // Answered at once once the welcome is out: liveness is not held up behind an inbox handover
+      // that waits for another node, and a pong has no order to keep with the data.
+      if (ws.readyState === OPEN) ws.send('q');
+      return;
+    }
     this.#enqueue(async () => {
       if (this.socket !== ws || this.ended) return;
       try {
@@ -464,6 +478,13 @@ export class Session extends EventEmitter {
       return;
     }
     this.accepted = seq;
+    // Held from before the store records it until the inbox is cleared: a node that claims the
+    // session meanwhile asks this one to finish (`flush`) before it looks at the inbox.
+    await this.server.hold(this.id, this.#record(ws, seq, payload, isBinary));
+  }
+
+  /** Records client message `seq` in the store, then gives it to the application. */
+  async #record(ws, seq, payload, isBinary) {
     const { owner } = this;
     let owned;
     try {
@@ -483,23 +504,25 @@ export class Session extends EventEmitter {
       this.received = seq;
       this.#scheduleAck();
     }
-    await this.#deliver(seq, payload, isBinary);
+    await this.#deliver(seq, payload, isBinary, false);
   }
 
   /**
    * Gives a recorded client message to the application, then clears it from the store's inbox;
    * the `send()`s of the `message` listener go out before the next frame is looked at.
+   * `redelivered`: handed over from the inbox, recorded by another connection whose node may have
+   * given it to its application already (PROTOCOL.md, "Sessions in a store").
    */
-  async #deliver(seq, payload, isBinary) {
+  async #deliver(seq, payload, isBinary, redelivered) {
     this.delivered = Math.max(this.delivered, seq);
     const nested = [];
     this.delivering = nested;
     try {
-      this.emit('message', payload, isBinary);
+      this.emit('message', payload, isBinary, { id: `${this.id}:${this.epoch}:${seq}`, epoch: this.epoch, seq, redelivered });
     } finally {
       this.delivering = null;
     }
-    this.server.track(this.#clearInbox(seq));
+    this.server.track(this.server.hold(this.id, this.#clearInbox(seq)));
     for (const task of nested) await task();
   }
 
@@ -525,9 +548,12 @@ export class Session extends EventEmitter {
    * welcome, then what the client lacks.
    * @param {import('ws').WebSocket} ws @param {string} owner
    * @param {{ verdict: string, epoch: number, received: number, lastSeq: number,
-   *   window: { seq: number, payload: string | Buffer }[], inbox: { seq: number, payload: string | Buffer }[] }} claim
+   *   window: { seq: number, payload: string | Buffer }[], inbox: import('./store.js').InboxMessage[],
+   *   holder: string | null }} claim
    */
   attach(ws, owner, claim) {
+    // A handover of an older connection's claim, still waiting for another node, gives way to this one.
+    this.claiming = owner;
     this.#enqueue(async () => {
       if (this.ended) return;
       if (ws.readyState !== OPEN) {
@@ -556,26 +582,53 @@ export class Session extends EventEmitter {
       this.ackSent = this.received;
       for (const { seq, payload } of this.window) this.#transmit(ws, seq, payload);
       this.emit('connect', { resumed });
-      // Client messages the store recorded and no application is known to have had (their node
-      // died, or lost the store, in between): the client will not send them again. Not those this
-      // node gave its application itself; and only once the previous node, if alive, had the time
-      // to clear them.
-      if ((claim.inbox ?? []).some(({ seq }) => seq > this.delivered)) {
-        await new Promise((resolve) => setTimeout(resolve, INBOX_GRACE_MS));
-        let inbox = [];
-        try {
-          inbox = await this.server.store.inbox(this.id);
-        } catch (error) {
-          this.server.emit('storeerror', error, this);
-          this.#storeFailed(ws);
-          return;
-        }
-        if (this.owner !== owner || this.ended) return;
-        for (const { seq, payload } of inbox) {
-          if (seq > this.delivered && seq <= this.received) await this.#deliver(seq, payload, Buffer.isBuffer(payload));
-        }
+      // Client messages the store recorded and no application is known to have had: the client
+      // will not send them again. Not those this session gave its application itself.
+      const pending = claim.inbox.filter(({ seq }) => seq > this.delivered);
+      if (pending.length > 0) {
+        // What this node itself does with them now (another connection's work, an inbox clear):
+        // waited for as such, and not the handover itself, which a later claim waits for.
+        const here = [...(this.server.handing.get(this.id) ?? [])];
+        await this.server.hold(this.id, this.#handOver(ws, owner, pending, claim.holder, here));
       }
     });
+  }
+
+  /**
+   * Hands over the inbox that a claim found: first every node that recorded those messages, and the
+   * node of the session's last holder (which may be handing them over itself), finishes what it
+   * does with them or is found gone; then what is still in the inbox goes to the application,
+   * flagged `redelivered`.
+   * @param {import('ws').WebSocket} ws @param {string} owner
+   * @param {import('./store.js').InboxMessage[]} pending @param {string | null} holder
+   * @param {Promise<unknown>[]} here this node's work on the session's client messages before the handover
+   */
+  async #handOver(ws, owner, pending, holder, here) {
+    /** The session went to another connection (here or elsewhere): that one's claim hands over. */
+    const superseded = () => this.claiming !== owner || this.owner !== owner || this.ended;
+    const others = new Map();
+    for (const token of [...pending.map((m) => m.owner), holder]) {
+      if (token && nodeOf(token) !== this.server.nodeId) others.set(nodeOf(token), token);
+    }
+    await Promise.all(here);
+    let inbox;
+    try {
+      for (const token of others.values()) {
+        if (!(await this.server.finished(this.id, owner, token, superseded))) {
+          throw new Error(`the node of ${token} holds its lease and did not answer ${FLUSH_ROUNDS} requests to flush session ${this.id}`);
+        }
+        if (superseded()) return;
+      }
+      inbox = await this.server.store.inbox(this.id);
+    } catch (error) {
+      this.server.emit('storeerror', error, this);
+      this.#storeFailed(ws);
+      return;
+    }
+    if (superseded()) return;
+    for (const { seq, payload } of inbox) {
+      if (seq > this.delivered && seq <= this.received) await this.#deliver(seq, payload, Buffer.isBuffer(payload), true);
+    }
   }
 
   /** The connection `ws` is gone: keep the session for `sessionTtl`. */
@@ -690,6 +743,13 @@ export class AckedServer extends EventEmitter {
     this.connections = 0;
     /** @type {Set<Promise<unknown>>} store writes no one waits for, until they are through (see close()) */
     this.writes = new Set();
+    /**
+     * @type {Map<string, Set<Promise<unknown>>>} per session id: the client messages this node is
+     * recording, giving to its application or clearing from the inbox (see hold())
+     */
+    this.handing = new Map();
+    /** @type {Map<string, () => void>} per owner token of a connection here: the `flushed` it waits for */
+    this.flushWaits = new Map();
     /** This node's id in the store, once registered. */
     this.nodeId = '';
     this.ready = store.register(this).then((id) => {
@@ -877,10 +937,63 @@ export class AckedServer extends EventEmitter {
   }
 
   /**
-   * A notice from the store about a session this node holds (see store.js, `Notice`).
+   * Keeps `work` (on client messages of session `sid`: recording, handing over, clearing the inbox)
+   * among what a `flush` of that session waits for, until it settles. Returns `work`.
+   * @template T @param {string} sid @param {Promise<T>} work @returns {Promise<T>}
+   */
+  hold(sid, work) {
+    const held = this.handing.get(sid) ?? new Set();
+    this.handing.set(sid, held);
+    const settled = work.catch(() => {}).finally(() => {
+      held.delete(settled);
+      if (held.size === 0 && this.handing.get(sid) === held) this.handing.delete(sid);
+    });
+    held.add(settled);
+    return work;
+  }
+
+  /** Resolves once this node holds no work on session `sid`'s client messages (see hold()). */
+  async flushed(sid) {
+    for (let held = this.handing.get(sid); held?.size; held = this.handing.get(sid)) await Promise.all([...held]);
+  }
+
+  /**
+   * Waits until the node of owner token `other` (another node) is done with session `sid`'s client
+   * messages: once it answers a `flush` (sent for the connection `asker`), or once its lease is gone.
+   * Resolves false when that node stayed alive without answering FLUSH_ROUNDS requests; true
+   * otherwise, and as soon as `cancelled()` (the asker lost the session).
+   * @param {string} sid @param {string} asker @param {string} other @param {() => boolean} cancelled
+   */
+  async finished(sid, asker, other, cancelled) {
+    for (let round = 0; round < FLUSH_ROUNDS && !cancelled(); round += 1) {
+      if (!(await this.store.alive(nodeOf(other)))) return true;
+      let timer;
+      const answered = await new Promise((resolve) => {
+        this.flushWaits.set(asker, () => resolve(true));
+        timer = setTimeout(resolve, FLUSH_ANSWER_MS, false);
+        this.store.notify(other, { kind: 'flush', sid, owner: asker }).catch(() => {});
+      });
+      clearTimeout(timer);
+      this.flushWaits.delete(asker);
+      if (answered) return true;
+    }
+    return cancelled();
+  }
+
+  /**
+   * A notice from the store (see store.js, `Notice`): about a session this node holds, or a `flush`
+   * of one it may have recorded client messages of, or the answer to this node's.
    * @param {import('./store.js').Notice} notice
    */
   notice({ kind, sid, owner, code }) {
+    if (kind === 'flush') {
+      this.flushed(sid).then(() => this.store.notify(owner, { kind: 'flushed', sid, owner })).catch(() => {});
+      return;
+    }
+    if (kind === 'flushed') {
+      this.flushWaits.get(owner)?.();
+      return;
+    }
     const session = this.sessions.get(sid);
     if (!session) return;
     if (kind === 'taken') session.moved(owner);

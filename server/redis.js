@@ -8,17 +8,22 @@
 //   const client = await createClient({ url: 'redis://127.0.0.1:6379' }).connect();
 //   const server = new AckedServer(wss, { store: new RedisSessionStore({ client }) });
 //
-// Per session, two keys (hash-tagged with the session id, so that both fall in one slot):
+// Per session, three keys (hash-tagged with the session id, so that all fall in one slot):
 //   <prefix>{<sid>}    a hash: k (the key's hash), e (the epoch), r (the highest client seq
 //                      recorded), l (the last seq numbered to the client), b (the unacknowledged
 //                      bytes), o (the owner token of the connection that holds it), c (1 while connected)
 //   <prefix>{<sid>}:q  a stream of the unacknowledged messages to the client, entry id `<seq>-0`,
 //                      fields t (s: text, b: binary) and p (the payload)
 //   <prefix>{<sid>}:i  the inbox: client messages recorded and not yet known to have reached the
-//                      application (the same entries), cleared as the application has them
-// Both expire `sessionTtl` after the last write; the node holding a connection refreshes them.
+//                      application (the same fields, and o: the owner token that recorded it),
+//                      cleared as the application has them
+// They expire `sessionTtl` after the last write; the node holding a connection refreshes them.
 // Every change is one Lua script (atomic: the owner check and the write it guards cannot be split
-// by another node's claim). Notices between nodes go on a pub/sub channel per node.
+// by another node's claim). Notices between nodes go on a pub/sub channel per node. Per node, a
+// lease:
+//   <prefix>lease:<node>  set with a PX expiry of `leaseTtl` when the node registers, renewed every
+//                      fifth of it, deleted when the store closes: a node whose lease is gone is
+//                      gone (killed, or cut off from Redis), and will not hand anything over any more
 import { randomBytes } from 'node:crypto';
 import { RESP_TYPES } from 'redis';
 import { nodeOf } from './store.js';
@@ -45,8 +50,9 @@ end
 
 /**
  * KEYS h q i; ARGV keyHash epoch ack owner newEpoch ttl. PROTOCOL.md, "Handshake", step 2. Returns
- * the verdict, the state, the previous owner, the window's length, then the window's and the
- * inbox's entries as `id, type, payload` triples.
+ * the verdict, the state, the previous owner (if connected), the last owner, the window's length,
+ * then the window's and the inbox's entries as `id, type, payload, recording owner` quadruples
+ * (the window's with an empty owner).
  */
 const CLAIM = `${TRIM}
 local h, q = KEYS[1], KEYS[2]
@@ -54,6 +60,7 @@ local keyHash, epoch, ack, owner, newEpoch, ttl = ARGV[1], ARGV[2], ARGV[3], ARG
 local rec = redis.call('HMGET', h, 'k', 'e', 'r', 'l', 'o', 'c')
 local verdict = 'fresh'
 local previous = ''
+local holder = rec[5] or ''
 if rec[1] then
   if rec[1] ~= keyHash then return {'not-yours'} end
   local received, last = tonumber(rec[3]), tonumber(rec[4])
@@ -79,12 +86,13 @@ redis.call('HSET', h, 'o', owner, 'c', 1)
 keep(h, q, ttl)
 local state = redis.call('HMGET', h, 'e', 'r', 'l')
 local window = redis.call('XRANGE', q, '-', '+')
-local out = {verdict, state[1], state[2], state[3], previous, #window}
+local out = {verdict, state[1], state[2], state[3], previous, holder, #window}
 for _, key in ipairs({q, inbox}) do
   for _, entry in ipairs(redis.call('XRANGE', key, '-', '+')) do
     out[#out + 1] = entry[1]
     out[#out + 1] = entry[2][2]
     out[#out + 1] = entry[2][4]
+    out[#out + 1] = entry[2][6] or ''
   end
 end
 return out
@@ -112,7 +120,7 @@ local h, q, i = KEYS[1], KEYS[2], KEYS[3]
 if redis.call('HGET', h, 'o') ~= ARGV[1] then return 0 end
 if tonumber(ARGV[2]) > tonumber(redis.call('HGET', h, 'r')) then
   redis.call('HSET', h, 'r', ARGV[2])
-  redis.call('XADD', i, ARGV[2] .. '-0', 't', ARGV[4], 'p', ARGV[5])
+  redis.call('XADD', i, ARGV[2] .. '-0', 't', ARGV[4], 'p', ARGV[5], 'o', ARGV[1])
 end
 keep(h, q, ARGV[3])
 return 1
@@ -156,16 +164,20 @@ export class StoreUnavailableError extends Error {
 /** @param {Buffer | string | number} value */
 const text = (value) => (Buffer.isBuffer(value) ? value.toString() : String(value));
 
-/** Stream entries `[id, type, payload, …]` as stored messages. */
-function messages(flat, from) {
+/** Stream entries `[id, type, payload, owner, …]` from `from` to `to`, as stored messages (with their owner, `withOwner`). */
+function messages(flat, from, to, withOwner) {
   const out = [];
-  for (let i = from; i + 2 < flat.length; i += 3) {
+  for (let i = from; i + 3 < to; i += 4) {
     const id = text(flat[i]);
     const payload = text(flat[i + 1]) === 'b' ? Buffer.from(flat[i + 2]) : text(flat[i + 2]);
-    out.push({ seq: Number(id.slice(0, id.indexOf('-'))), payload });
+    const seq = Number(id.slice(0, id.indexOf('-')));
+    out.push(withOwner ? { seq, payload, owner: text(flat[i + 3]) } : { seq, payload });
   }
   return out;
 }
+
+/** XRANGE's entries (`[id, [t, type, p, payload, o?, owner?]]`) flattened as `messages` reads them. */
+const flatten = (entries) => entries.flatMap(([id, fields]) => [id, fields[1], fields[3], fields[5] ?? '']);
 
 /**
  * The session store on Redis (see server/store.js for the interface).
@@ -173,18 +185,38 @@ function messages(flat, from) {
  */
 export class RedisSessionStore {
   /**
-   * @param {{ client: import('redis').RedisClientType<any, any, any, any, any>, prefix?: string }} options
+   * @param {{ client: import('redis').RedisClientType<any, any, any, any, any>, prefix?: string, leaseTtl?: number }} options
    *   `client`: a connected node-redis client (the store makes a duplicate of it for its
-   *   subscription); `prefix`: of every key and channel, default `rws:`
+   *   subscription); `prefix`: of every key and channel, default `rws:`; `leaseTtl`: how long a
+   *   node's lease outlives its last renewal, in ms, default 5,000 (renewed every fifth of it: a
+   *   node whose event loop stalls longer than four fifths of it is taken for dead)
    */
-  constructor({ client, prefix = 'rws:' }) {
+  constructor({ client, prefix = 'rws:', leaseTtl = 5000 }) {
     if (!client || typeof client.sendCommand !== 'function') {
       throw new TypeError('RedisSessionStore: `client` must be a client of the `redis` package');
     }
+    if (!(typeof leaseTtl === 'number' && leaseTtl >= 50)) throw new TypeError('RedisSessionStore: `leaseTtl` must be a number >= 50');
     this.client = client;
     this.prefix = prefix;
+    this.leaseTtl = leaseTtl;
     /** @type {import('redis').RedisClientType<any, any, any, any, any> | null} */
     this.subscriber = null;
+    /** The ids of the nodes registered here, whose leases this store renews. */
+    this.nodes = new Set();
+    /** @type {NodeJS.Timeout | null} */
+    this.renewer = null;
+  }
+
+  /** The lease key of node `nodeId`. */
+  #lease(nodeId) {
+    return `${this.prefix}lease:${nodeId}`;
+  }
+
+  /** Sets (again) the leases of the nodes registered here; a failure waits for the next renewal. */
+  async #renew() {
+    if (!this.client.isReady) return;
+    const ttl = String(Math.ceil(this.leaseTtl));
+    await Promise.all([...this.nodes].map((nodeId) => this.client.sendCommand(['SET', this.#lease(nodeId), '1', 'PX', ttl])));
   }
 
   /** The channel of node `nodeId`. */
@@ -221,11 +253,20 @@ export class RedisSessionStore {
       }
       node.notice(notice);
     });
+    this.nodes.add(nodeId);
+    await this.#renew();
+    this.renewer ??= setInterval(() => this.#renew().catch(() => {}), this.leaseTtl / 5);
+    this.renewer.unref();
     return nodeId;
   }
 
   available() {
     return this.client.isReady && (this.subscriber?.isReady ?? false);
+  }
+
+  async alive(nodeId) {
+    if (!this.client.isReady) throw new StoreUnavailableError();
+    return Number(await this.client.sendCommand(['EXISTS', this.#lease(nodeId)])) === 1;
   }
 
   async claim({ sid, keyHash, epoch, ack }, { owner, newEpoch, ttl }) {
@@ -238,8 +279,9 @@ export class RedisSessionStore {
       received: Number(text(reply[2])),
       lastSeq: Number(text(reply[3])),
       previous: text(reply[4]) || null,
-      window: messages(reply.slice(0, 6 + 3 * Number(reply[5])), 6),
-      inbox: messages(reply, 6 + 3 * Number(reply[5])),
+      holder: text(reply[5]) || null,
+      window: messages(reply, 7, 7 + 4 * Number(reply[6]), false),
+      inbox: messages(reply, 7 + 4 * Number(reply[6]), reply.length, true),
     };
   }
 
@@ -261,7 +303,7 @@ export class RedisSessionStore {
     if (!this.client.isReady) throw new StoreUnavailableError();
     const [, , inbox] = this.#keys(sid);
     const entries = await this.client.sendCommand(['XRANGE', inbox, '-', '+'], AS_BUFFERS);
-    return messages(entries.flatMap(([id, fields]) => [id, fields[1], fields[3]]), 0);
+    return messages(flatten(entries), 0, entries.length * 4, true);
   }
 
   async delivered(sid, seq) {
@@ -278,7 +320,7 @@ export class RedisSessionStore {
     if (!this.client.isReady) throw new StoreUnavailableError();
     const [, q] = this.#keys(sid);
     const entries = await this.client.sendCommand(['XRANGE', q, `${fromSeq}-0`, '+'], AS_BUFFERS);
-    return messages(entries.flatMap(([id, fields]) => [id, fields[1], fields[3]]), 0);
+    return messages(flatten(entries), 0, entries.length * 4, false);
   }
 
   async detach(sid, owner, ttl) {
@@ -300,10 +342,15 @@ export class RedisSessionStore {
     await this.client.sendCommand(['PUBLISH', this.#channel(nodeOf(owner)), JSON.stringify(notice)]);
   }
 
-  /** Ends the subscription (the client given stays the application's to close). */
+  /** Ends the subscription and the nodes' leases (the client given stays the application's to close). */
   async close() {
+    if (this.renewer) clearInterval(this.renewer);
+    this.renewer = null;
+    const leases = [...this.nodes].map((nodeId) => this.#lease(nodeId));
+    this.nodes.clear();
     const subscriber = this.subscriber;
     this.subscriber = null;
+    if (leases.length > 0 && this.client.isReady) await this.client.sendCommand(['DEL', ...leases]).catch(() => {});
     if (subscriber?.isOpen) await subscriber.close();
   }
 

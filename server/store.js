@@ -7,8 +7,10 @@
 // the application, acknowledges only what the store recorded, and clears the inbox entry once the
 // application had it. A node that dies (or loses the store) between recording and handing over
 // leaves the message in the inbox, and the node that claims the session next hands it over: the
-// client will not send it again, since the store has its seq. It takes a session over with one
-// atomic `claim`. Every write names the
+// client will not send it again, since the store has its seq. Before it does, it asks the nodes
+// that recorded those messages (and the session's last holder) to finish handing over what they
+// recorded (notice `flush`, answered with `flushed`), or finds that they are gone (their lease in
+// the store ran out: `alive`). It takes a session over with one atomic `claim`. Every write names the
 // connection (its owner token) it comes from; a store refuses writes from a connection that is not
 // the session's owner any more, so that two connections of one session cannot both advance it, even
 // on two nodes that do not know of each other yet.
@@ -22,12 +24,19 @@
  */
 
 /**
+ * A client message recorded and not known to have reached an application, as a store keeps it:
+ * `owner` is the owner token of the connection that recorded it.
+ * @typedef {StoredMessage & { owner: string }} InboxMessage
+ */
+
+/**
  * What a hello found, from `claim`. On `resumed`, `new` and `fresh` the connection now owns the
- * session, and `previous` is the owner token of the connection that held it until now (or null).
+ * session; `previous` is the owner token of the connection that held it until now, if that one is
+ * still connected (or null); `holder` the owner token of the last connection that held it,
+ * connected or not (or null).
  * @typedef {{ verdict: 'not-yours' | 'ack-too-low' | 'ack-unsent' }
  *   | { verdict: 'resumed' | 'new' | 'fresh', epoch: number, received: number, lastSeq: number,
- *       window: StoredMessage[], inbox: StoredMessage[], previous: string | null }} Claim
- * (`inbox`: client messages recorded and not known to have reached an application)
+ *       window: StoredMessage[], inbox: InboxMessage[], previous: string | null, holder: string | null }} Claim
  */
 
 /**
@@ -39,10 +48,12 @@
  */
 
 /**
- * What a store tells the node that holds a session: `taken` (another connection took the session:
- * close `owner`'s connection with 4409), `wake` (messages were appended elsewhere: send them),
- * `ended` (the session was discarded elsewhere: close with `code`).
- * @typedef {{ kind: 'taken' | 'wake' | 'ended', sid: string, owner: string, code?: number }} Notice
+ * What a store tells a node: `taken` (another connection took the session: close `owner`'s
+ * connection with 4409), `wake` (messages were appended elsewhere: send them), `ended` (the session
+ * was discarded elsewhere: close with `code`), `flush` (the connection `owner` took the session and
+ * found client messages in its inbox: finish handing over to the application what this node
+ * recorded of it, then answer), `flushed` (that answer, to the node of `owner`).
+ * @typedef {{ kind: 'taken' | 'wake' | 'ended' | 'flush' | 'flushed', sid: string, owner: string, code?: number }} Notice
  */
 
 /**
@@ -50,7 +61,11 @@
  * session's connection with 1013 and the client resumes when the store is back.
  * @typedef {object} SessionStore
  * @property {(node: { notice(notice: Notice): void }) => Promise<string>} register
- *   joins a node: resolves with its id, the prefix of its owner tokens; notices for it go to `node`
+ *   joins a node: resolves with its id, the prefix of its owner tokens; notices for it go to `node`;
+ *   the node holds a lease in the store from then until `close` (or until it can no longer renew it)
+ * @property {(nodeId: string) => Promise<boolean>} alive
+ *   whether node `nodeId` still holds its lease: false once it left or died (a store that expires
+ *   keys: once its lease ran out)
  * @property {() => boolean} available whether the store can take a hello now
  * @property {(hello: { sid: string, keyHash: string, epoch: number, ack: number },
  *   claim: { owner: string, newEpoch: number, ttl: number }) => Promise<Claim>} claim
@@ -60,11 +75,11 @@
  *   bounds: { maxMessages: number, maxBytes: number, ttl: number }) => Promise<Appended>} append
  *   numbers a message (the session's next seq) and keeps it until acknowledged
  * @property {(sid: string, owner: string, seq: number, ttl: number, payload: string | Buffer) => Promise<boolean>} received
- *   records client message `seq` as received, into the inbox; false (and nothing written) when
- *   `owner` is not the owner
+ *   records client message `seq` as received, into the inbox (with `owner`); false (and nothing
+ *   written) when `owner` is not the owner
  * @property {(sid: string, seq: number) => Promise<void>} delivered
  *   the application had the client messages up to `seq`: out of the inbox
- * @property {(sid: string) => Promise<StoredMessage[]>} inbox the inbox now, in order
+ * @property {(sid: string) => Promise<InboxMessage[]>} inbox the inbox now, in order
  * @property {(sid: string, owner: string, ack: number, ttl: number) => Promise<boolean>} release
  *   drops the messages up to `ack`; false (and nothing written) when `owner` is not the owner
  * @property {(sid: string, fromSeq: number) => Promise<StoredMessage[]>} range
@@ -94,7 +109,7 @@ export function nodeOf(owner) {
 export class MemorySessionStore {
   constructor() {
     /** @type {Map<string, { keyHash: string, epoch: number, received: number, lastSeq: number,
-     *   window: (StoredMessage & { bytes: number })[], bytes: number, inbox: StoredMessage[],
+     *   window: (StoredMessage & { bytes: number })[], bytes: number, inbox: InboxMessage[],
      *   owner: string, connected: boolean }>} */
     this.records = new Map();
     /** @type {Map<string, { notice(notice: Notice): void }>} */
@@ -109,6 +124,11 @@ export class MemorySessionStore {
 
   available() {
     return true;
+  }
+
+  /** A node of this process lives as long as the process: its lease is its registration. */
+  async alive(nodeId) {
+    return this.nodes.has(nodeId);
   }
 
   async claim({ sid, keyHash, epoch, ack }, { owner, newEpoch }) {
@@ -127,6 +147,7 @@ export class MemorySessionStore {
       verdict = 'new';
     }
     const previous = record?.connected ? record.owner : null;
+    const holder = record?.owner ?? null;
     if (verdict === 'fresh') {
       record = { keyHash, epoch: newEpoch, received: 0, lastSeq: 0, window: [], bytes: 0, inbox: [], owner, connected: true };
       this.records.set(sid, record);
@@ -135,7 +156,7 @@ export class MemorySessionStore {
     record.connected = true;
     const window = record.window.map(({ seq, payload }) => ({ seq, payload }));
     const inbox = [...record.inbox];
-    return { verdict, epoch: record.epoch, received: record.received, lastSeq: record.lastSeq, window, inbox, previous };
+    return { verdict, epoch: record.epoch, received: record.received, lastSeq: record.lastSeq, window, inbox, previous, holder };
   }
 
   async append(sid, payload, { maxMessages, maxBytes }) {
@@ -156,7 +177,7 @@ export class MemorySessionStore {
     if (record?.owner !== owner) return false;
     if (seq > record.received) {
       record.received = seq;
-      record.inbox.push({ seq, payload });
+      record.inbox.push({ seq, payload, owner });
     }
     return true;
   }

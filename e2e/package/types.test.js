@@ -1,6 +1,7 @@
 // The typings as an app gets them: the packed tarball (with Vue, whose types the composable's
 // refer to) installed in a temporary project, and `tsc --noEmit` (TypeScript from this repository's
-// devDependencies) over the files in types/: usage.ts and server.ts must compile, every
+// devDependencies) over the files in types/: usage.ts, server.ts and server-redis.ts (with `redis`,
+// the optional peer dependency of resilient-websocket/server/redis) must compile, every
 // `@ts-expect-error` line in rejected.ts and server-rejected.ts must be an error, and global.ts sees
 // the IIFE's global. The class's and the entries' .d.ts are generated from their JSDoc
 // (scripts/declarations.js): the last test fails while a committed one is stale.
@@ -16,10 +17,10 @@ test('tsc --noEmit: typed usage of every entry compiles, wrong option types do n
   const tarball = await packTarball();
   const dir = await makeTempDir('types');
   await writeFile(path.join(dir, 'package.json'), JSON.stringify({ name: 'types-check', private: true, type: 'module' }));
-  // resilient-websocket/server's typings refer to Node's and ws's, as a TypeScript server app has them:
-  // the versions this repository develops with.
+  // resilient-websocket/server's typings refer to Node's and ws's, and /server/redis's to node-redis's,
+  // as a TypeScript server app has them: the versions this repository develops with.
   const { devDependencies } = JSON.parse(await readFile(path.join(REPO_ROOT, 'package.json'), 'utf8'));
-  const serverTypes = ['@types/node', '@types/ws'].map((name) => `${name}@${devDependencies[name]}`);
+  const serverTypes = ['@types/node', '@types/ws', 'redis'].map((name) => `${name}@${devDependencies[name]}`);
   await npmInstall(dir, tarball, [`vue@${await exampleVersion('vue', 'vue')}`, ...serverTypes], 'the typings check');
   await cp(new URL('./types/', import.meta.url), path.join(dir, 'src'), { recursive: true });
   await writeFile(

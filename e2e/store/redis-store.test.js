@@ -4,7 +4,10 @@
 // a session resumed on another node (the old connection closed with 4409 through pub/sub, its
 // writes refused), sendTo() from any node (in order, queued while the client is away), Redis going
 // down (hellos refused with 1013, clients back when it returns, nothing lost with the AOF, even
-// after a SIGKILL of Redis). The same takeover with two adapters sharing a MemorySessionStore.
+// after a SIGKILL of Redis), and the inbox a claim finds handed over only once the node that recorded
+// it has answered that it is done with it (alive and slow) or its lease is gone (dead), each message
+// with its delivery id and `redelivered` flag. The same takeover with two adapters sharing a
+// MemorySessionStore.
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { after, before, describe, test } from 'node:test';
@@ -28,21 +31,24 @@ after(() => redis?.dispose());
 
 /**
  * An AckedServer node on its own loopback port with an echo application (`echo:<text>`) that
- * records, per session id, what it was given.
+ * records, per session id, what it was given, and in `order` (shared by the nodes of a test, when
+ * given) every delivery with its node's name, delivery id and flag.
  */
 async function startNode(t, store, options = {}) {
   const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
   await once(wss, 'listening');
-  const server = new AckedServer(wss, { ackInterval: 10, ...options, store });
+  const server = new AckedServer(wss, { ackInterval: 10, store });
   /** @type {Map<string, string[]>} */
   const delivered = new Map();
-  const node = { server, url: `ws://127.0.0.1:${wss.address().port}`, delivered, storeErrors: 0 };
+  const { order = [], name = '' } = options;
+  const node = { server, url: `ws://127.0.0.1:${wss.address().port}`, delivered, order, storeErrors: 0 };
   server.on('storeerror', () => {
     node.storeErrors += 1;
   });
   server.on('session', (session) => {
     if (!delivered.has(session.id)) delivered.set(session.id, []);
-    session.on('message', (data) => {
+    session.on('message', (data, isBinary, { id, redelivered }) => {
+      order.push({ node: name, data: String(data), id, redelivered });
       delivered.get(session.id).push(String(data));
       session.send(`echo:${data}`);
     });
@@ -56,10 +62,13 @@ async function startNode(t, store, options = {}) {
   return node;
 }
 
-/** A RedisSessionStore on a client of its own (as a node process has), closed with `t`. */
-async function redisStore(t) {
+/**
+ * A RedisSessionStore (or `Store`, a subclass) on a client of its own (as a node process has),
+ * closed with `t`.
+ */
+async function redisStore(t, Store = RedisSessionStore, options = {}) {
   const client = await redis.client();
-  const store = new RedisSessionStore({ client });
+  const store = new Store({ client, ...options });
   t.after(() => store.close().catch(() => {}));
   return { client, store };
 }
@@ -71,7 +80,7 @@ describe('RedisSessionStore on redis-server', () => {
     const sid = token('store');
     const first = `${node}/1`;
     const fresh = await store.claim({ sid, keyHash: 'h', epoch: 0, ack: 0 }, { owner: first, newEpoch: 4242, ttl: 60_000 });
-    assert.deepEqual(fresh, { verdict: 'fresh', epoch: 4242, received: 0, lastSeq: 0, previous: null, window: [], inbox: [] });
+    assert.deepEqual(fresh, { verdict: 'fresh', epoch: 4242, received: 0, lastSeq: 0, previous: null, holder: null, window: [], inbox: [] });
     const bounds = { maxMessages: 3, maxBytes: 100, ttl: 60_000 };
     assert.deepEqual(await store.append(sid, 'one', bounds), { seq: 1, owner: first, connected: true });
     assert.deepEqual(await store.append(sid, Buffer.from([0, 0x64, 255]), bounds), { seq: 2, owner: first, connected: true });
@@ -93,18 +102,20 @@ describe('RedisSessionStore on redis-server', () => {
     assert.equal(await store.received(sid, first, 2, 60_000, Buffer.from([7])), true, 'the refusals changed nothing');
     const second = `${node}/2`;
     const resumed = await store.claim({ sid, keyHash: 'h', epoch: 4242, ack: 3 }, { owner: second, newEpoch: 1, ttl: 60_000 });
-    // Client message 2 was recorded and never marked delivered (its node died, say): in the inbox.
+    // Client message 2 was recorded and never marked delivered (its node died, say): in the inbox,
+    // with the connection that recorded it.
     assert.deepEqual(resumed, {
-      verdict: 'resumed', epoch: 4242, received: 2, lastSeq: 4, previous: first,
-      window: [{ seq: 4, payload: 'x'.repeat(92) }], inbox: [{ seq: 2, payload: Buffer.from([7]) }],
+      verdict: 'resumed', epoch: 4242, received: 2, lastSeq: 4, previous: first, holder: first,
+      window: [{ seq: 4, payload: 'x'.repeat(92) }], inbox: [{ seq: 2, payload: Buffer.from([7]), owner: first }],
     });
+    assert.deepEqual(await store.inbox(sid), [{ seq: 2, payload: Buffer.from([7]), owner: first }]);
     await store.delivered(sid, 2);
     assert.equal(await store.received(sid, first, 3, 60_000, 'c3'), false, 'the connection taken over writes nothing');
     assert.equal(await store.release(sid, first, 4, 60_000), false);
 
     // Another incarnation named: the store starts afresh (a new epoch) and says who held it.
     const restarted = await store.claim({ sid, keyHash: 'h', epoch: 77, ack: 0 }, { owner: `${node}/3`, newEpoch: 5151, ttl: 60_000 });
-    assert.deepEqual(restarted, { verdict: 'fresh', epoch: 5151, received: 0, lastSeq: 0, previous: second, window: [], inbox: [] });
+    assert.deepEqual(restarted, { verdict: 'fresh', epoch: 5151, received: 0, lastSeq: 0, previous: second, holder: second, window: [], inbox: [] });
     assert.equal(await store.discard(sid, second), false, 'discard checks the owner when given one');
     assert.equal(await store.discard(sid), true);
     assert.equal(await store.append(sid, 'x', bounds), null);
@@ -117,7 +128,7 @@ describe('RedisSessionStore on redis-server', () => {
     await store.claim({ sid, keyHash: 'h', epoch: 0, ack: 0 }, { owner: `${node}/1`, newEpoch: 99, ttl: 60_000 });
     await store.append(sid, 'hi', { maxMessages: 10, maxBytes: 100, ttl: 60_000 });
     const again = await store.claim({ sid, keyHash: 'h', epoch: 0, ack: 0 }, { owner: `${node}/2`, newEpoch: 1, ttl: 60_000 });
-    assert.deepEqual(again, { verdict: 'new', epoch: 99, received: 0, lastSeq: 1, previous: `${node}/1`, window: [{ seq: 1, payload: 'hi' }], inbox: [] });
+    assert.deepEqual(again, { verdict: 'new', epoch: 99, received: 0, lastSeq: 1, previous: `${node}/1`, holder: `${node}/1`, window: [{ seq: 1, payload: 'hi' }], inbox: [] });
   });
 
   test('the session ttl is the keys\' expiry, counted from the last write', async (t) => {
@@ -138,10 +149,13 @@ describe('RedisSessionStore on redis-server', () => {
   });
 });
 
-/** Two nodes sharing a store; the client's first connection on `a`. */
-async function twoNodes(t, makeStore) {
-  const a = await startNode(t, await makeStore());
-  const b = await startNode(t, await makeStore());
+/**
+ * Two nodes sharing a store (node a's own `storeOfA` when given, a store on the same Redis), their
+ * deliveries in `order`; the client's first connection on `a`.
+ */
+async function twoNodes(t, makeStore, { storeOfA = undefined, order = [] } = {}) {
+  const a = await startNode(t, storeOfA ?? await makeStore(), { order, name: 'a' });
+  const b = await startNode(t, await makeStore(), { order, name: 'b' });
   const sid = token('sess');
   const key = token('key');
   const first = await Peer.connect(a.url);
@@ -246,5 +260,97 @@ describe('Redis going away and coming back', () => {
     t.after(() => back.ws.terminate());
     assert.deepEqual(await back.hello(sid, key, epoch, 0), { ack: 0, resumed: true, epoch });
     for (let i = 1; i <= 3; i += 1) assert.equal(await back.nextData(), `d${i},0;q${i}`);
+  });
+});
+
+describe('the inbox a claim finds, handed over once the node that recorded it is done or gone', () => {
+  test('the old node alive and slow: asked to flush, it gives its application the message it recorded; the new node does not', async (t) => {
+    const order = [];
+    /** Resolves once node a's store recorded client message 1. */
+    let recorded;
+    const recordedOnce = new Promise((resolve) => {
+      recorded = resolve;
+    });
+    let flushes = 0;
+    /** Node a records client messages and then stalls until it is asked to flush. */
+    class Slow extends RedisSessionStore {
+      #asked = null;
+      #ask = new Promise((resolve) => {
+        this.#asked = resolve;
+      });
+
+      register(node) {
+        return super.register({
+          notice: (notice) => {
+            if (notice.kind === 'flush') {
+              flushes += 1;
+              this.#asked();
+            }
+            node.notice(notice);
+          },
+        });
+      }
+
+      async received(...args) {
+        const owned = await super.received(...args);
+        recorded();
+        await this.#ask;
+        return owned;
+      }
+    }
+    const { store: storeOfA } = await redisStore(t, Slow);
+    const { b, sid, key, first, epoch } = await twoNodes(t, async () => (await redisStore(t)).store, { storeOfA, order });
+    first.send('d1,0;one');
+    await within(recordedOnce, 'node a recording message 1');
+    assert.deepEqual(order, [], 'recorded, not yet given to node a\'s application');
+    const second = await Peer.connect(b.url);
+    t.after(() => second.ws.terminate());
+    // The store has message 1: the welcome acknowledges it, and the client will not send it again.
+    assert.deepEqual(await second.hello(sid, key, epoch, 0), { ack: 1, resumed: true, epoch });
+    second.send('d2,0;two');
+    // Node a's application had message 1 after its session there had ended (moved): its echo, a
+    // send() on that session, was refused; node b's echo of message 2 is the first message.
+    assert.equal(await second.nextData(), 'd1,2;echo:two');
+    assert.equal(flushes, 1, 'node b asked node a once');
+    assert.deepEqual(order, [
+      { node: 'a', data: 'one', id: `${sid}:${epoch}:1`, redelivered: false },
+      { node: 'b', data: 'two', id: `${sid}:${epoch}:2`, redelivered: false },
+    ], 'message 1 given once, by the node that recorded it, before node b went on');
+  });
+
+  test('the old node dead: its lease runs out, and the new node hands the message over, flagged redelivered, with the same id', async (t) => {
+    const order = [];
+    /** Node a never clears its inbox: it dies between its application and that write. */
+    class Dying extends RedisSessionStore {
+      delivered() {
+        return new Promise(() => {});
+      }
+    }
+    const { client: clientA, store: storeA } = await redisStore(t, Dying, { leaseTtl: 500 });
+    const { a, b, sid, key, first, epoch } = await twoNodes(t, async () => (await redisStore(t)).store, { storeOfA: storeA, order });
+    const watcher = await redis.client();
+    t.after(() => watcher.destroy());
+    first.send('d1,0;one');
+    assert.equal(await first.nextData(), 'd1,1;echo:one');
+    const lease = `rws:lease:${a.server.nodeId}`;
+    assert.equal(await watcher.exists(lease), 1, 'node a holds its lease');
+    // Node a dies: cut off from Redis (no renewal, no subscription), its inbox never cleared.
+    storeA.subscriber.destroy();
+    clientA.destroy();
+    let leaseAtHandover = null;
+    b.server.on('session', (session) => session.on('message', (data, isBinary, { redelivered }) => {
+      if (redelivered) leaseAtHandover = watcher.exists(lease);
+    }));
+    const second = await Peer.connect(b.url);
+    t.after(() => second.ws.terminate());
+    assert.deepEqual(await second.hello(sid, key, epoch, 0), { ack: 1, resumed: true, epoch });
+    // Node a's echo (stored before a died) comes again; then node b's, of the handed-over message.
+    assert.equal(await second.nextData(), 'd1,1;echo:one');
+    assert.equal(await second.nextData('the handover', 5000), 'd2,1;echo:one');
+    assert.deepEqual(order, [
+      { node: 'a', data: 'one', id: `${sid}:${epoch}:1`, redelivered: false },
+      { node: 'b', data: 'one', id: `${sid}:${epoch}:1`, redelivered: true },
+    ], 'the same id twice: the second flagged, so that an application deduplicating on it sees it once');
+    assert.equal(await leaseAtHandover, 0, 'handed over only once node a\'s lease was gone');
   });
 });

@@ -6,7 +6,8 @@
 //
 // What the nodes report is kept here: every client message given to an application (read from the
 // nodes' log files, written synchronously, with the owner token of the connection that delivered
-// it), and which session each client has (from the connects, over IPC). The faults: a node
+// it, its delivery id and redelivered flag, and whether the application applied it or found it
+// applied already), and which session each client has (from the connects, over IPC). The faults: a node
 // killed with SIGKILL or stopped gracefully and started again, its connections cut, a node gone
 // silent, Redis stopped and started again from its AOF.
 import { fork } from 'node:child_process';
@@ -42,7 +43,6 @@ export async function startCluster({ nodes: count = 3, periodMs = 25 } = {}) {
   /** @type {Map<string, string>} session id -> client name */
   const nameOf = new Map();
   const violations = [];
-  const kills = [];
 
   /** @type {(import('node:child_process').ChildProcess | null)[]} */
   const children = Array(count).fill(null);
@@ -113,10 +113,12 @@ export async function startCluster({ nodes: count = 3, periodMs = 25 } = {}) {
     client,
     violations,
     /**
-     * What the applications were given from client `name`, in the order given (the nodes' logs
-     * merged by time; two nodes never deliver one session's messages in the same millisecond, as
-     * a reconnect lies between), and the owner tokens of the connections that delivered them.
-     * @returns {Promise<{ received: number[], owners: string[], lines: { time: number, node: number, owner: string, data: number }[] }>}
+     * What the applications applied from client `name` (`received`), in the order applied (the
+     * nodes' logs merged by time; two nodes never deliver one session's messages in the same
+     * millisecond, as a reconnect lies between), the owner tokens of the connections that delivered
+     * them, and every delivery (`lines`), applied or not.
+     * @returns {Promise<{ received: number[], owners: string[], lines: { time: number, node: number, owner: string,
+     *   data: number, id: string, redelivered: boolean, applied: boolean }[] }>}
      */
     async delivered(name) {
       const sid = client(name).sid;
@@ -124,14 +126,16 @@ export async function startCluster({ nodes: count = 3, periodMs = 25 } = {}) {
       for (let i = 0; i < count; i += 1) {
         const text = await readFile(logOf(i), 'utf8').catch(() => '');
         text.split('\n').forEach((line, at) => {
-          const [time, lineSid, owner, data] = line.split(' ');
-          if (lineSid === sid) lines.push({ time: Number(time), node: i, at, owner, data: Number(data) });
+          const [time, lineSid, owner, data, id, redelivered, applied] = line.split(' ');
+          if (lineSid === sid) {
+            lines.push({ time: Number(time), node: i, at, owner, data: Number(data), id, redelivered: redelivered === '1', applied: applied === '1' });
+          }
         });
       }
       lines.sort((x, y) => x.time - y.time || (x.node === y.node ? x.at - y.at : x.node - y.node));
       const owners = [];
       for (const { owner } of lines) if (owners.at(-1) !== owner) owners.push(owner);
-      return { received: lines.map((l) => l.data), owners, lines };
+      return { received: lines.filter((l) => l.applied).map((l) => l.data), owners, lines };
     },
     /** The URL a browser client named `name` opens (through nginx). */
     urlFor: (name) => `${nginx.url}?client=${encodeURIComponent(name)}`,
@@ -139,11 +143,8 @@ export async function startCluster({ nodes: count = 3, periodMs = 25 } = {}) {
     sending(name, on) {
       client(name).sending = on;
     },
-    /** When each SIGKILL of a node struck: [{ node, at }] (Date.now()). */
-    kills,
     /** kill -9 of node `i`, then (after `downMs`) the same node again on its port. */
     async killNode(i, downMs = 500) {
-      kills.push({ node: i, at: Date.now() });
       await stopChild(i, 'SIGKILL');
       await sleep(downMs);
       await startNode(i);
