@@ -68,6 +68,52 @@ export async function waitForTabs(tabs, name, predicate, { timeoutMs = 10_000, w
   }
 }
 
+/**
+ * Mirrors the record of instance `name` in every tab to `server` (page-client.js's `mirrorTo`),
+ * each tab's on the path `mirror-<tab>`, outside every group.
+ * @param {any[]} tabs
+ * @param {string} name
+ * @param {any} server
+ */
+export async function mirrorTabs(tabs, name, server) {
+  for (const tab of tabs) await call(tab, name, 'mirrorTo', server.urlFor(`mirror-${tab.name}`));
+}
+
+/**
+ * The record of `tab` as its mirror at `server` has it, shaped as a snapshot: `readyState` and
+ * `shareRole` are those of its latest event (every event carries both, and every change of role is
+ * an event).
+ * @param {any} server
+ * @param {any} tab
+ */
+export function mirrored(server, tab) {
+  const record = { events: [], messages: [], sent: [], refused: [], pageProblems: [] };
+  for (const connection of server.connectionsOf(`mirror-${tab.name}`)) {
+    for (const { data } of connection.received) {
+      const { list, entry } = JSON.parse(data);
+      record[list].push(entry);
+    }
+  }
+  const last = record.events.at(-1);
+  return { ...record, readyState: last?.readyState ?? null, shareRole: last?.shareRole ?? null };
+}
+
+/**
+ * Waits until `predicate` holds for the mirrored records of `tabs` (see `waitForTabs`).
+ * @param {any} server
+ * @param {any[]} tabs
+ * @param {(snapshots: any[]) => boolean} predicate
+ * @param {{ timeoutMs?: number, what?: string }} [options]
+ */
+export async function waitForMirrors(server, tabs, predicate, { timeoutMs = 10_000, what = 'the expected state' } = {}) {
+  try {
+    await server.waitFor(() => predicate(tabs.map((tab) => mirrored(server, tab))), { timeoutMs, what });
+  } catch (error) {
+    throw new Error(`${error.message}; the tabs: ${describeTabs(tabs, tabs.map((tab) => mirrored(server, tab)))}`);
+  }
+  return tabs.map((tab) => mirrored(server, tab));
+}
+
 /** One line per tab: its state, role and counts. */
 export function describeTabs(tabs, snapshots) {
   return snapshots

@@ -5,15 +5,26 @@
 // message, and sends a numbered sequence ("<prefix>:1", "<prefix>:2", …) on a timer. The Node side
 // (helpers.js) compares the records of every tab with what the share server recorded.
 //
+// A record can also be mirrored, entry by entry as it is made, to a server over a WebSocket of its
+// own (the browser's native one, outside the product): a tab that can no longer be read through the
+// browser's automation (WebKit deletes the whole WebDriver session once any page's process is
+// killed, see support/tab-faults.js) is then still read at the server.
+//
 // Times are `now()`: wall-clock milliseconds, the clock the share server stamps with.
 import { ResilientWebSocket } from '/js/acked.js';
 
 export const now = () => performance.timeOrigin + performance.now();
 
-/** Page-wide: uncaught exceptions and unhandled rejections. */
+/** Page-wide: uncaught exceptions and unhandled rejections, also sent to every mirror. */
 const pageProblems = [];
-addEventListener('error', (event) => pageProblems.push(`error: ${event.message}`));
-addEventListener('unhandledrejection', (event) => pageProblems.push(`unhandled rejection: ${event.reason?.stack ?? event.reason}`));
+/** @type {((list: string, entry: unknown) => void)[]} */
+const mirrors = [];
+const problem = (text) => {
+  pageProblems.push(text);
+  for (const send of mirrors) send('pageProblems', text);
+};
+addEventListener('error', (event) => problem(`error: ${event.message}`));
+addEventListener('unhandledrejection', (event) => problem(`unhandled rejection: ${event.reason?.stack ?? event.reason}`));
 
 /** pagehide/pageshow of this document, to say what a navigation away did to it. */
 const pageEvents = [];
@@ -36,17 +47,24 @@ const clients = new Map();
 function create(name, url, protocols, options) {
   const ws = new ResilientWebSocket(url, protocols, options);
   const log = { name, createdAt: now(), events: [], messages: [], sent: [], refused: [] };
+  /** @type {(list: string, entry: object) => void} */
+  let mirror = () => {};
+  /** Adds `entry` to the record's `list` (and to the mirror). */
+  const note = (list, entry) => {
+    log[list].push(entry);
+    mirror(list, entry);
+  };
   for (const type of EVENTS) {
     ws.addEventListener(type, (event) => {
       const record = { type, at: now(), readyState: ws.readyState, shareRole: ws.shareRole };
       if (type === 'close') Object.assign(record, { code: event.code, reason: event.reason, wasClean: event.wasClean });
       if (type === 'sharerole') record.role = event.role;
       if (type === 'drop') Object.assign(record, { data: String(event.data), reason: event.reason });
-      log.events.push(record);
+      note('events', record);
     });
   }
   ws.addEventListener('message', (event) => {
-    log.messages.push({ at: now(), data: typeof event.data === 'string' ? event.data : `[${typeof event.data}]` });
+    note('messages', { at: now(), data: typeof event.data === 'string' ? event.data : `[${typeof event.data}]` });
   });
   let seq = 0;
   let timer = null;
@@ -59,9 +77,9 @@ function create(name, url, protocols, options) {
       const record = { n: seq, at: now(), readyState: ws.readyState, shareRole: ws.shareRole };
       try {
         ws.send(`${prefix}:${seq}`);
-        log.sent.push(record);
+        note('sent', record);
       } catch (error) {
-        log.refused.push({ ...record, error: `${error.name}: ${error.message}` });
+        note('refused', { ...record, error: `${error.name}: ${error.message}` });
       }
     },
     /** Sends one numbered message every `periodMs` until stop() or `count` have gone. */
@@ -75,6 +93,28 @@ function create(name, url, protocols, options) {
     stop() {
       if (timer !== null) clearInterval(timer);
       timer = null;
+    },
+    /**
+     * Mirrors the record to `url`: what it holds so far, then every entry as it is made, each a
+     * JSON message `{ list, entry }` (page problems as list `pageProblems`). Resolves once the
+     * mirror's socket is open.
+     * @param {string} url
+     */
+    mirrorTo(url) {
+      const socket = new WebSocket(url);
+      const send = (list, entry) => socket.send(JSON.stringify({ list, entry }));
+      return new Promise((resolve, reject) => {
+        socket.addEventListener('error', () => reject(new Error(`the mirror to ${url} failed`)));
+        socket.addEventListener('open', () => {
+          for (const list of ['events', 'messages', 'sent', 'refused']) for (const entry of log[list]) send(list, entry);
+          for (const problem of pageProblems) send('pageProblems', problem);
+          mirror = (list, entry) => {
+            if (socket.readyState === WebSocket.OPEN) send(list, entry);
+          };
+          mirrors.push(send);
+          resolve(undefined);
+        });
+      });
     },
     /** A JSON-safe copy of the record, with the instance's state now. */
     snapshot() {
@@ -93,12 +133,12 @@ function create(name, url, protocols, options) {
  * @param {string} method
  * @param {unknown[]} args
  */
-function call(name, method, ...args) {
+async function call(name, method, ...args) {
   const client = clients.get(name);
   if (!client) throw new Error(`no instance ${name} in this tab`);
   if (method === 'snapshot') return client.snapshot();
   if (method === 'close') client.ws.close(...args);
-  else client[method](...args);
+  else await client[method](...args);
   return client.snapshot();
 }
 

@@ -27,6 +27,9 @@ import {
   openShareTabs,
   settled,
   sleep,
+  mirrored,
+  mirrorTabs,
+  waitForMirrors,
   waitForTabs,
 } from './helpers.js';
 
@@ -55,84 +58,82 @@ after(async (t) => {
 
 const TABS = 3;
 const PERIOD_MS = 20;
+/** Each tab's sequence: 200 messages, one every PERIOD_MS, the fault 200 ms in. */
+const SENDS = 200;
 const PUSHES_BEFORE = ['s:1', 's:2', 's:3'];
 const PUSHES_AFTER = ['after:1', 'after:2', 'after:3'];
 
 /**
- * Three tabs in one group, sending every PERIOD_MS; `fault(holderTab)` hits the holder's tab and
- * answers `{ how, thaw? }`. Checks and prints what the header says.
+ * Three tabs in one group, each sending SENDS messages; `fault(holderTab)` hits the holder's tab
+ * and answers `{ how, thaw? }`. Checks and prints what the header says. After the fault the tabs
+ * are read through their mirrors at the server (page-client.js), so that a fault that ends the
+ * browser's automation (a crash in WebKit) can be checked the same way.
  * @param {import('node:test').TestContext} t
+ * @param {any} tabBrowser the browser to open the tabs in
  * @param {string} label
  * @param {(tab: any) => Promise<{ how: string, thaw?: () => Promise<void> }>} fault
  * @param {{ holderSurvives?: boolean, rewriteAllowed: boolean }} options `holderSurvives`: the tab
  *   comes back (a freeze) and must end a follower; `rewriteAllowed`: the holder could not confirm
  *   what it had written (crash, freeze)
  */
-async function takeover(t, label, fault, { holderSurvives = false, rewriteAllowed }) {
+async function takeover(t, tabBrowser, label, fault, { holderSurvives = false, rewriteAllowed }) {
   const server = await startShareServer();
   t.after(() => server.stop());
-  const context = await browser.newContext();
-  const tabs = await openShareTabs(t, browser, context, http.url, TABS);
+  const context = await tabBrowser.newContext();
+  const tabs = await openShareTabs(t, tabBrowser, context, http.url, TABS);
   for (const tab of tabs) await create(tab, 'ws', server.urlFor('g'), { share: true });
   const steady = await waitForTabs(tabs, 'ws', settled, { what: 'every tab OPEN, one holder' });
   assert.equal(server.connectionsOf('g').length, 1, `one connection before the fault (${server.describe()})`);
+  await mirrorTabs(tabs, 'ws', server);
   const holder = tabs[steady.findIndex((s) => s.shareRole === 'holder')];
   const survivors = tabs.filter((tab) => tab !== holder);
   for (const data of PUSHES_BEFORE) server.push(data, 'g');
   await waitForTabs(tabs, 'ws', (all) => all.every((s) => s.messages.length === PUSHES_BEFORE.length), { what: 'the first pushes in every tab' });
-  for (const tab of tabs) await call(tab, 'ws', 'start', tab.name, PERIOD_MS);
+  for (const tab of tabs) await call(tab, 'ws', 'start', tab.name, PERIOD_MS, SENDS);
   await sleep(200);
 
   const faultAt = now();
   const { how, thaw } = await fault(holder);
   t.diagnostic(`fault: holder tab ${holder.name}: ${how}`);
-  let thawed = false;
-  const thawOnce = async () => {
-    if (thaw && !thawed) {
-      thawed = true;
-      await thaw();
-    }
-  };
   // Thawed however the checks end: a stopped page would hold up the closing of its context.
   try {
-    await afterFault(t, { label, server, tabs, holder, survivors, faultAt, holderSurvives, rewriteAllowed, thawOnce });
+    await afterFault(t, { label, server, tabs, holder, survivors, faultAt, holderSurvives, rewriteAllowed, thaw });
   } finally {
-    await thawOnce();
+    await thaw?.();
   }
 }
 
 /** The rest of `takeover`, from the fault on. */
-async function afterFault(t, { label, server, tabs, holder, survivors, faultAt, holderSurvives, rewriteAllowed, thawOnce }) {
-
+async function afterFault(t, { label, server, tabs, holder, survivors, faultAt, holderSurvives, rewriteAllowed, thaw }) {
   await server.waitFor((s) => s.connectionsOf('g').length >= 2, { timeoutMs: 10_000, what: "the new holder's connection" });
   const fresh = server.connectionsOf('g')[1];
   const toServer = fresh.openedAt - faultAt;
-  const afterTakeover = await waitForTabs(survivors, 'ws', settled, { what: 'the survivors OPEN under one holder' });
+  const afterTakeover = await waitForMirrors(server, survivors, settled, { what: 'the survivors OPEN under one holder' });
   const toOpens = afterTakeover.map((s) => s.events.find((e) => e.type === 'open' && e.at > faultAt)?.at - faultAt);
   const opensLine = afterTakeover
-    .map((s, i) => `${survivors[i].name} (${s.shareRole}) ${Number.isNaN(toOpens[i]) ? `no new open (readyState stayed ${s.events.filter((e) => e.at > faultAt).map((e) => e.type).join(',') || 'OPEN'})` : `${Math.round(toOpens[i])} ms`}`)
+    .map((s, i) => `${survivors[i].name} (${s.shareRole}) ${Number.isNaN(toOpens[i]) ? `no new open (events since: ${s.events.filter((e) => e.at > faultAt).map((e) => (e.type === 'sharerole' ? `role:${e.role}` : e.type)).join(',') || 'none'})` : `${Math.round(toOpens[i])} ms`}`)
     .join(', ');
   t.diagnostic(`takeover (${label}): fault to the new socket open at the server ${Math.round(toServer)} ms; to each follower's open: ${opensLine}`);
   takeovers.push({ fault: label, toServer, toOpens: toOpens.filter((ms) => !Number.isNaN(ms)) });
-  await sleep(300); // the survivors go on sending through the new holder
 
   const everyone = holderSurvives ? tabs : survivors;
   if (holderSurvives) {
-    // Pushed while the old holder is frozen: its old socket (still open) gets them too.
+    // Pushed while the old holder is frozen: its old socket (still open) gets it too.
     server.push('during:1', 'g');
-    await thawOnce();
-    await waitForTabs(tabs, 'ws', settled, { what: 'the thawed tab back as a follower' });
+    await sleep(100);
+    await thaw();
+    await waitForMirrors(server, tabs, settled, { what: 'the thawed tab back as a follower' });
     await server.waitFor(() => server.connectionsOf('g')[0].closedAt !== null, { what: "the thawed holder's old socket closed" });
   }
-  for (const tab of everyone) await call(tab, 'ws', 'stop');
+  await waitForMirrors(server, everyone, (all) => all.every((s) => s.sent.length + s.refused.length === SENDS), { timeoutMs: 15_000, what: 'every live tab done sending' });
   for (const data of PUSHES_AFTER) server.push(data, 'g');
-  const sent = await waitForTabs(everyone, 'ws', (all) => all.every((s) => s.messages.some((m) => m.data === PUSHES_AFTER.at(-1))), { what: 'the last push in every tab' });
+  await waitForMirrors(server, everyone, (all) => all.every((s) => s.messages.some((m) => m.data === PUSHES_AFTER.at(-1))), { what: 'the last push in every tab' });
   await server.waitFor(
-    (s) => everyone.every((tab, i) => s.connectionsOf('g').some((c) => c.received.some((m) => m.data === `${tab.name}:${sent[i].sent.length}`))),
+    (s) => everyone.every((tab) => s.connectionsOf('g').some((c) => c.received.some((m) => m.data === `${tab.name}:${SENDS}`))),
     { timeoutMs: 10_000, what: "every live tab's last message" },
   );
   await sleep(300); // anything written twice or delivered twice would arrive in this time
-  const final = await waitForTabs(everyone, 'ws', () => true);
+  const final = everyone.map((tab) => mirrored(server, tab));
 
   assert.equal(server.connectionsOf('g').length, 2, `one takeover, once (${server.describe()})`);
   assert.equal(final.filter((s) => s.shareRole === 'holder').length, 1, `one holder at the end: ${describeTabs(everyone, final)}`);
@@ -146,7 +147,7 @@ async function afterFault(t, { label, server, tabs, holder, survivors, faultAt, 
   let rewritten = 0;
   for (const [i, tab] of everyone.entries()) {
     assert.deepEqual(final[i].refused, [], `tab ${tab.name}: no send() refused`);
-    rewritten += assertPerTabOrder(server, 'g', tab.name, final[i].sent.length, { rewritten: rewriteAllowed ? Infinity : 0 });
+    rewritten += assertPerTabOrder(server, 'g', tab.name, SENDS, { rewritten: rewriteAllowed ? Infinity : 0 });
   }
   if (!holderSurvives) {
     // The lost holder's own messages: what arrived of them arrived once, in order, from 1 on.
@@ -158,22 +159,26 @@ async function afterFault(t, { label, server, tabs, holder, survivors, faultAt, 
 }
 
 test('holder tab closed: a follower takes over; the survivors\' messages arrive once, in order', { timeout: 60_000 }, async (t) => {
-  await takeover(t, 'closed', async (tab) => {
+  await takeover(t, browser, 'closed', async (tab) => {
     await closeTab(tab);
     return { how: 'page closed' };
   }, { rewriteAllowed: false });
 });
 
 test('holder tab crashed: a follower takes over; the survivors\' messages arrive in order, none lost', { timeout: 60_000 }, async (t) => {
-  await takeover(t, 'crashed', async (tab) => ({ how: await crashTab(tab) }), { rewriteAllowed: true });
+  // WebKit: the kill ends the browser's WebDriver session (support/tab-faults.js), so the crash
+  // gets a browser of its own, and the survivors are read through their mirrors only.
+  const crashBrowser = ENGINE === 'webkit' ? await launchTabBrowser() : browser;
+  if (crashBrowser !== browser) t.after(() => crashBrowser.close().catch(() => {}));
+  await takeover(t, crashBrowser, 'crashed', async (tab) => ({ how: await crashTab(tab) }), { rewriteAllowed: true });
 });
 
 test('holder tab frozen: a follower takes over; thawed, the old holder never writes again and follows', { timeout: 60_000 }, async (t) => {
-  await takeover(t, 'frozen', (tab) => freezeTab(tab), { holderSurvives: true, rewriteAllowed: true });
+  await takeover(t, browser, 'frozen', (tab) => freezeTab(tab), { holderSurvives: true, rewriteAllowed: true });
 });
 
 test('holder tab navigated away: a follower takes over; the survivors\' messages arrive once, in order', { timeout: 60_000 }, async (t) => {
-  await takeover(t, 'navigated away', async (tab) => {
+  await takeover(t, browser, 'navigated away', async (tab) => {
     // The pagehide of the page left, in the tab's sessionStorage, which the next page reads.
     await tab.page.evaluate(() => addEventListener('pagehide', (event) => sessionStorage.setItem('left', JSON.stringify({ persisted: event.persisted }))));
     await navigateAway(tab, `${http.url}/e2e/pages/harness.html?away`);
