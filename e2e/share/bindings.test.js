@@ -13,7 +13,7 @@ import { build } from 'esbuild';
 import { exampleVersion, makeTempDir, npmInstall, packTarball } from '../package/support.js';
 import { startStaticServer } from '../support/servers.js';
 import { startShareServer } from '../support/share-server.js';
-import { launchTabBrowser, openTab } from '../support/tab-faults.js';
+import { closeTabBrowser, launchTabBrowser, openTab } from '../support/tab-faults.js';
 import { assertNeverTwoAtOnce, sleep } from './helpers.js';
 
 // Each page shows the binding's state in #state, "<readyState> <lastMessage.data>", and puts the
@@ -80,7 +80,7 @@ before(async () => {
 }, { timeout: 600_000 }); // with an empty npm cache, the install downloads React and Vue
 
 after(async () => {
-  await browser?.close();
+  if (browser) await closeTabBrowser(browser);
   await http?.stop();
 });
 

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { startStaticServer } from '../support/servers.js';
 import { startShareServer } from '../support/share-server.js';
-import { launchTabBrowser } from '../support/tab-faults.js';
+import { closeTabBrowser, launchTabBrowser } from '../support/tab-faults.js';
 import {
   assertCleanTabs,
   assertFanOut,
@@ -28,7 +28,7 @@ before(async () => {
   http = await startStaticServer();
 });
 after(async () => {
-  await browser?.close();
+  if (browser) await closeTabBrowser(browser);
   await http?.stop();
 });
 

@@ -14,7 +14,7 @@ import { after, before, test } from 'node:test';
 import { ENGINE } from '../support/browser.js';
 import { startStaticServer } from '../support/servers.js';
 import { now, startShareServer } from '../support/share-server.js';
-import { closeTab, crashTab, freezeTab, launchTabBrowser, navigateAway } from '../support/tab-faults.js';
+import { closeTab, closeTabBrowser, crashTab, freezeTab, launchTabBrowser, navigateAway } from '../support/tab-faults.js';
 import {
   assertCleanTabs,
   assertFanOut,
@@ -52,7 +52,7 @@ after(async (t) => {
     const { median, worst } = medianAndWorst(values);
     t.diagnostic(`takeover summary (${ENGINE}): fault to ${what}: median ${Math.round(median)} ms, worst ${Math.round(worst)} ms, over ${values.length} (${takeovers.map((m) => m.fault).join(', ')})`);
   }
-  await browser?.close();
+  if (browser) await closeTabBrowser(browser);
   await http?.stop();
 });
 
@@ -169,7 +169,8 @@ test('holder tab crashed: a follower takes over; the survivors\' messages arrive
   // WebKit: the kill ends the browser's WebDriver session (support/tab-faults.js), so the crash
   // gets a browser of its own, and the survivors are read through their mirrors only.
   const crashBrowser = ENGINE === 'webkit' ? await launchTabBrowser() : browser;
-  if (crashBrowser !== browser) t.after(() => crashBrowser.close().catch(() => {}));
+  // Its session is gone after the crash: closing it fails, after ending its processes.
+  if (crashBrowser !== browser) t.after(() => closeTabBrowser(crashBrowser).catch(() => {}));
   await takeover(t, crashBrowser, 'crashed', async (tab) => ({ how: await crashTab(tab) }), { rewriteAllowed: true });
 });
 

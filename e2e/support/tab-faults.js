@@ -17,9 +17,10 @@
 //   within about 60 ms). WebKit: SIGKILL of the page's web process kills the page alone (the
 //   others run on: their timers and fetches go on), but WebKitWebDriver then deletes the whole
 //   session ("session deleted because of page crash or hang"): no page of that browser can be
-//   driven or read any more, and closing the browser only ends the driver (MiniBrowser then exits
-//   by itself). A test that crashes a WebKit page uses a browser of its own and reads the survivors
-//   at a server (e2e/share/page-client.js mirrors a tab's record for that).
+//   driven or read any more, and closing the browser ends the driver but not MiniBrowser, which
+//   lives on as long as the display (`closeTabBrowser` kills it). A test that crashes a WebKit page
+//   uses a browser of its own and reads the survivors at a server (e2e/share/page-client.js
+//   mirrors a tab's record for that).
 // - Freeze. Chromium: CDP `Debugger.pause` stops the page's script (timers, channel messages and
 //   socket events queue until `Debugger.resume`); `Page.setWebLifecycleState('frozen')` does not
 //   freeze a visible page. Firefox and WebKit: SIGSTOP of the page's process, SIGCONT to thaw; a
@@ -62,20 +63,18 @@ function rootPid(browser) {
 }
 
 /**
- * The process ids under `root` whose command line is a page's content process: Firefox's end in
- * `tab`, WebKit's are WebKitWebProcess.
+ * The processes under `root` (its descendants, not itself): pid -> command line (Firefox's forked
+ * children rewrite their arguments into one, spaces included).
  * @param {number} root
- * @param {string} engine
  */
-function contentProcesses(root, engine) {
+function processTree(root) {
   const parents = new Map();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       // The command name, in parentheses, may hold spaces: the fields after the last ')' are fixed.
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      parents.set(Number(entry), ppid);
+      parents.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
     } catch {
       // The process ended while the directory was read.
     }
@@ -91,19 +90,52 @@ function contentProcesses(root, engine) {
     }
   }
   tree.delete(root);
-  const content = new Set();
+  /** @type {Map<number, string>} */
+  const commands = new Map();
   for (const pid of tree) {
-    let command;
     try {
-      // Firefox's forked children rewrite their arguments into one, spaces included.
-      command = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
+      commands.set(pid, readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim());
     } catch {
-      continue;
+      // Ended meanwhile.
     }
-    const isContent = engine === 'firefox' ? / tab$/.test(command) : /^\S*WebKitWebProcess( |$)/.test(command);
-    if (isContent) content.add(pid);
+  }
+  return commands;
+}
+
+/**
+ * The pids under `root` that are a page's content process: Firefox's command lines end in `tab`,
+ * WebKit's are WebKitWebProcess.
+ * @param {number} root
+ * @param {string} engine
+ */
+function contentProcesses(root, engine) {
+  const content = new Set();
+  for (const [pid, command] of processTree(root)) {
+    if (engine === 'firefox' ? / tab$/.test(command) : /^\S*WebKitWebProcess( |$)/.test(command)) content.add(pid);
   }
   return content;
+}
+
+/**
+ * Closes a browser of launchTabBrowser, also one whose automation a crash ended (WebKit): there
+ * the driver can no longer end MiniBrowser, which would live on (holding the driver's output pipe,
+ * and with it this process), so every process under the driver is killed after it.
+ * @param {any} browser
+ */
+export async function closeTabBrowser(browser) {
+  const root = rootPid(browser);
+  const left = browser.engine === 'webkit' && root !== null ? [...processTree(root).keys()] : [];
+  try {
+    await browser.close();
+  } finally {
+    for (const pid of left) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // Already gone: the session ended it.
+      }
+    }
+  }
 }
 
 /**
