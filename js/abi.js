@@ -120,3 +120,37 @@ export const DELIVERY_ACKED = 1;
 export const DELIVERY_COUNT = 2;
 /** The JS names, by number. */
 export const DELIVERY_NAMES = /** @type {const} */ (['plain', 'acked']);
+
+/** What `GroupMember.poll(out)` returns (`share`, js/share.js): the next effect of the share group's machine (`machine::group::GroupOutput`), its numbers in `out`. */
+export const EFFECT_NONE = 0;
+export const EFFECT_POST = 1;
+export const EFFECT_REQUEST_LOCK = 2;
+export const EFFECT_RELEASE_LOCK = 3;
+export const EFFECT_CONNECT = 4;
+export const EFFECT_DISCONNECT = 5;
+export const EFFECT_WRITE = 6;
+export const EFFECT_DELIVER = 7;
+export const EFFECT_WRITTEN = 8;
+export const EFFECT_ROLE = 9;
+export const EFFECT_COUNT = 10;
+/** The JS names, by number. */
+export const EFFECT_NAMES = /** @type {const} */ (['none', 'post', 'requestLock', 'releaseLock', 'connect', 'disconnect', 'write', 'deliver', 'written', 'role']);
+
+/** The kinds of post on a share group's channel, `out[0]` of a post: then the term's count and holder, and the post's own numbers in the order of `machine::group::Post`'s fields. */
+export const POST_HELLO = 0;
+export const POST_BEAT = 1;
+export const POST_SEND = 2;
+export const POST_SENT = 3;
+export const POST_INBOUND = 4;
+export const POST_COUNT = 5;
+/** The JS names, by number. */
+export const POST_NAMES = /** @type {const} */ (['hello', 'beat', 'send', 'sent', 'inbound']);
+
+/** A share group member's role, as `shareRole` names it. */
+export const ROLE_ELECTING = 0;
+export const ROLE_FOLLOWER = 1;
+export const ROLE_HOLDER = 2;
+export const ROLE_LEFT = 3;
+export const ROLE_COUNT = 4;
+/** The JS names, by number. */
+export const ROLE_NAMES = /** @type {const} */ (['electing', 'follower', 'holder', 'left']);

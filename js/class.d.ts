@@ -149,7 +149,12 @@ export type ResilientWebSocketOptions = {
      * Acked delivery: a received message is acknowledged within this many ms. Default 100.
      */
     ackInterval?: number;
+    /**
+     * One connection for every instance with the same URL, protocols and `share` key in the browser profile, held by one elected tab (README, "One connection for every tab"); a string is the key. Needs `resilient-websocket/share`. Default `false`.
+     */
+    share?: boolean | string;
 };
+export type ShareRole = 'electing' | 'follower' | 'holder' | 'left';
 export type ResilientWebSocketStats = {
     attempts: number;
     reconnects: number;
@@ -183,6 +188,7 @@ export type ResilientWebSocketEventMap = {
     drop: DropEvent;
     heartbeat: HeartbeatEvent;
     sessionlost: SessionLostEvent;
+    sharerole: ShareRoleEvent;
 };
 export type EventOfType<T extends string> = {
     new (type: T): Event & {
@@ -225,6 +231,25 @@ export declare function useDriver(driverClass: unknown): void;
  * @param {unknown} error
  */
 export declare function driverFailed(error: unknown): void;
+export type ShareFactory = (options: {
+    instance: EventTarget;
+    url: string;
+    protocols: string[];
+    key: string;
+    config: Float64Array;
+    hooks: unknown[];
+    providers: boolean;
+}) => ShareMember | null;
+export type ShareMember = {
+    readonly role: ShareRole;
+    end(): void;
+};
+/**
+ * Installs sharing (`share`) for every instance constructed after.
+ * @internal Used by the share entries (js/share-link.js).
+ * @param {ShareFactory} factory
+ */
+export declare function useShare(factory: ShareFactory): void;
 declare const StateChangeEvent_base: EventOfType<"statechange">;
 /** `connectionState` changed. */
 export declare class StateChangeEvent extends /** @type {EventOfType<'statechange'>} */ /** @type {EventOfType<'statechange'>} */ StateChangeEvent_base {
@@ -279,6 +304,14 @@ export declare class SessionLostEvent extends /** @type {EventOfType<'sessionlos
     unconfirmed: number;
     /** @param {number} unconfirmed how many of our messages may not have arrived */
     constructor(unconfirmed: number);
+}
+declare const ShareRoleEvent_base: EventOfType<"sharerole">;
+/** `sharerole`: the instance's part in its share group changed (see `shareRole`). */
+export declare class ShareRoleEvent extends /** @type {EventOfType<'sharerole'>} */ /** @type {EventOfType<'sharerole'>} */ ShareRoleEvent_base {
+    /** @readonly */
+    role: ShareRole;
+    /** @param {ShareRole} role */
+    constructor(role: ShareRole);
 }
 declare const ResilientWebSocket_base: ResilientWebSocketBase;
 /** A drop-in replacement for the browser's `WebSocket` that keeps the connection up. */
@@ -335,6 +368,14 @@ export declare class ResilientWebSocket extends /** @type {ResilientWebSocketBas
      * @param {string} [reason]
      */
     reconnect(code?: number, reason?: string): void;
+    /**
+     * The instance's part in its share group: `'holder'` (its tab holds the group's connection),
+     * `'follower'`, `'electing'` (no holder known: one is being elected) or `'left'` (closed, or
+     * its page hidden in the back/forward cache); `null` when not shared (`share` not given, or
+     * the browser has no Web Locks).
+     * @returns {ShareRole | null}
+     */
+    get shareRole(): ShareRole | null;
     /** @returns {((this: ResilientWebSocket, ev: Event) => any) | null} */
     get onopen(): ((this: ResilientWebSocket, ev: Event) => any) | null;
     set onopen(handler: ((this: ResilientWebSocket, ev: Event) => any) | null);

@@ -128,7 +128,9 @@ import { checkProtocols, readOptions, resolveUrl } from './options.js';
  * @property {boolean | ((event: string, detail: Event) => void)} [debug] `true` logs every event with `console.debug`; a function receives `(event, detail)`.
  * @property {'plain' | 'acked'} [delivery] `'acked'`: exactly-once delivery both ways with the server adapter (PROTOCOL.md). Default `'plain'`.
  * @property {number} [ackInterval] Acked delivery: a received message is acknowledged within this many ms. Default 100.
+ * @property {boolean | string} [share] One connection for every instance with the same URL, protocols and `share` key in the browser profile, held by one elected tab (README, "One connection for every tab"); a string is the key. Needs `resilient-websocket/share`. Default `false`.
  */
+/** @typedef {'electing' | 'follower' | 'holder' | 'left'} ShareRole */
 /**
  * @typedef {object} ResilientWebSocketStats
  * @property {number} attempts
@@ -156,6 +158,7 @@ import { checkProtocols, readOptions, resolveUrl } from './options.js';
  * @property {DropEvent} drop
  * @property {HeartbeatEvent} heartbeat
  * @property {SessionLostEvent} sessionlost
+ * @property {ShareRoleEvent} sharerole
  */
 /**
  * The base of an event class as TypeScript sees it: `Event`, whose `type` is the one the class
@@ -225,6 +228,28 @@ export function useDriver(driverClass) {
  */
 export function driverFailed(error) {
   initFailure = { error };
+}
+
+/**
+ * What the share entries install (js/share-link.js): makes an instance's member of its share
+ * group, or `null` where the browser cannot share (no Web Locks or `BroadcastChannel`).
+ * @typedef {(options: { instance: EventTarget, url: string, protocols: string[], key: string,
+ *   config: Float64Array, hooks: unknown[], providers: boolean }) => ShareMember | null} ShareFactory
+ */
+/**
+ * An instance's member of its share group, as the class sees it.
+ * @typedef {{ readonly role: ShareRole, end(): void }} ShareMember
+ */
+/** @type {ShareFactory | null} */
+let shareFactory = null;
+
+/**
+ * Installs sharing (`share`) for every instance constructed after.
+ * @internal Used by the share entries (js/share-link.js).
+ * @param {ShareFactory} factory
+ */
+export function useShare(factory) {
+  shareFactory = factory;
 }
 
 /** What constructing throws while there is no driver. */
@@ -352,6 +377,16 @@ export class SessionLostEvent extends /** @type {EventOfType<'sessionlost'>} */ 
     super('sessionlost');
     /** How many of our messages may not have arrived (each also had a `drop` event). */
     this.unconfirmed = unconfirmed;
+  }
+}
+
+/** `sharerole`: the instance's part in its share group changed (see `shareRole`). */
+export class ShareRoleEvent extends /** @type {EventOfType<'sharerole'>} */ (Event) {
+  /** @param {ShareRole} role */
+  constructor(role) {
+    super('sharerole');
+    /** @readonly */
+    this.role = role;
   }
 }
 
@@ -487,6 +522,8 @@ function reportError(error) {
 export class ResilientWebSocket extends /** @type {ResilientWebSocketBase} */ (EventTarget) {
   /** @type {InstanceType<typeof import('../pkg/resilient_websocket.js').WebDriver>} */
   #driver;
+  /** @type {ShareMember | null} the instance's member of its share group (the `share` option) */
+  #share = null;
   /** Acknowledged delivery (the `delivery` option), fixed for the instance's life. */
   #acked = false;
   /** @type {((ctx: ProviderContext) => unknown) | undefined} */
@@ -533,7 +570,11 @@ export class ResilientWebSocket extends /** @type {ResilientWebSocketBase} */ (E
     // The native constructor's checks, in its order: the URL, the subprotocols, then the options.
     const resolved = href === undefined ? '' : resolveUrl(href);
     checkProtocols(list);
-    const { config, hooks } = readOptions(options, [Driver.defaultDelay(false), Driver.defaultDelay(true)], Driver.ackedBuild());
+    const { config, hooks, share } = readOptions(options, [Driver.defaultDelay(false), Driver.defaultDelay(true)], Driver.ackedBuild(), !!shareFactory);
+    if (share !== null && shareFactory) {
+      const providers = Boolean(this.#urlProvider || this.#protocolsProvider);
+      this.#share = shareFactory({ instance: this, url: resolved, protocols: list, key: share, config, hooks, providers });
+    }
     this.#driver = new Driver(
       resolved,
       list,
@@ -664,9 +705,22 @@ export class ResilientWebSocket extends /** @type {ResilientWebSocketBase} */ (E
     this.#trackLiveness();
   }
 
+  /**
+   * The instance's part in its share group: `'holder'` (its tab holds the group's connection),
+   * `'follower'`, `'electing'` (no holder known: one is being elected) or `'left'` (closed, or
+   * its page hidden in the back/forward cache); `null` when not shared (`share` not given, or
+   * the browser has no Web Locks).
+   * @returns {ShareRole | null}
+   */
+  get shareRole() {
+    return this.#share?.role ?? null;
+  }
+
   #trackLiveness() {
-    if (this.#driver.attribute(ATTRIBUTE_READY_STATE) === 3) live.delete(this);
-    else live.add(this);
+    if (this.#driver.attribute(ATTRIBUTE_READY_STATE) === 3) {
+      live.delete(this);
+      this.#share?.end();
+    } else live.add(this);
   }
 
   /**

@@ -178,19 +178,34 @@ function oneOf(value, names, option, expected) {
 }
 
 /**
+ * The `TypeError` for an option that this entry's build does not carry, naming the entry that does.
+ * @param {string} option
+ * @param {string} entry
+ * @param {string} carries what this entry does instead
+ */
+function otherBuild(option, entry, carries) {
+  return new TypeError(
+    `${option} needs the ${entry} build: import { ResilientWebSocket } from 'resilient-websocket/${entry}' ` +
+      `(or 'resilient-websocket/${entry}/slim'); this entry ${carries}`,
+  );
+}
+
+/**
  * Reads and validates the third constructor argument (`undefined` and `null` mean all defaults),
  * in the order WebIDL would convert it: each group's values are read, then checked, and the first
  * error is thrown before any later getter runs.
  *
  * Returns the numbers the driver takes (at the slots `OPTION_*` of js/abi.js, which `src/web/options.rs` reads), NaN
- * for each option left at its default, and the hooks. `defaultDelays` are the defaults of
+ * for each option left at its default, the hooks, and the `share` group's key (`''` for `true`;
+ * `null` when not shared). `defaultDelays` are the defaults of
  * `reconnect.minDelay` and `reconnect.maxDelay`, which the one check across two options needs.
  * @param {unknown} options
  * @param {[minDelay: number, maxDelay: number]} defaultDelays
  * @param {boolean} ackedBuild whether the driver was built with acknowledged delivery
- * @returns {{ config: Float64Array, hooks: Hooks }}
+ * @param {boolean} shareBuild whether the entry installed sharing (`share`)
+ * @returns {{ config: Float64Array, hooks: Hooks, share: string | null }}
  */
-export function readOptions(options, defaultDelays, ackedBuild) {
+export function readOptions(options, defaultDelays, ackedBuild, shareBuild) {
   if (!(options == null || isObject(options))) fail('options', 'an object');
   const reconnect = object(options, 'reconnect', 'reconnect');
   const jitter = get(reconnect, 'jitter');
@@ -263,12 +278,13 @@ export function readOptions(options, defaultDelays, ackedBuild) {
   const rawDelivery = get(options, 'delivery');
   const ackInterval = millis(number(options, 'ackInterval'), 'ackInterval', true);
   const delivery = oneOf(rawDelivery, DELIVERY_NAMES, 'delivery', "'plain' or 'acked'");
-  if (delivery === DELIVERY_ACKED && !ackedBuild) {
-    throw new TypeError(
-      "delivery: 'acked' needs the acked build: import { ResilientWebSocket } from 'resilient-websocket/acked' " +
-        "(or 'resilient-websocket/acked/slim'); this entry carries plain delivery only",
-    );
-  }
+  if (delivery === DELIVERY_ACKED && !ackedBuild) throw otherBuild("delivery: 'acked'", 'acked', 'carries plain delivery only');
+
+  // `true` is the group of the URL and protocols alone; a string names a group among those.
+  const rawShare = get(options, 'share');
+  if (!(rawShare === undefined || typeof rawShare === 'boolean' || typeof rawShare === 'string')) fail('share', 'a boolean or a string');
+  const share = rawShare === true ? '' : typeof rawShare === 'string' ? rawShare : null;
+  if (share !== null && !shareBuild) throw otherBuild('share', 'share', 'does not carry it');
 
   const config = new Float64Array(OPTION_COUNT).fill(NaN);
   config[OPTION_MIN_DELAY] = minDelay;
@@ -301,5 +317,5 @@ export function readOptions(options, defaultDelays, ackedBuild) {
   hooks[HOOK_HEARTBEAT_PONG] = pong;
   hooks[HOOK_REPLAY_FILTER] = replayFilter;
   hooks[HOOK_WEB_SOCKET] = WebSocketClass;
-  return { config, hooks };
+  return { config, hooks, share };
 }

@@ -1,6 +1,6 @@
 // Generated from js/public.js's JSDoc by scripts/declarations.js (tsc --declaration): edit the JSDoc
 // and run `node scripts/declarations.js`; e2e/package/types.test.js fails while this file is stale.
-export { ResilientWebSocket, StateChangeEvent, ReconnectingEvent, DropEvent, HeartbeatEvent, SessionLostEvent, } from './class.js';
+export { ResilientWebSocket, StateChangeEvent, ReconnectingEvent, DropEvent, HeartbeatEvent, SessionLostEvent, ShareRoleEvent, } from './class.js';
 export type ResilientWebSocketEventMap = import('./class.js').ResilientWebSocketEventMap;
 export type ResilientWebSocketOptions = import('./class.js').ResilientWebSocketOptions;
 export type ResilientWebSocketStats = import('./class.js').ResilientWebSocketStats;

@@ -11,6 +11,7 @@ export {
   DropEvent,
   HeartbeatEvent,
   SessionLostEvent,
+  ShareRoleEvent,
 } from './class.js';
 
 /**

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Builds the two wasm packages (API.md, "Builds"), each the JS glue and the optimised .wasm:
+# Builds the three wasm packages (API.md, "Builds"), each the JS glue and the optimised .wasm:
 #   pkg/        plain delivery only (`--no-default-features --features js-face`): the default, slim
 #               and IIFE entries;
-#   pkg-acked/  both modes (the crate's default features, `acked` and `js-face`): resilient-websocket/acked.
+#   pkg-acked/  both modes (the crate's default features, `acked` and `js-face`): resilient-websocket/acked;
+#   pkg-share/  both modes and `share` (the default features plus `share`): resilient-websocket/share.
 # Then the npm entries' generated files in dist/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,7 +19,7 @@ say() { printf 'build: %s\n' "$*"; }
 wasm_opt=node_modules/.bin/wasm-opt
 [ -x "$wasm_opt" ] || { say "FAILED: $wasm_opt is missing: run scripts/bootstrap.sh (npm ci)"; exit 1; }
 names=$(mktemp)
-trap 'rm -f "$names" pkg/*.min pkg-acked/*.min' EXIT
+trap 'rm -f "$names" pkg/*.min pkg-acked/*.min pkg-share/*.min' EXIT
 
 # build_package DIR OPT_LEVEL [CARGO_ARGS...]: one wasm package into DIR, its Rust compiled at
 # OPT_LEVEL (the release profile's opt-level for this package only).
@@ -73,6 +74,7 @@ build_package() {
 # against 19,901), while the acked build at "s" ships 35,693 against 35,572 at "z".
 build_package pkg s --no-default-features --features js-face
 build_package pkg-acked z
+build_package pkg-share z --features share
 
 # The npm entries (see scripts/package-entries.js): the inlining entries' wasm and the IIFE bundle go
 # to dist/, which is generated like pkg/ and pkg-acked/.

@@ -1,5 +1,6 @@
 // The package's declaration files for the class and its entries, generated from their JSDoc:
-// js/class.d.ts, js/public.d.ts, js/index.d.ts, js/slim.d.ts, js/acked.d.ts and js/acked-slim.d.ts are what
+// js/class.d.ts, js/public.d.ts, js/index.d.ts, js/slim.d.ts, js/acked.d.ts, js/acked-slim.d.ts, js/share.d.ts
+// and js/share-slim.d.ts are what
 // `tsc --declaration --emitDeclarationOnly` makes of js/class.js, js/index.js, … (the types are
 // written once, as JSDoc typedefs in js/class.js), with a header line saying so. They are committed,
 // as js/abi.js is: a change of the JSDoc shows in the diff as the change of the public typings it
@@ -10,8 +11,9 @@
 //                                         would write (e2e/package/types.test.js runs this)
 //
 // The other .d.ts files in js/ are hand-written: global.d.ts declares the IIFE's global, which JSDoc
-// in a module cannot; react.d.ts and vue.d.ts (and acked-react.d.ts, acked-vue.d.ts, which
-// re-export them) describe the bindings, whose generation would need React's and Vue's types here.
+// in a module cannot; react.d.ts and vue.d.ts (and acked-react.d.ts, acked-vue.d.ts,
+// share-react.d.ts, share-vue.d.ts, which re-export them) describe the bindings, whose generation
+// would need React's and Vue's types here.
 //
 // Needs the build (scripts/build.sh): class.js refers to the wasm-bindgen glue's types in pkg/.
 // tsc runs over copies of the JS files in a temporary directory, so that the committed .d.ts files
@@ -36,8 +38,8 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const GENERATED = ['class', 'public', 'index', 'slim', 'acked', 'acked-slim'];
-const HAND_WRITTEN = ['global', 'react', 'vue', 'acked-react', 'acked-vue'];
+const GENERATED = ['class', 'public', 'index', 'slim', 'acked', 'acked-slim', 'share', 'share-slim'];
+const HAND_WRITTEN = ['global', 'react', 'vue', 'acked-react', 'acked-vue', 'share-react', 'share-vue'];
 const check = process.argv.includes('--check');
 
 /** @param {string} name */
@@ -45,7 +47,7 @@ const header = (name) =>
   `// Generated from js/${name}.js's JSDoc by scripts/declarations.js (tsc --declaration): edit the JSDoc\n` +
   `// and run \`node scripts/declarations.js\`; e2e/package/types.test.js fails while this file is stale.\n`;
 
-for (const glue of ['pkg/resilient_websocket.d.ts', 'pkg-acked/resilient_websocket.d.ts']) {
+for (const glue of ['pkg/resilient_websocket.d.ts', 'pkg-acked/resilient_websocket.d.ts', 'pkg-share/resilient_websocket.d.ts']) {
   await access(path.join(root, glue)).catch(() => {
     throw new Error(`scripts/declarations.js: ${glue} is missing: run scripts/build.sh first`);
   });
@@ -57,7 +59,7 @@ try {
   for (const file of await readdir(path.join(root, 'js'))) {
     if (file.endsWith('.js')) await copyFile(path.join(root, 'js', file), path.join(work, 'js', file));
   }
-  for (const dir of ['pkg', 'pkg-acked', 'dist']) await symlink(path.join(root, dir), path.join(work, dir));
+  for (const dir of ['pkg', 'pkg-acked', 'pkg-share', 'dist']) await symlink(path.join(root, dir), path.join(work, dir));
 
   const tsc = path.join(root, 'node_modules/typescript/bin/tsc');
   const args = [

@@ -1,10 +1,11 @@
 // Turns what wasm-pack built into what the npm entries need; scripts/build.sh runs it. For each of
-// the two builds (API.md, "Builds"): pkg/ (plain: the default, slim and IIFE entries) and
-// pkg-acked/ (both modes: resilient-websocket/acked and its slim form):
+// the three builds (API.md, "Builds"): pkg/ (plain: the default, slim and IIFE entries),
+// pkg-acked/ (both modes: resilient-websocket/acked and its slim form) and pkg-share/ (both modes
+// and `share`: resilient-websocket/share and its slim form):
 //   1. its wasm-bindgen glue loses its default `.wasm` URL, so that a bundler building an app with
 //      an inlining entry does not emit an unused copy of the .wasm;
-//   2. dist/wasm-inline.js (dist/wasm-inline-acked.js): the optimised .wasm as a hex string, for
-//      js/index.js (js/acked.js).
+//   2. dist/wasm-inline.js (-acked.js, -share.js): the optimised .wasm as a hex string, for
+//      js/index.js (js/acked.js, js/share.js).
 // Then, once:
 //   3. dist/resilient-websocket.iife.js: the IIFE bundle of js/global.js for a classic <script src>.
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -17,12 +18,13 @@ const say = (message) => console.log(`build: ${message}`);
 const BUILDS = [
   { pkg: 'pkg', inline: 'wasm-inline.js', entry: 'js/index.js' },
   { pkg: 'pkg-acked', inline: 'wasm-inline-acked.js', entry: 'js/acked.js' },
+  { pkg: 'pkg-share', inline: 'wasm-inline-share.js', entry: 'js/share.js' },
 ];
 
 // 1. Bundlers (Vite, webpack 5, Rollup plugins) treat `new URL('x.wasm', import.meta.url)` as an
 // asset reference and copy the file into the app's build, used or not. The inlining entries call
 // initSync() and never reach this line; the slim entries always pass their own URL (js/slim.js and
-// js/acked-slim.js hold the `new URL`s that point at the .wasm files).
+// js/acked-slim.js, js/share-slim.js hold the `new URL`s that point at the .wasm files).
 const defaultUrl =
   /\n\s*if \(module_or_path === undefined\) \{\n\s*module_or_path = new URL\('resilient_websocket_bg\.wasm', import\.meta\.url\);\n\s*\}/;
 await mkdir(dist, { recursive: true });

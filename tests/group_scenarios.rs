@@ -432,3 +432,46 @@ fn posts_of_an_older_term_are_ignored() {
     );
     assert_eq!(member.poll_timeout(), Some(10 + timing().takeover));
 }
+
+#[test]
+fn every_member_shows_the_group_open_while_the_holders_socket_is_writable() {
+    let open =
+        |sim: &Sim| -> Vec<bool> { sim.tabs.iter().map(|tab| tab.member.group_open()).collect() };
+    let mut sim = Sim::new(3, timing(), 20, 11);
+    assert_eq!(open(&sim), [false; 3], "no holder yet");
+    sim.advance(2 * bound());
+    assert_eq!(
+        open(&sim),
+        [true; 3],
+        "the holder announced its socket open"
+    );
+    let holder = the_holder(&sim);
+    sim.drop_socket(holder);
+    sim.advance(30);
+    assert_eq!(
+        open(&sim),
+        [false; 3],
+        "the socket dropped: every member knows within a post"
+    );
+    sim.advance(bound());
+    assert_eq!(open(&sim), [true; 3], "reopened");
+    sim.crash(holder);
+    let survivors = |sim: &Sim| -> Vec<bool> {
+        (0..3)
+            .filter(|&tab| tab != holder)
+            .map(|tab| sim.tabs[tab].member.group_open())
+            .collect()
+    };
+    sim.advance(30);
+    assert_eq!(
+        survivors(&sim),
+        [false; 2],
+        "the new holder's first beat says it is not open yet"
+    );
+    sim.advance(2 * bound());
+    assert_eq!(
+        survivors(&sim),
+        [true; 2],
+        "the new holder's socket is writable"
+    );
+}

@@ -19,8 +19,8 @@ const byName = (config) => Object.fromEntries(abi.OPTION_NAMES.map((name, slot) 
 const DEFAULT_DELAYS = /** @type {[number, number]} */ ([1000, 30000]);
 /** The environment's WebSocket, where the option does not name one (Node 20 has none). */
 class GlobalSocket {}
-/** As the acked build's class reads them (both delivery modes). */
-const read = (options) => readOptions(options, DEFAULT_DELAYS, true);
+/** As the share build's class reads them (both delivery modes and `share`). */
+const read = (options) => readOptions(options, DEFAULT_DELAYS, true, true);
 /** The message of the TypeError that `options` throws. */
 function refusal(options) {
   try {
@@ -155,6 +155,26 @@ test("delivery: 'acked' given to the plain build is a TypeError that names the e
   assert.equal(readOptions({ delivery: 'plain' }, DEFAULT_DELAYS, false).config[DELIVERY], abi.DELIVERY_PLAIN);
   // An invalid value is still reported as invalid, not as a matter of builds.
   assert.throws(() => readOptions({ delivery: 'exactly-once' }, DEFAULT_DELAYS, false), /delivery must be 'plain' or 'acked'/);
+});
+
+test("share: true is the group of the URL and protocols alone (key ''), a string names a group, false or left out is no sharing", () => {
+  assert.equal(read({}).share, null);
+  assert.equal(read({ share: false }).share, null);
+  assert.equal(read({ share: true }).share, '');
+  assert.equal(read({ share: 'chat' }).share, 'chat');
+  for (const share of [1, {}, null]) {
+    assert.throws(() => read({ share }), (error) => error instanceof TypeError && /share must be a boolean or a string/.test(error.message), `share: ${JSON.stringify(share)}`);
+  }
+});
+
+test('share given to a build without it (the default and acked entries) is a TypeError that names the entry to import', () => {
+  for (const acked of [false, true]) {
+    assert.throws(
+      () => readOptions({ share: true }, DEFAULT_DELAYS, acked, false),
+      (error) => error instanceof TypeError && error.message.includes("import { ResilientWebSocket } from 'resilient-websocket/share'"),
+    );
+    assert.equal(readOptions({ share: false }, DEFAULT_DELAYS, acked, false).share, null);
+  }
 });
 
 test('firstDelay: null is coded as -1, and so is firstDelay left out beside a minDelay or jitter of ones own', () => {

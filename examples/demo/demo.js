@@ -7,8 +7,12 @@
 // per call, each with the time (ms since the socket was created) and the socket's state right
 // after it. The headless mode (headless.js) clicks the same buttons and reads the same record.
 
-// The one place the page loads the class from; the rest of the page does not care where it lives.
-import { ResilientWebSocket } from '/js/index.js';
+const params = new URLSearchParams(location.search);
+// "Share across tabs" (`?share=1`): every tab of the demo on one connection, held by one of them
+// (`share: true`, which only resilient-websocket/share carries). The one place the page loads the
+// class from; the rest of the page does not care where it lives.
+const sharing = params.get('share') === '1';
+const { ResilientWebSocket } = await import(sharing ? '/js/share.js' : '/js/index.js');
 
 const READY_STATES = ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED'];
 const STATE_COLOURS = {
@@ -24,6 +28,7 @@ const STATE_COLOURS = {
 const OPTIONS = {
   heartbeat: { interval: 2000, timeout: 1500 },
   reconnect: { minDelay: 500, maxDelay: 5000, minUptime: 2000 },
+  ...(sharing ? { share: true } : {}),
 };
 // The timeline shows the whole session until it is this long, then the most recent part of it.
 const MIN_SPAN_MS = 20_000;
@@ -31,7 +36,6 @@ const MAX_SPAN_MS = 60_000;
 const LOG_LIMIT = 300;
 
 const byId = (id) => document.getElementById(id);
-const params = new URLSearchParams(location.search);
 const wsUrl = params.get('ws');
 const controlUrl = params.get('control');
 if (!wsUrl || !controlUrl) {
@@ -49,6 +53,15 @@ const ws = new ResilientWebSocket(wsUrl, [], OPTIONS);
 // For the console, and for the headless mode's final checks.
 window.demoSocket = ws;
 window.demoOptions = OPTIONS;
+
+// The switch reloads the page with or without `?share=1`; the card shows this tab's part.
+byId('share').checked = sharing;
+byId('share').addEventListener('change', () => {
+  const next = new URL(location.href);
+  if (byId('share').checked) next.searchParams.set('share', '1');
+  else next.searchParams.delete('share');
+  location.assign(next);
+});
 
 // ---------------------------------------------------------------------------------------------
 // The log
@@ -133,6 +146,7 @@ ws.addEventListener('reconnecting', (e) =>
 ws.addEventListener('heartbeat', (e) => record('heartbeat', { detail: `rtt ${e.rtt} ms`, rtt: e.rtt }));
 ws.addEventListener('drop', (e) => record('drop', { detail: `${e.reason}: ${show(e.data)}` }));
 ws.addEventListener('giveup', () => record('giveup'));
+ws.addEventListener('sharerole', (e) => record('sharerole', { detail: e.role }));
 
 // ---------------------------------------------------------------------------------------------
 // The client's controls
@@ -219,6 +233,7 @@ function renderCards() {
   byId('attempts').textContent = `${stats.attempts} · ${stats.reconnects}`;
   byId('downtime').textContent = `${(stats.downtimeMs / 1000).toFixed(1)} s`;
   byId('replayed').textContent = `${stats.replayed} · ${stats.dropped}`;
+  byId('share-role').textContent = ws.shareRole ?? 'not shared';
   byId('accept').disabled = refusingUntil <= elapsed();
 }
 

@@ -58,7 +58,7 @@
 //! overlaps the new holder's socket at the server until it runs again (a closed, crashed or frozen
 //! holder's socket closes with it).
 
-use alloc::collections::{BTreeMap, VecDeque};
+use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 
 use super::shared::Millis;
@@ -245,8 +245,9 @@ pub struct Member {
     next_seq: u64,
     /// The member's own messages not known written, in order.
     unconfirmed: VecDeque<u64>,
-    /// The highest message of each member known written, by any holder.
-    written: BTreeMap<TabId, u64>,
+    /// The highest message of each member known written, by any holder. A list, not a map: a
+    /// group has a few members, and a map's code would cost the wasm module more than the search.
+    written: Vec<(TabId, u64)>,
     outputs: VecDeque<GroupOutput>,
 }
 
@@ -265,7 +266,7 @@ impl Member {
             stealing: false,
             next_seq: 0,
             unconfirmed: VecDeque::new(),
-            written: BTreeMap::new(),
+            written: Vec::new(),
             outputs: VecDeque::new(),
         };
         member.push(GroupOutput::RequestLock { steal: false });
@@ -286,6 +287,16 @@ impl Member {
     /// The term this member holds, if it is the holder.
     pub fn holding(&self) -> Option<Term> {
         self.holding.map(|holding| holding.term)
+    }
+
+    /// Whether the group's connection is writable as this member knows it: for the holder, open
+    /// and announced so (past its settle); for a follower, the holder of the highest term it heard
+    /// said so last. The driver shows the local instance's socket open while this holds.
+    pub fn group_open(&self) -> bool {
+        match self.holding {
+            Some(holding) => holding.announced_open,
+            None => self.role == Role::Follower && self.holder_open,
+        }
     }
 
     /// How many of the member's own messages wait for a holder to write them.
@@ -550,14 +561,14 @@ impl Member {
         }
         let written = self.written_of(from).max(after);
         if seq <= written {
-            self.written.insert(from, written);
+            self.set_written(from, written);
             self.push(GroupOutput::Post(Post::Sent {
                 term,
                 owner: from,
                 upto: written,
             }));
         } else if seq == written + 1 {
-            self.written.insert(from, seq);
+            self.set_written(from, seq);
             self.push(GroupOutput::Write { owner: from, seq });
             self.push(GroupOutput::Post(Post::Sent {
                 term,
@@ -570,7 +581,7 @@ impl Member {
 
     fn confirmed(&mut self, owner: TabId, upto: u64) {
         if upto > self.written_of(owner) {
-            self.written.insert(owner, upto);
+            self.set_written(owner, upto);
         }
         if owner == self.id {
             self.release_written();
@@ -598,7 +609,7 @@ impl Member {
             }
         }
         if wrote {
-            self.written.insert(self.id, written);
+            self.set_written(self.id, written);
             self.push(GroupOutput::Post(Post::Sent {
                 term: holding.term,
                 owner: self.id,
@@ -643,7 +654,17 @@ impl Member {
     }
 
     fn written_of(&self, owner: TabId) -> u64 {
-        self.written.get(&owner).copied().unwrap_or(0)
+        self.written
+            .iter()
+            .find(|(member, _)| *member == owner)
+            .map_or(0, |&(_, upto)| upto)
+    }
+
+    fn set_written(&mut self, owner: TabId, upto: u64) {
+        match self.written.iter_mut().find(|(member, _)| *member == owner) {
+            Some(entry) => entry.1 = upto,
+            None => self.written.push((owner, upto)),
+        }
     }
 
     fn set_role(&mut self, role: Role) {

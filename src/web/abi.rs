@@ -42,7 +42,7 @@ macro_rules! boundary {
             }
 
             #[cfg(test)]
-            fn table() -> Table {
+            pub(in crate::web::abi) fn table() -> Table {
                 Table {
                     prefix: $prefix,
                     doc: &[$($doc),*],
@@ -203,6 +203,60 @@ boundary! {
     }
 }
 
+/// The share group's tables: only the `share` feature's export (src/web/group.rs) reads them, but
+/// js/abi.js carries them in every build, so that it stays one file.
+#[cfg_attr(not(all(feature = "share", feature = "js-face")), allow(dead_code))]
+mod group_tables {
+    #[cfg(test)]
+    use super::generated::Table;
+    boundary! {
+        /// What `GroupMember.poll(out)` returns (`share`, js/share.js): the next effect of the share
+        /// group's machine (`machine::group::GroupOutput`), its numbers in `out`.
+        GroupEffect, js "EFFECT" {
+            /// Nothing more to do.
+            None = "none",
+            /// Post `out` (a post's numbers, see [`GroupPost`]) on the channel.
+            Post = "post",
+            /// Ask for the lock; `out[0]`: 1 to steal it.
+            RequestLock = "requestLock",
+            ReleaseLock = "releaseLock",
+            Connect = "connect",
+            Disconnect = "disconnect",
+            /// Write on the socket the message of member `out[0]` numbered `out[1]`.
+            Write = "write",
+            /// Dispatch the `inbound` post just handled.
+            Deliver = "deliver",
+            /// The member's own message `out[0]` was written.
+            Written = "written",
+            /// The member's role is now `out[0]` (see [`GroupRole`]).
+            Role = "role",
+        }
+    }
+
+    boundary! {
+        /// The kinds of post on a share group's channel, `out[0]` of a post: then the term's count and
+        /// holder, and the post's own numbers in the order of `machine::group::Post`'s fields.
+        GroupPost, js "POST" {
+            Hello = "hello",
+            Beat = "beat",
+            Send = "send",
+            Sent = "sent",
+            Inbound = "inbound",
+        }
+    }
+
+    boundary! {
+        /// A share group member's role, as `shareRole` names it.
+        GroupRole, js "ROLE" {
+            Electing = "electing",
+            Follower = "follower",
+            Holder = "holder",
+            Left = "left",
+        }
+    }
+}
+pub use group_tables::{GroupEffect, GroupPost, GroupRole};
+
 #[cfg(test)]
 mod generated {
     //! `js/abi.js`, generated from the tables above and compared with the file in the tree.
@@ -219,7 +273,7 @@ mod generated {
         pub(super) names: &'static [&'static str],
     }
 
-    fn tables() -> [Table; 9] {
+    fn tables() -> [Table; 12] {
         [
             Attribute::table(),
             Kind::table(),
@@ -230,6 +284,9 @@ mod generated {
             Jitter::table(),
             Overflow::table(),
             Delivery::table(),
+            GroupEffect::table(),
+            GroupPost::table(),
+            GroupRole::table(),
         ]
     }
 

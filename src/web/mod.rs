@@ -27,6 +27,8 @@ mod env;
 mod error;
 mod events;
 mod exports;
+#[cfg(all(feature = "share", feature = "js-face"))]
+mod group;
 pub(crate) mod hooks;
 pub mod host;
 pub(crate) mod js;

@@ -1,0 +1,677 @@
+// @ts-check
+/**
+ * `share` (API.md §7): the instances of one share group (the same URL, protocols and `share` key
+ * in one browser profile) use one connection, held by one elected tab. The share entries install
+ * it (`useShare`, js/share.js); the default and acked entries do not carry it (the wasm export
+ * and this file cost 10 KB gzipped).
+ *
+ * Each instance keeps its own driver, and so the whole drop-in surface (readyState, events, queue,
+ * `drop` events, bufferedAmount), but that driver's `WebSocket` is a {@link VirtualSocket}: open
+ * while the group's connection is, it hands what is sent to the group and dispatches what the
+ * group receives. Its {@link ShareLink} is the instance's member of the group: the sans-IO machine
+ * of `src/machine/group.rs` (through the wasm export `GroupMember`), which this file connects to
+ * the browser: the group's Web Lock (`navigator.locks`), its `BroadcastChannel`, a timer, and,
+ * while the member holds the lock, the group's one real connection, a second driver with the
+ * user's options (heartbeat, backoff, the `WebSocket` constructor). The machine's header says what
+ * the election guarantees and why (terms, lease, settle, takeover).
+ */
+
+import {
+  ATTRIBUTE_EXTENSIONS,
+  ATTRIBUTE_PROTOCOL,
+  EFFECT_CONNECT,
+  EFFECT_DELIVER,
+  EFFECT_DISCONNECT,
+  EFFECT_NONE,
+  EFFECT_POST,
+  EFFECT_RELEASE_LOCK,
+  EFFECT_REQUEST_LOCK,
+  EFFECT_ROLE,
+  EFFECT_WRITE,
+  EFFECT_WRITTEN,
+  KIND_CLOSE,
+  KIND_DROP,
+  KIND_GIVEUP,
+  KIND_HEARTBEAT,
+  KIND_HOOKERROR,
+  KIND_MESSAGE,
+  KIND_OPEN,
+  DELIVERY_ACKED,
+  OPTION_CONNECT_TIMEOUT,
+  OPTION_DELIVERY,
+  OPTION_FIRST_DELAY,
+  OPTION_HEARTBEAT,
+  OPTION_MAX_DELAY,
+  OPTION_MIN_DELAY,
+  OPTION_START_CLOSED,
+  OPTION_TIMEOUT,
+  POST_BEAT,
+  POST_INBOUND,
+  POST_SEND,
+  ROLE_NAMES,
+  HOOK_WEB_SOCKET,
+} from './abi.js';
+import { DropEvent, HeartbeatEvent, ShareRoleEvent, useShare } from './class.js';
+import { ShareTimer } from './share-timer.js';
+
+/** The longest takeover API.md §7 allows; less with a shorter `heartbeat.timeout`. */
+const MAX_TAKEOVER_MS = 2000;
+/**
+ * The local driver's connect timeout: never, in effect (a virtual socket waits for the group's
+ * connection, whose own driver times its attempts out). Below 2^31 ms, which timers overflow.
+ */
+const NO_CONNECT_TIMEOUT_MS = 2_000_000_000;
+/** The numbers of a post (src/web/group.rs). */
+const POST_LEN = 6;
+/** The close a virtual socket reports when the group's connection went away without one. */
+const ABNORMAL = { code: 1006, reason: '', wasClean: false };
+
+/** @typedef {import('./class.js').WebSocketPayload} WebSocketPayload */
+/** @typedef {{ data: WebSocketPayload, size: number }} Outgoing a member's message and its size in bytes */
+/**
+ * What the holder adds to its beats: its connection's protocol and extensions, how it last closed
+ * and whether its driver gave up.
+ * @typedef {{ protocol: string, extensions: string, close: typeof ABNORMAL | null, gaveUp: boolean }} BeatInfo
+ */
+/** @typedef {{ p: number[], data?: unknown, size?: number, info?: BeatInfo }} Post what the channel carries */
+
+/**
+ * The payload as the browser will send it, and its size; ArrayBuffers and views copied, since the
+ * group may send them later, after the caller changed them (strings and Blobs are immutable).
+ * @param {unknown} data
+ * @returns {Outgoing}
+ */
+function outgoing(data) {
+  if (typeof data === 'string') return { data, size: new TextEncoder().encode(data).length };
+  if (data instanceof Blob) return { data, size: data.size };
+  if (data instanceof ArrayBuffer) return { data: data.slice(0), size: data.byteLength };
+  if (ArrayBuffer.isView(data)) {
+    const copy = new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice();
+    return { data: copy.buffer, size: copy.byteLength };
+  }
+  // As the native send(): anything else as a string.
+  return outgoing(`${data}`);
+}
+
+/**
+ * The group's name, for its lock and its channel: the URL, the protocols and the key.
+ * @param {string} url
+ * @param {string[]} protocols
+ * @param {string} key
+ */
+function groupName(url, protocols, key) {
+  return `resilient-websocket share ${JSON.stringify([url, protocols, key])}`;
+}
+
+/**
+ * A `WebSocket` as the instance's own driver sees it, with the group's connection behind it. Its
+ * events are dispatched in microtasks: never while the driver's call that caused them runs.
+ */
+class VirtualSocket {
+  readyState = 0;
+  protocol = '';
+  extensions = '';
+  binaryType = 'blob';
+  /** @type {((event: Event) => void) | null} */
+  onopen = null;
+  /** @type {((event: MessageEvent) => void) | null} */
+  onmessage = null;
+  /** @type {((event: Event) => void) | null} */
+  onerror = null;
+  /** @type {((event: CloseEvent) => void) | null} */
+  onclose = null;
+  /** @type {ShareLink} */
+  #link;
+
+  /**
+   * @param {ShareLink} link
+   * @param {string} url
+   */
+  constructor(link, url) {
+    this.#link = link;
+    this.url = url;
+  }
+
+  /** What the group has not yet confirmed sending of this tab's messages. */
+  get bufferedAmount() {
+    return this.#link.bufferedAmount;
+  }
+
+  /** @param {unknown} data */
+  send(data) {
+    if (this.readyState === 0) throw new DOMException("Failed to execute 'send' on 'WebSocket': Still in CONNECTING state.", 'InvalidStateError');
+    // As natively, what is sent on a closing or closed socket goes nowhere.
+    if (this.readyState === 1) this.#link.send(outgoing(data));
+  }
+
+  /**
+   * Closes this view only: the group's connection stays for the other instances.
+   * @param {number} [code]
+   * @param {string} [reason]
+   */
+  close(code, reason) {
+    if (this.readyState >= 2) return;
+    this.readyState = 2;
+    this.#link.detach(this);
+    queueMicrotask(() => this.closed({ code: code ?? 1005, reason: reason ?? '', wasClean: true }));
+  }
+
+  /**
+   * The group's connection is open (called in a microtask).
+   * @param {BeatInfo | null} info
+   */
+  opened(info) {
+    if (this.readyState !== 0) return;
+    this.readyState = 1;
+    this.protocol = info?.protocol ?? '';
+    this.extensions = info?.extensions ?? '';
+    this.onopen?.(new Event('open'));
+  }
+
+  /**
+   * A message of the group's connection (called in a microtask).
+   * @param {unknown} data
+   */
+  received(data) {
+    if (this.readyState !== 1) return;
+    const converted = this.binaryType === 'blob' && data instanceof ArrayBuffer ? new Blob([data]) : data;
+    this.onmessage?.(new MessageEvent('message', { data: converted }));
+  }
+
+  /**
+   * The view closed (called in a microtask).
+   * @param {{ code: number, reason: string, wasClean: boolean }} close
+   */
+  closed(close) {
+    if (this.readyState === 3) return;
+    const failed = this.readyState === 0;
+    this.readyState = 3;
+    if (failed || !close.wasClean) this.onerror?.(new Event('error'));
+    this.onclose?.(new CloseEvent('close', close));
+  }
+}
+
+/**
+ * One instance's member of its share group, and what connects the member to the browser.
+ */
+class ShareLink {
+  /** @type {typeof import('../pkg-share/resilient_websocket.js').GroupMember} */
+  #Member;
+  /** @type {typeof import('../pkg-share/resilient_websocket.js').WebDriver} */
+  #Driver;
+  /** @type {EventTarget} the instance, for `sharerole` and the holder's `drop` events */
+  #instance;
+  #url;
+  #protocols;
+  #name;
+  #bound;
+  /** The user's options and hooks, for the holder's connection. */
+  #config;
+  #hooks;
+  /** @type {InstanceType<typeof import('../pkg-share/resilient_websocket.js').GroupMember> | null} */
+  #member = null;
+  /** @type {BroadcastChannel | null} */
+  #channel = null;
+  /** Aborts the page listeners and the pending lock request of the current member. */
+  /** @type {AbortController | null} */
+  #joined = null;
+  /** The current lock request; a grant or failure of an older one is let go. */
+  #request = 0;
+  /** @type {(() => void) | null} lets the held lock go */
+  #release = null;
+  /** @type {ShareTimer | null} the member's deadline (a worker's timer: not throttled in a hidden tab) */
+  #timer = null;
+  /** The deadline the timer is armed for (NaN: none). */
+  #deadline = NaN;
+  /** This tab's messages by their number, until the group confirms them written. */
+  /** @type {Map<number, Outgoing>} */
+  #outgoing = new Map();
+  #bufferedAmount = 0;
+  /** @type {Set<VirtualSocket>} the instance's sockets that are not closed */
+  #sockets = new Set();
+  /** Messages that arrived while none of the instance's sockets was open. */
+  /** @type {unknown[]} */
+  #early = [];
+  /** @type {BeatInfo | null} what the latest holder's beat said */
+  #info = null;
+  #infoTerm = [0, 0];
+  /** @type {InstanceType<typeof import('../pkg-share/resilient_websocket.js').WebDriver> | null} */
+  #connection = null;
+  /** The holder's connection is open (before the settle that `member.open()` waits for). */
+  #connectionOpen = false;
+  /** @type {BeatInfo} what this tab's beats say while it holds */
+  #own = { protocol: '', extensions: '', close: null, gaveUp: false };
+  /** @type {Post | null} the post being handled, for `write` and `deliver` */
+  #handling = null;
+  /** @type {unknown} the message the holder's connection just received */
+  #inbound;
+  /** The page is hidden in the back/forward cache or frozen: no member until it comes back. */
+  #away = false;
+  #role = /** @type {string} */ ('electing');
+  #out = new Float64Array(POST_LEN);
+
+  /**
+   * @param {{ Member: any, Driver: any, instance: EventTarget, url: string, protocols: string[],
+   *   key: string, config: Float64Array, hooks: unknown[] }} options
+   */
+  constructor({ Member, Driver, instance, url, protocols, key, config, hooks }) {
+    this.#Member = Member;
+    this.#Driver = Driver;
+    this.#instance = instance;
+    this.#url = url;
+    this.#protocols = protocols;
+    this.#name = groupName(url, protocols, key);
+    const timeout = config[OPTION_TIMEOUT];
+    this.#bound = config[OPTION_HEARTBEAT] === 1 && Number.isFinite(timeout) ? Math.min(timeout, MAX_TAKEOVER_MS) : MAX_TAKEOVER_MS;
+    this.#config = config.slice();
+    this.#config[OPTION_START_CLOSED] = 0;
+    this.#hooks = hooks.slice();
+  }
+
+  /** `shareRole`. */
+  get role() {
+    return this.#role;
+  }
+
+  get bufferedAmount() {
+    return this.#bufferedAmount;
+  }
+
+  /**
+   * The options of the instance's own driver: no heartbeat (the holder's connection has it), and
+   * a new virtual socket at once after one closes (it opens when the group's connection does);
+   * its `WebSocket` is this link's.
+   * @param {Float64Array} config
+   * @param {unknown[]} hooks
+   */
+  localOptions(config, hooks) {
+    config[OPTION_HEARTBEAT] = 0;
+    config[OPTION_FIRST_DELAY] = 0;
+    config[OPTION_MIN_DELAY] = 0;
+    config[OPTION_MAX_DELAY] = 0;
+    config[OPTION_CONNECT_TIMEOUT] = NO_CONNECT_TIMEOUT_MS;
+    const link = this;
+    hooks[HOOK_WEB_SOCKET] = function SharedWebSocket() {
+      return link.#attach();
+    };
+  }
+
+  /** The instance's driver constructs a socket: a view of the group's connection. */
+  #attach() {
+    const socket = new VirtualSocket(this, this.#url);
+    this.#sockets.add(socket);
+    if (this.#info?.gaveUp && !this.#holding()) {
+      // The group's connection gave up: the instance's driver hears a failed attempt.
+      queueMicrotask(() => {
+        this.#sockets.delete(socket);
+        socket.closed(ABNORMAL);
+      });
+    } else if (!this.#away) {
+      this.#join();
+      this.#sync();
+    }
+    return socket;
+  }
+
+  /**
+   * The instance's driver closed its socket.
+   * @param {VirtualSocket} socket
+   */
+  detach(socket) {
+    this.#sockets.delete(socket);
+  }
+
+  /**
+   * The instance ended (a terminal close, or it gave up): leave the group, and drop what the
+   * group had not sent of this tab's messages, with `drop` events.
+   */
+  end() {
+    this.#leave();
+    this.#early = [];
+    const unsent = [...this.#outgoing.values()];
+    this.#outgoing.clear();
+    this.#bufferedAmount = 0;
+    for (const { data } of unsent) this.#instance.dispatchEvent(new DropEvent(data, 'closed'));
+  }
+
+  /** @param {Outgoing} message */
+  send(message) {
+    this.#run((member, now) => {
+      this.#outgoing.set(member.send(now), message);
+      this.#bufferedAmount += message.size;
+    });
+  }
+
+  #holding() {
+    return this.#role === 'holder';
+  }
+
+  /** Becomes a member, unless it is one already. */
+  #join() {
+    if (this.#member !== null) return;
+    const joined = new AbortController();
+    this.#joined = joined;
+    const channel = new BroadcastChannel(this.#name);
+    this.#channel = channel;
+    channel.onmessage = (event) => this.#heard(/** @type {MessageEvent<Post>} */ (event).data);
+    const signal = joined.signal;
+    // Leaving as the page goes into the back/forward cache or is frozen passes the lock at once
+    // (a frozen tab keeps it, and the others would wait for the takeover); coming back joins anew.
+    for (const type of ['pagehide', 'freeze']) {
+      globalThis.addEventListener?.(type, () => this.#goAway(), { signal });
+    }
+    this.#deadline = NaN;
+    this.#timer = new ShareTimer(() => {
+      this.#deadline = NaN;
+      this.#run((member, now) => member.timer(now));
+    });
+    const id = crypto.getRandomValues(new Uint32Array(2));
+    // 53 random bits: an integer that a double holds exactly.
+    this.#member = new this.#Member((id[0] & 0x1fffff) * 2 ** 32 + id[1], this.#bound, performance.now());
+    this.#setRole('electing');
+    // Messages a previous member did not see written go out again through this one.
+    const pending = [...this.#outgoing.values()];
+    this.#outgoing.clear();
+    this.#bufferedAmount = 0;
+    for (const message of pending) this.send(message);
+    this.#run(() => {});
+  }
+
+  #goAway() {
+    this.#away = true;
+    this.#leave();
+    const returned = new AbortController();
+    const back = () => {
+      returned.abort();
+      this.#away = false;
+      if (this.#sockets.size > 0) {
+        this.#join();
+        this.#sync();
+      }
+    };
+    for (const type of ['pageshow', 'resume']) globalThis.addEventListener?.(type, back, { signal: returned.signal });
+  }
+
+  #leave() {
+    if (this.#member === null) return;
+    this.#run((member, now) => member.leave(now));
+    this.#request += 1;
+    this.#joined?.abort();
+    this.#joined = null;
+    this.#channel?.close();
+    this.#channel = null;
+    this.#timer?.dispose();
+    this.#timer = null;
+    const member = this.#member;
+    this.#member = null;
+    member.free();
+    this.#info = null;
+    this.#infoTerm = [0, 0];
+    this.#sync();
+  }
+
+  /**
+   * Calls the member, then does what it asks, then re-arms its timer and shows the group's state
+   * on the instance's sockets.
+   * @param {(member: InstanceType<typeof import('../pkg-share/resilient_websocket.js').GroupMember>, now: number) => void} step
+   */
+  #run(step) {
+    const member = this.#member;
+    if (member === null) return;
+    step(member, performance.now());
+    const out = this.#out;
+    // An effect may end the member (`#leave` frees it): then the rest is not done.
+    for (let effect = member.poll(out); effect !== EFFECT_NONE; effect = this.#member === member ? member.poll(out) : EFFECT_NONE) {
+      this.#perform(effect, out);
+    }
+    if (this.#member !== member) return;
+    const deadline = member.deadline();
+    // Most steps (a message in or out) leave the deadline where it was: the worker hears of changes only.
+    if (!Object.is(deadline, this.#deadline)) {
+      this.#deadline = deadline;
+      if (Number.isNaN(deadline)) this.#timer?.cancel();
+      else this.#timer?.arm(deadline - performance.now());
+    }
+    this.#sync();
+  }
+
+  /**
+   * @param {number} effect
+   * @param {Float64Array} out
+   */
+  #perform(effect, out) {
+    switch (effect) {
+      case EFFECT_POST:
+        return this.#post(Array.from(out));
+      case EFFECT_REQUEST_LOCK:
+        return this.#requestLock(out[0] === 1);
+      case EFFECT_RELEASE_LOCK:
+        this.#release?.();
+        this.#release = null;
+        return;
+      case EFFECT_CONNECT:
+        return this.#connect();
+      case EFFECT_DISCONNECT:
+        return this.#disconnect();
+      case EFFECT_WRITE: {
+        const own = out[0] === this.#member?.id();
+        const message = own ? this.#outgoing.get(out[1]) : this.#handling;
+        const connection = this.#connection;
+        if (message && connection) connection.send(message.data, message.size ?? 0);
+        return;
+      }
+      case EFFECT_DELIVER:
+        return this.#deliver(this.#handling?.data);
+      case EFFECT_WRITTEN: {
+        const message = this.#outgoing.get(out[0]);
+        this.#outgoing.delete(out[0]);
+        if (message) this.#bufferedAmount -= message.size;
+        return;
+      }
+      case EFFECT_ROLE:
+        return this.#setRole(ROLE_NAMES[out[0]]);
+    }
+  }
+
+  /** @param {number[]} numbers */
+  #post(numbers) {
+    /** @type {Post} */
+    const post = { p: numbers };
+    if (numbers[0] === POST_SEND) {
+      const message = this.#outgoing.get(numbers[4]);
+      if (!message) return;
+      post.data = message.data;
+      post.size = message.size;
+    } else if (numbers[0] === POST_BEAT) {
+      post.info = this.#own;
+    } else if (numbers[0] === POST_INBOUND) {
+      post.data = this.#inbound;
+    }
+    try {
+      this.#channel?.postMessage(post);
+    } catch (error) {
+      // A payload the channel cannot clone: reported, and the post lost like one in a crash.
+      reportError(error);
+    }
+  }
+
+  /** @param {Post} post */
+  #heard(post) {
+    if (!post || !Array.isArray(post.p) || post.p.length !== POST_LEN) return;
+    const [kind, count, holder] = post.p;
+    if (kind === POST_BEAT && post.info) {
+      const [knownCount, knownHolder] = this.#infoTerm;
+      if (count > knownCount || (count === knownCount && holder >= knownHolder)) {
+        this.#info = post.info;
+        this.#infoTerm = [count, holder];
+      }
+    }
+    this.#handling = post;
+    try {
+      this.#run((member, now) => member.post(now, new Float64Array(post.p)));
+    } finally {
+      this.#handling = null;
+    }
+  }
+
+  /** @param {boolean} steal */
+  #requestLock(steal) {
+    const token = ++this.#request;
+    const signal = this.#joined?.signal;
+    if (!signal) return;
+    /** @param {unknown} _lock */
+    const granted = (_lock) => {
+      if (token !== this.#request || this.#member === null) return undefined;
+      return new Promise((resolve) => {
+        this.#release = () => resolve(undefined);
+        this.#run((member, now) => member.granted(now, Date.now()));
+      });
+    };
+    // A steal cannot be aborted (the Web Locks API refuses a signal with `steal`); a grant that
+    // comes after a newer request is let go at once by `granted`.
+    const options = steal ? { steal: true } : { signal };
+    navigator.locks.request(this.#name, options, granted).catch((/** @type {unknown} */ error) => {
+      const aborted = error instanceof DOMException && error.name === 'AbortError';
+      if (token === this.#request && !(aborted && signal.aborted)) {
+        this.#release = null;
+        this.#run((member, now) => member.lost(now));
+      }
+    });
+  }
+
+  /** The member holds the lock: the group's connection, with the user's options. */
+  #connect() {
+    this.#own = { protocol: '', extensions: '', close: null, gaveUp: false };
+    this.#connectionOpen = false;
+    const Driver = this.#Driver;
+    const connection = new Driver(this.#url, this.#protocols, false, this.#config, this.#hooks, {
+      emit: (/** @type {number} */ kind, /** @type {any} */ a, /** @type {any} */ b, /** @type {any} */ c) => {
+        // A connection the member stepped down from closes on its own: nothing of it counts.
+        if (this.#connection === connection) this.#onConnection(kind, a, b, c);
+      },
+      // Every message through `emit`: the direct path is the instance's class's alone.
+      listen: () => undefined,
+    });
+    this.#connection = connection;
+    connection.setBinaryType('arraybuffer');
+    connection.start();
+  }
+
+  /** The member stepped down: its connection closes, and nothing more goes out on it. */
+  #disconnect() {
+    const connection = this.#connection;
+    this.#connection = null;
+    this.#connectionOpen = false;
+    // Closing a closed driver is a no-op; the glue frees it once it is unreachable.
+    connection?.close(1000, '');
+  }
+
+  /**
+   * What the holder's connection reports.
+   * @param {number} kind
+   * @param {any} a
+   * @param {any} b
+   * @param {any} c
+   */
+  #onConnection(kind, a, b, c) {
+    const connection = /** @type {NonNullable<typeof this.#connection>} */ (this.#connection);
+    switch (kind) {
+      case KIND_OPEN:
+        this.#own.close = null;
+        this.#own.protocol = connection.attribute(ATTRIBUTE_PROTOCOL);
+        this.#own.extensions = connection.attribute(ATTRIBUTE_EXTENSIONS);
+        this.#connectionOpen = true;
+        return this.#run((member, now) => member.socketOpen(now));
+      case KIND_MESSAGE:
+        this.#deliver(a);
+        this.#inbound = a;
+        return this.#run((member, now) => member.socketMessage(now));
+      case KIND_CLOSE:
+        this.#own.close = { code: a, reason: b, wasClean: c };
+        this.#connectionOpen = false;
+        return this.#run((member, now) => member.socketClosed(now));
+      case KIND_GIVEUP:
+        this.#own.gaveUp = true;
+        return this.#sync();
+      // The group's heartbeat and what its connection's queue dropped: shown in the holder's tab.
+      case KIND_HEARTBEAT:
+        return this.#instance.dispatchEvent(new HeartbeatEvent(a));
+      case KIND_DROP:
+        return this.#instance.dispatchEvent(new DropEvent(a, b));
+      case KIND_HOOKERROR:
+        return reportError(a);
+    }
+  }
+
+  /**
+   * A message of the group's connection for the instance's sockets.
+   * @param {unknown} data
+   */
+  #deliver(data) {
+    let open = false;
+    for (const socket of this.#sockets) {
+      if (socket.readyState === 1) {
+        open = true;
+        queueMicrotask(() => socket.received(data));
+      }
+    }
+    // Kept for the instance's next socket: one still connecting, or the one its driver makes next.
+    if (!open) this.#early.push(data);
+  }
+
+  /** Shows the group's state on the instance's sockets: open while the group's connection is. */
+  #sync() {
+    const holding = this.#holding() && this.#member !== null;
+    const open = holding ? this.#connectionOpen : this.#member?.open() === true;
+    const gaveUp = holding ? this.#own.gaveUp : this.#info?.gaveUp === true;
+    const info = holding ? this.#own : this.#info;
+    for (const socket of this.#sockets) {
+      if (socket.readyState === 0 && open) {
+        const early = this.#early;
+        this.#early = [];
+        queueMicrotask(() => {
+          socket.opened(info);
+          for (const data of early) socket.received(data);
+        });
+      } else if ((socket.readyState === 1 && !open) || (socket.readyState === 0 && gaveUp)) {
+        // Closed as the group's connection closed, or 1006 if it went away without a close (its
+        // holder lost) or never opened.
+        this.#sockets.delete(socket);
+        socket.readyState = 2;
+        const close = info?.close ?? ABNORMAL;
+        queueMicrotask(() => socket.closed(close));
+      }
+    }
+  }
+
+  /** @param {string} role */
+  #setRole(role) {
+    if (this.#role === role) return;
+    this.#role = role;
+    // Later: a listener (user code) must not run while the member's effects are being done.
+    queueMicrotask(() => this.#instance.dispatchEvent(new ShareRoleEvent(role)));
+  }
+}
+
+/**
+ * Installs sharing for every instance, with the share build's `GroupMember` and `WebDriver`.
+ * @internal Used by the share entries.
+ * @param {unknown} Member the glue's `GroupMember`
+ * @param {unknown} Driver the glue's `WebDriver`
+ */
+export function installShare(Member, Driver) {
+  useShare(({ providers, config, hooks, ...options }) => {
+    if (providers) throw new TypeError('share needs a fixed URL and protocols: the group is named by them (no provider functions)');
+    if (config[OPTION_DELIVERY] === DELIVERY_ACKED) {
+      throw new TypeError("share with delivery: 'acked' is not supported yet: the group cannot share one session");
+    }
+    if (typeof BroadcastChannel !== 'function' || !globalThis.navigator?.locks) {
+      // Web Locks need a secure context (https, or http on localhost).
+      console.warn('ResilientWebSocket: share needs Web Locks and BroadcastChannel (a secure context): this instance has a connection of its own');
+      return null;
+    }
+    const link = new ShareLink({ Member, Driver, config, hooks, ...options });
+    link.localOptions(config, hooks);
+    return link;
+  });
+}
