@@ -1,6 +1,6 @@
 // The React hook and the Vue composable pass `share` through (issue 17): two tabs of one context,
 // each rendering a component that calls `useResilientWebSocket(url, { share: true })` from the
-// acked entries (`resilient-websocket/acked/react`, `resilient-websocket/acked/vue`), make one
+// share entries (`resilient-websocket/share/react`, `resilient-websocket/share/vue`), make one
 // connection at the server, one holder and one follower, and a server message reaches the
 // binding's state (`lastMessage`) in both. As a user gets them: the package as `npm pack` makes it,
 // installed with React and Vue (the examples' pinned versions) into a temporary project, each page
@@ -22,7 +22,7 @@ const PAGES = {
   react: `
 import { createElement, useEffect } from 'react';
 import { createRoot } from 'react-dom/client';
-import { useResilientWebSocket } from 'resilient-websocket/acked/react';
+import { useResilientWebSocket } from 'resilient-websocket/share/react';
 
 const url = new URLSearchParams(location.search).get('url');
 function App() {
@@ -36,7 +36,7 @@ createRoot(document.getElementById('root')).render(createElement(App));
 `,
   vue: `
 import { createApp, h, watchEffect } from 'vue';
-import { useResilientWebSocket } from 'resilient-websocket/acked/vue';
+import { useResilientWebSocket } from 'resilient-websocket/share/vue';
 
 const url = new URLSearchParams(location.search).get('url');
 createApp({

@@ -1,7 +1,7 @@
 // `share` (API.md §7, issue 17) in a steady group: three tabs of one browser context, one
 // connection at the server, every server message in every tab once, every tab's messages at the
 // server once and in that tab's order; a group is its URL, protocols and key, so other keys, another
-// URL or other protocols get connections of their own. The acked build (`/js/acked.js`) with plain
+// URL or other protocols get connections of their own. The share entry (`/js/share.js`) with plain
 // delivery. Every tab is a visible page (support/tab-faults.js).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';

@@ -1,6 +1,6 @@
 // The page side of the share tests (a browser module: each tab imports it from the static server
 // into the harness page, `import('/e2e/share/page-client.js')`, and drives it through
-// `window.share`). It creates ResilientWebSocket instances of the acked build with `share`, records
+// `window.share`). It creates ResilientWebSocket instances of the share entry with `share`, records
 // every event they fire (with the instance's readyState and shareRole at that moment) and every
 // message, and sends a numbered sequence ("<prefix>:1", "<prefix>:2", …) on a timer. The Node side
 // (helpers.js) compares the records of every tab with what the share server recorded.
@@ -11,7 +11,7 @@
 // killed, see support/tab-faults.js) is then still read at the server.
 //
 // Times are `now()`: wall-clock milliseconds, the clock the share server stamps with.
-import { ResilientWebSocket } from '/js/acked.js';
+import { ResilientWebSocket } from '/js/share.js';
 
 export const now = () => performance.timeOrigin + performance.now();
 

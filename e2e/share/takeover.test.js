@@ -108,7 +108,9 @@ async function afterFault(t, { label, server, tabs, holder, survivors, faultAt, 
   await server.waitFor((s) => s.connectionsOf('g').length >= 2, { timeoutMs: 10_000, what: "the new holder's connection" });
   const fresh = server.connectionsOf('g')[1];
   const toServer = fresh.openedAt - faultAt;
-  const afterTakeover = await waitForMirrors(server, survivors, settled, { what: 'the survivors OPEN under one holder' });
+  // An instance sees a close (1006) and an open when the new holder's connection opens (README).
+  const reopened = (all) => settled(all) && all.every((s) => s.events.some((e) => e.type === 'open' && e.at > faultAt));
+  const afterTakeover = await waitForMirrors(server, survivors, reopened, { what: 'the survivors OPEN again under one holder' });
   const toOpens = afterTakeover.map((s) => s.events.find((e) => e.type === 'open' && e.at > faultAt)?.at - faultAt);
   const opensLine = afterTakeover
     .map((s, i) => `${survivors[i].name} (${s.shareRole}) ${Number.isNaN(toOpens[i]) ? `no new open (events since: ${s.events.filter((e) => e.at > faultAt).map((e) => (e.type === 'sharerole' ? `role:${e.role}` : e.type)).join(',') || 'none'})` : `${Math.round(toOpens[i])} ms`}`)
@@ -117,6 +119,7 @@ async function afterFault(t, { label, server, tabs, holder, survivors, faultAt, 
   takeovers.push({ fault: label, toServer, toOpens: toOpens.filter((ms) => !Number.isNaN(ms)) });
 
   const everyone = holderSurvives ? tabs : survivors;
+  t.after(() => printTimeline(t, server, tabs, faultAt));
   if (holderSurvives) {
     // Pushed while the old holder is frozen: its old socket (still open) gets it too.
     server.push('during:1', 'g');
@@ -135,7 +138,6 @@ async function afterFault(t, { label, server, tabs, holder, survivors, faultAt, 
   await sleep(300); // anything written twice or delivered twice would arrive in this time
   const final = everyone.map((tab) => mirrored(server, tab));
 
-  assert.equal(server.connectionsOf('g').length, 2, `one takeover, once (${server.describe()})`);
   assert.equal(final.filter((s) => s.shareRole === 'holder').length, 1, `one holder at the end: ${describeTabs(everyone, final)}`);
   if (holderSurvives) {
     assert.equal(final[tabs.indexOf(holder)].shareRole, 'follower', 'the thawed holder found itself no longer holder');
@@ -156,6 +158,23 @@ async function afterFault(t, { label, server, tabs, holder, survivors, faultAt, 
   }
   if (rewriteAllowed) t.diagnostic(`${label}: ${rewritten} message(s) written again by the new holder (confirmation lost with the old one)`);
   assertCleanTabs(everyone, final);
+  // Last, so that a second takeover still has the checks above run and reported.
+  assert.equal(server.connectionsOf('g').length, 2, `one takeover, once: one new connection (${server.describe()})`);
+}
+
+/**
+ * Prints what happened from the fault on, in ms after it: each tab's events (as its mirror has
+ * them) and each connection of the group, so that a failure can be read.
+ */
+function printTimeline(t, server, tabs, faultAt) {
+  const ms = (at) => Math.round(at - faultAt);
+  for (const tab of tabs) {
+    const events = mirrored(server, tab).events.filter((e) => e.at > faultAt - 50);
+    const line = events.map((e) => `${ms(e.at)} ${e.type === 'sharerole' ? `role:${e.role}` : e.type === 'close' ? `close(${e.code})` : e.type}`).join(', ');
+    t.diagnostic(`timeline ${tab.name}: ${line || 'no event'}`);
+  }
+  const connections = server.connectionsOf('g').map((c) => `#${c.id} ${ms(c.openedAt)}..${c.closedAt === null ? 'open' : `${ms(c.closedAt)} (${c.closeCode})`}`);
+  t.diagnostic(`timeline server: ${connections.join(', ')}`);
 }
 
 test('holder tab closed: a follower takes over; the survivors\' messages arrive once, in order', { timeout: 60_000 }, async (t) => {

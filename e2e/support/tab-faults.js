@@ -199,30 +199,39 @@ export async function crashTab(tab) {
 
 /**
  * Freezes the tab's page: its script stops (timers, channel messages, socket events wait) while
- * its process, Web Locks and sockets stay. Returns how, and `thaw()`, which lets it run again.
+ * its process, Web Locks and sockets stay. Returns how, and `thaw()`, which lets it run again (the
+ * first call; later ones do nothing, so that a test can thaw in its checks and again in a
+ * `finally`).
  * @param {Tab} tab
  * @returns {Promise<{ how: string, thaw(): Promise<void> }>}
  */
 export async function freezeTab(tab) {
+  let frozen = true;
+  /** @param {() => Promise<void>} run */
+  const once = (run) => async () => {
+    if (!frozen) return;
+    frozen = false;
+    await run();
+  };
   if (tab.engine === 'chromium') {
     const cdp = await tab.page.context().newCDPSession(tab.page);
     await cdp.send('Debugger.enable');
     await cdp.send('Debugger.pause');
     return {
       how: 'CDP Debugger.pause',
-      async thaw() {
+      thaw: once(async () => {
         await cdp.send('Debugger.resume');
         await cdp.detach();
-      },
+      }),
     };
   }
   const pid = ownPid(tab, 'freeze');
   process.kill(pid, 'SIGSTOP');
   return {
     how: `SIGSTOP of its ${tab.engine === 'firefox' ? 'content' : 'web'} process ${pid}`,
-    async thaw() {
+    thaw: once(async () => {
       process.kill(pid, 'SIGCONT');
-    },
+    }),
   };
 }
 
