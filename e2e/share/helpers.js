@@ -181,7 +181,14 @@ export function assertPerTabOrder(server, group, prefix, count, { rewritten = 0 
   }
   const firsts = arrived.filter((m, i) => arrived.findIndex((o) => o.n === m.n) === i).map((m) => m.n);
   const expected = Array.from({ length: count }, (_, i) => i + 1);
-  assert.deepEqual(firsts, expected, `${prefix}: 1..${count} arrived, in order, none lost`);
+  const missing = expected.filter((n) => !firstOn.has(n));
+  const around = missing.slice(0, 3).map((n) => {
+    const before = arrived.findLast((m) => m.n < n);
+    const next = arrived.find((m) => m.n > n);
+    const where = (m) => (m ? `${m.n} on #${m.connection}` : 'none');
+    return `${n} (before it: ${where(before)}; after it: ${where(next)})`;
+  });
+  assert.deepEqual(firsts, expected, `${prefix}: 1..${count} arrived, in order, none lost${missing.length ? `; missing ${missing.length}: ${around.join(', ')}` : ''}`);
   for (const connection of new Set(arrived.map((m) => m.connection))) {
     const on = arrived.filter((m) => m.connection === connection).map((m) => m.n);
     assert.deepEqual(on, [...on].sort((a, b) => a - b), `${prefix}: in order on connection #${connection}`);
