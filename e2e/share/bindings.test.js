@@ -92,7 +92,9 @@ async function waitForStates(tabs, predicate, what) {
       tabs.map((tab) => tab.page.evaluate(() => ({ shown: document.querySelector('#state')?.textContent ?? '', role: window.socket?.shareRole ?? null }))),
     );
     if (predicate(states)) return states;
-    if (Date.now() > deadline) throw new Error(`no ${what} within 10 s; the tabs show ${JSON.stringify(states)}`);
+    if (Date.now() > deadline) {
+      throw new Error(`no ${what} within 10 s; the tabs show ${JSON.stringify(states)}; their errors: ${JSON.stringify(tabs.map((tab) => tab.errors))}`);
+    }
     await sleep(20);
   }
 }
