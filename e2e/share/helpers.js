@@ -151,7 +151,7 @@ export function assertNeverTwoAtOnce(t, server, group) {
  * What the server received from tab `prefix` ("<prefix>:<n>") on the connections of `group`, in
  * arrival order, each with the connection it came on.
  */
-export function receivedFrom(server, group, prefix) {
+function receivedFrom(server, group, prefix) {
   return server
     .connectionsOf(group)
     .flatMap((c) => c.received.map((m) => ({ ...m, connection: c.id })))

@@ -7,7 +7,10 @@
 // no longer the holder: nothing arrives on its old socket after the new holder's opened, and it
 // closes it. Each takeover's time, from the fault to the new holder's socket at the server and to
 // each follower's `open`, is printed, and a summary line per engine (median, worst) at the end;
-// the bound (min(heartbeat.timeout, 2 s)) is not asserted: the project asserts no timing.
+// the bound (min(heartbeat.timeout, 2 s)) is not asserted: the project asserts no timing. Each
+// test also prints a timeline (every tab's roles and events, every connection, in ms after the
+// fault). After the fault the tabs are read through their mirrors at the server (page-client.js),
+// the only way to read them once a WebKit crash has ended the browser's automation.
 // The faults per engine are support/tab-faults.js's; the line `fault:` of each test says which.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';

@@ -41,7 +41,7 @@ import { launchFirefox } from './engines/firefox.js';
  * (which the next page would take whatever its site), and more processes per site than the tests
  * open pages.
  */
-export const TAB_PROCESS_PREFS = {
+const TAB_PROCESS_PREFS = {
   'dom.ipc.processPrelaunch.enabled': false,
   'dom.ipc.processCount.webIsolated': 16,
 };
