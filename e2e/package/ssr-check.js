@@ -31,7 +31,7 @@ if (mode === 'no-wasm') {
   const slim = await import('resilient-websocket/slim');
   result.constructBeforeInit = await outcome(() => new slim.ResilientWebSocket('ws://127.0.0.1:9/'));
 } else {
-  for (const entry of ['resilient-websocket', 'resilient-websocket/slim', 'resilient-websocket/react', 'resilient-websocket/vue', 'resilient-websocket/iife', 'resilient-websocket/server']) {
+  for (const entry of ['resilient-websocket', 'resilient-websocket/slim', 'resilient-websocket/share', 'resilient-websocket/react', 'resilient-websocket/vue', 'resilient-websocket/iife', 'resilient-websocket/server']) {
     result[`import ${entry}`] = await outcome(async () => Object.keys(await import(entry)).sort().join(' '));
   }
 

@@ -24,10 +24,11 @@ test('every entry imports in Node; renders on the server open no socket', { time
   const { constructWithoutWebSocket, ...everyEntry } = await check();
   // Constructing outside a browser may throw, but clearly: a TypeError that names what is missing.
   assert.match(constructWithoutWebSocket.error ?? '', /^TypeError: .*WebSocket constructor/, JSON.stringify(constructWithoutWebSocket));
-  const classes = 'DropEvent HeartbeatEvent ReconnectingEvent ResilientWebSocket SessionLostEvent StateChangeEvent default';
+  const classes = 'DropEvent HeartbeatEvent ReconnectingEvent ResilientWebSocket SessionLostEvent ShareRoleEvent StateChangeEvent default';
   assert.deepEqual(everyEntry, {
     'import resilient-websocket': { ok: classes },
     'import resilient-websocket/slim': { ok: `${classes.replace(' default', '')} default init` },
+    'import resilient-websocket/share': { ok: classes },
     'import resilient-websocket/react': { ok: 'useResilientWebSocket' },
     'import resilient-websocket/vue': { ok: 'useResilientWebSocket' },
     'import resilient-websocket/iife': { ok: '' },
