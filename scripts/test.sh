@@ -248,7 +248,7 @@ if run_step build 1200 bash scripts/build.sh; then
   run_e2e chromium e2e/**/*.test.js
   # Every test that drives a browser, in the other engines too (the rest of e2e/package runs in
   # Node alone: once is enough).
-  everywhere=(e2e/api/*.test.js e2e/faults/*.test.js e2e/acked/*.test.js e2e/package/examples.test.js
+  everywhere=(e2e/api/*.test.js e2e/faults/*.test.js e2e/acked/*.test.js e2e/share/*.test.js e2e/package/examples.test.js
     e2e/leak.test.js e2e/connect.test.js e2e/demo.test.js e2e/package/leptos.test.js)
   # The cluster soak (3 nodes on Redis behind nginx, 60 s) in every engine; e2e/store is Node only.
   everywhere+=(e2e/cluster/soak.test.js)

@@ -5,7 +5,8 @@
 // the page's own recorder (recorder.js), installed before each document's scripts: BiDi's log does
 // not report errors handed to reportError(). Beyond that subset: `goBack()` and `bringToFront()` (as
 // Playwright's), for the page lifecycle tests; every tab of the browser shares one window, so
-// opening a page (in any context) hides the one that was in front.
+// opening a page (in any context) hides the one that was in front, unless it is opened in a window
+// of its own (`context.newPage({ window: true })`).
 import puppeteer from 'puppeteer-core';
 import { decodeResult, encodeArgument, runInPage, sourceOf } from './page-calls.js';
 import { deliverRecorded, drainRecorded, installRecorder } from './recorder.js';
@@ -74,8 +75,14 @@ class FirefoxContext {
     this.context = context;
   }
 
-  async newPage() {
-    const page = new FirefoxPage(await this.context.newPage(), this);
+  /**
+   * @param {{ window?: boolean }} [options] `window`: the page in a window of its own (BiDi's
+   *   `browsingContext.create` type `window`) instead of a tab of the shared one, so that it stays
+   *   `visible` when another page opens (the multi-tab tests keep every page visible, as
+   *   Chromium's and WebKit's pages are).
+   */
+  async newPage({ window = false } = {}) {
+    const page = new FirefoxPage(await this.context.newPage(window ? { type: 'window' } : undefined), this);
     await page.page.evaluateOnNewDocument(installRecorder);
     this.pages.add(page);
     if (this.offline) await page.page.setOfflineMode(true);

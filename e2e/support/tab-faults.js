@@ -1,0 +1,246 @@
+// Several tabs of one browser context, and the faults a tab can suffer, in each engine: closed,
+// navigated away, crashed, frozen (and thawed). For the share tests (e2e/share), whose group is
+// the tabs of one context.
+//
+// What each engine does (measured with three pages of one context, each running a 20 ms timer and
+// a BroadcastChannel; the tests print which fault they used):
+// - Several pages of one context. Chromium: Playwright's `context.newPage()`, each page in a
+//   renderer process of its own, every one `visible` (headless). Firefox: a page in a window of its
+//   own (`newPage({ window: true })`), else every page but the front tab is `hidden` and its timers
+//   throttled; same-site pages share content processes (fission: up to 4 per site, and a prelaunched
+//   one is taken first), so the browser is launched with TAB_PROCESS_PREFS, which give every page a
+//   content process spawned for it alone. WebKit: a window per page (engines/webkit.js), each with
+//   a WebKitWebProcess of its own, created with the window; but every context of the one WebDriver
+//   session is one profile, so Web Locks and BroadcastChannel reach across contexts.
+// - Crash. Chromium: CDP `Page.crash` (the page's renderer dies, the others live on and get the
+//   lock it held). Firefox: SIGKILL of the page's content process (the parent releases its Web Lock
+//   within about 60 ms). WebKit: SIGKILL of the page's web process kills the page alone (the
+//   others run on: their timers and fetches go on), but WebKitWebDriver then deletes the whole
+//   session ("session deleted because of page crash or hang"): no page of that browser can be
+//   driven or read any more, and closing the browser ends the driver but not MiniBrowser, which
+//   lives on as long as the display (`closeTabBrowser` kills it). A test that crashes a WebKit page
+//   uses a browser of its own and reads the survivors at a server (e2e/share/page-client.js
+//   mirrors a tab's record for that).
+// - Freeze. Chromium: CDP `Debugger.pause` stops the page's script (timers, channel messages and
+//   socket events queue until `Debugger.resume`); `Page.setWebLifecycleState('frozen')` does not
+//   freeze a visible page. Firefox and WebKit: SIGSTOP of the page's process, SIGCONT to thaw; a
+//   stopped page keeps its Web Lock and its open socket (both live in the parent or network
+//   process), and 6 s stopped neither engine's hang detection ended the page or the session.
+// - Navigation away: to another page of the same server. Chromium unloads the page (Playwright
+//   turns the bfcache off); WebKit puts it in the bfcache; Firefox caches no page with an open
+//   WebSocket (it closes the socket itself, 1001) but may cache one without (a follower).
+//
+// A page's process is found by the new processes of the browser's tree that appear while it opens,
+// so pages are opened one at a time (`openTab` is not to be called concurrently).
+import { readdirSync, readFileSync } from 'node:fs';
+import { EngineUnsupportedError, ENGINE, launchEngine, openPage } from './browser.js';
+import { launchFirefox } from './engines/firefox.js';
+
+/**
+ * Firefox preferences that give every page a content process of its own: no prelaunched process
+ * (which the next page would take whatever its site), and more processes per site than the tests
+ * open pages.
+ */
+const TAB_PROCESS_PREFS = {
+  'dom.ipc.processPrelaunch.enabled': false,
+  'dom.ipc.processCount.webIsolated': 16,
+};
+
+/** Launches the run's engine set up for `openTab` (Firefox with TAB_PROCESS_PREFS). */
+export function launchTabBrowser() {
+  if (ENGINE === 'firefox') return launchFirefox({ prefs: TAB_PROCESS_PREFS });
+  return launchEngine(ENGINE);
+}
+
+/**
+ * The root of the browser's process tree, whose descendants hold its pages (Firefox and WebKit).
+ * @param {any} browser
+ */
+function rootPid(browser) {
+  if (browser.engine === 'firefox') return browser.browser.process()?.pid ?? null;
+  if (browser.engine === 'webkit') return browser.driver.pid ?? null;
+  return null;
+}
+
+/**
+ * The processes under `root` (its descendants, not itself): pid -> command line (Firefox's forked
+ * children rewrite their arguments into one, spaces included).
+ * @param {number} root
+ */
+function processTree(root) {
+  const parents = new Map();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // The command name, in parentheses, may hold spaces: the fields after the last ')' are fixed.
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      parents.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // The process ended while the directory was read.
+    }
+  }
+  const tree = new Set([root]);
+  for (let grown = true; grown; ) {
+    grown = false;
+    for (const [pid, ppid] of parents) {
+      if (tree.has(ppid) && !tree.has(pid)) {
+        tree.add(pid);
+        grown = true;
+      }
+    }
+  }
+  tree.delete(root);
+  /** @type {Map<number, string>} */
+  const commands = new Map();
+  for (const pid of tree) {
+    try {
+      commands.set(pid, readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim());
+    } catch {
+      // Ended meanwhile.
+    }
+  }
+  return commands;
+}
+
+/**
+ * The pids under `root` that are a page's content process: Firefox's command lines end in `tab`,
+ * WebKit's are WebKitWebProcess.
+ * @param {number} root
+ * @param {string} engine
+ */
+function contentProcesses(root, engine) {
+  const content = new Set();
+  for (const [pid, command] of processTree(root)) {
+    if (engine === 'firefox' ? / tab$/.test(command) : /^\S*WebKitWebProcess( |$)/.test(command)) content.add(pid);
+  }
+  return content;
+}
+
+/**
+ * Closes a browser of launchTabBrowser, also one whose automation a crash ended (WebKit): there
+ * the driver can no longer end MiniBrowser, which would live on (holding the driver's output pipe,
+ * and with it this process), so every process under the driver is killed after it.
+ * @param {any} browser
+ */
+export async function closeTabBrowser(browser) {
+  const root = rootPid(browser);
+  const left = browser.engine === 'webkit' && root !== null ? [...processTree(root).keys()] : [];
+  try {
+    await browser.close();
+  } finally {
+    for (const pid of left) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // Already gone: the session ended it.
+      }
+    }
+  }
+}
+
+/**
+ * A tab: a page of `context`, visible, on `url`, with its errors collected as `openPage` does.
+ * `pid`: its own content process (Firefox, WebKit), or null with `pidProblem` saying why.
+ * @param {any} browser the browser of `context` (from launchTabBrowser)
+ * @param {any} context
+ * @param {string} url
+ */
+export async function openTab(browser, context, url) {
+  const root = rootPid(browser);
+  const before = root === null ? new Set() : contentProcesses(root, browser.engine);
+  const { page, errors } = await openPage({ newPage: () => context.newPage(ENGINE === 'firefox' ? { window: true } : undefined) });
+  await page.goto(url);
+  /** @type {number | null} */
+  let pid = null;
+  let pidProblem = 'Chromium: faults go through the DevTools protocol, not a process';
+  if (root !== null) {
+    pidProblem = '';
+    const added = [...contentProcesses(root, browser.engine)].filter((p) => !before.has(p));
+    if (added.length === 1) [pid] = added;
+    else pidProblem = `${added.length} new content processes appeared while the page opened (${added.join(', ') || 'none'}), not one`;
+  }
+  return { page, errors, pid, pidProblem, engine: browser.engine };
+}
+
+/** @typedef {Awaited<ReturnType<typeof openTab>>} Tab */
+
+/** Closes the tab as a user does (its page's unload runs). @param {Tab} tab */
+export function closeTab(tab) {
+  return tab.page.close();
+}
+
+/**
+ * Navigates the tab to `url` (another page of the same server); see the header for what each
+ * engine does with the page it leaves.
+ * @param {Tab} tab
+ * @param {string} url
+ */
+export function navigateAway(tab, url) {
+  return tab.page.goto(url);
+}
+
+/**
+ * Crashes the tab's page: its process dies without running any of its handlers. Returns how. In
+ * WebKit this ends the browser's automation (see the header).
+ * @param {Tab} tab
+ */
+export async function crashTab(tab) {
+  if (tab.engine === 'chromium') {
+    const cdp = await tab.page.context().newCDPSession(tab.page);
+    // The answer never comes: the target is gone before it could.
+    cdp.send('Page.crash').catch(() => {});
+    return 'CDP Page.crash';
+  }
+  const pid = ownPid(tab, 'crash');
+  process.kill(pid, 'SIGKILL');
+  if (tab.engine === 'webkit') return `SIGKILL of its web process ${pid} (WebKitWebDriver then deletes the session: the other tabs are read at the server)`;
+  return `SIGKILL of its content process ${pid}`;
+}
+
+/**
+ * Freezes the tab's page: its script stops (timers, channel messages, socket events wait) while
+ * its process, Web Locks and sockets stay. Returns how, and `thaw()`, which lets it run again (the
+ * first call; later ones do nothing, so that a test can thaw in its checks and again in a
+ * `finally`).
+ * @param {Tab} tab
+ * @returns {Promise<{ how: string, thaw(): Promise<void> }>}
+ */
+export async function freezeTab(tab) {
+  let frozen = true;
+  /** @param {() => Promise<void>} run */
+  const once = (run) => async () => {
+    if (!frozen) return;
+    frozen = false;
+    await run();
+  };
+  if (tab.engine === 'chromium') {
+    const cdp = await tab.page.context().newCDPSession(tab.page);
+    await cdp.send('Debugger.enable');
+    await cdp.send('Debugger.pause');
+    return {
+      how: 'CDP Debugger.pause',
+      thaw: once(async () => {
+        await cdp.send('Debugger.resume');
+        await cdp.detach();
+      }),
+    };
+  }
+  const pid = ownPid(tab, 'freeze');
+  process.kill(pid, 'SIGSTOP');
+  return {
+    how: `SIGSTOP of its ${tab.engine === 'firefox' ? 'content' : 'web'} process ${pid}`,
+    thaw: once(async () => {
+      process.kill(pid, 'SIGCONT');
+    }),
+  };
+}
+
+/**
+ * The tab's own process, or EngineUnsupportedError saying why it is not known.
+ * @param {Tab} tab
+ * @param {string} fault
+ */
+function ownPid(tab, fault) {
+  if (tab.pid === null) throw new EngineUnsupportedError(`${tab.engine}: cannot ${fault} the page: ${tab.pidProblem}`);
+  return tab.pid;
+}
