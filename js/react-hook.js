@@ -53,14 +53,16 @@ export function useResilientWebSocket(url, options = {}) {
       entry.closeTimer = undefined;
     } else {
       const { protocols, ...socketOptions } = initialOptions.current;
-      const ws = new ResilientWebSocket(
-        (ctx) => {
-          const target = currentUrl.current;
-          return typeof target === 'function' ? target(ctx) : target;
-        },
-        protocols,
-        socketOptions,
-      );
+      const target = currentUrl.current;
+      // A share group is named by a fixed URL (js/share-link.js): with `share`, the URL as it is now.
+      const url =
+        socketOptions.share && typeof target !== 'function'
+          ? target
+          : (/** @type {import('./class.js').ProviderContext} */ ctx) => {
+              const current = currentUrl.current;
+              return typeof current === 'function' ? current(ctx) : current;
+            };
+      const ws = new ResilientWebSocket(url, protocols, socketOptions);
       for (const data of early.current.splice(0)) ws.send(data);
       entry = { socket: ws };
       held.current = entry;

@@ -37,8 +37,9 @@ export function useResilientWebSocket(url, options = {}) {
   const create = () => {
     if (disposed) return;
     const { protocols, ...socketOptions } = options;
-    // The provider reads the URL's current value before each attempt.
-    const ws = new ResilientWebSocket(() => toValue(url), protocols, socketOptions);
+    // The provider reads the URL's current value before each attempt; a share group is named by a
+    // fixed URL (js/share-link.js), so with `share` it is the value now.
+    const ws = new ResilientWebSocket(socketOptions.share ? toValue(url) : () => toValue(url), protocols, socketOptions);
     const sync = () => {
       readyState.value = ws.readyState;
       connectionState.value = ws.connectionState;
