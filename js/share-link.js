@@ -52,6 +52,7 @@ import {
   HOOK_WEB_SOCKET,
 } from './abi.js';
 import { DropEvent, HeartbeatEvent, ShareRoleEvent, useShare } from './class.js';
+import { payloadSize, snapshot, utf8Length } from './payload.js';
 import { ShareTimer } from './share-timer.js';
 
 /** The longest takeover API.md §7 allows; less with a shorter `heartbeat.timeout`. */
@@ -76,21 +77,18 @@ const ABNORMAL = { code: 1006, reason: '', wasClean: false };
 /** @typedef {{ p: number[], data?: unknown, size?: number, info?: BeatInfo }} Post what the channel carries */
 
 /**
- * The payload as the browser will send it, and its size; ArrayBuffers and views copied, since the
- * group may send them later, after the caller changed them (strings and Blobs are immutable).
+ * The payload as the browser will send it (anything but a string or binary data as a string, as
+ * the native `send()`), kept as sent: the group may send it later, after the caller changed it.
  * @param {unknown} data
  * @returns {Outgoing}
  */
 function outgoing(data) {
-  if (typeof data === 'string') return { data, size: new TextEncoder().encode(data).length };
-  if (data instanceof Blob) return { data, size: data.size };
-  if (data instanceof ArrayBuffer) return { data: data.slice(0), size: data.byteLength };
-  if (ArrayBuffer.isView(data)) {
-    const copy = new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice();
-    return { data: copy.buffer, size: copy.byteLength };
+  const size = payloadSize(data);
+  if (size === undefined) {
+    const text = `${data}`;
+    return { data: text, size: utf8Length(text) };
   }
-  // As the native send(): anything else as a string.
-  return outgoing(`${data}`);
+  return { data: /** @type {WebSocketPayload} */ (snapshot(data)), size };
 }
 
 /**
