@@ -4,10 +4,8 @@
 // URL or other protocols get connections of their own. The share entry (`/js/share.js`) with plain
 // delivery. Every tab is a visible page (support/tab-faults.js).
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { startStaticServer } from '../support/servers.js';
+import { test } from 'node:test';
 import { startShareServer } from '../support/share-server.js';
-import { closeTabBrowser, launchTabBrowser } from '../support/tab-faults.js';
 import {
   assertCleanTabs,
   assertFanOut,
@@ -18,19 +16,11 @@ import {
   openShareTabs,
   settled,
   sleep,
+  useTabBrowser,
   waitForTabs,
 } from './helpers.js';
 
-let browser;
-let http;
-before(async () => {
-  browser = await launchTabBrowser();
-  http = await startStaticServer();
-});
-after(async () => {
-  if (browser) await closeTabBrowser(browser);
-  await http?.stop();
-});
+const shared = useTabBrowser();
 
 const TABS = 3;
 const SENDS = 30;
@@ -38,6 +28,7 @@ const SENDS = 30;
 test('3 tabs, one group: one connection; a server message reaches every tab once; every tab\'s sequence arrives once, in its order', { timeout: 60_000 }, async (t) => {
   const server = await startShareServer();
   t.after(() => server.stop());
+  const { browser, http } = shared;
   const context = await browser.newContext();
   const tabs = await openShareTabs(t, browser, context, http.url, TABS);
   for (const tab of tabs) await create(tab, 'ws', server.urlFor('g'), { share: true });
@@ -67,6 +58,7 @@ test('3 tabs, one group: one connection; a server message reaches every tab once
 test('groups: other keys on one URL, another URL, other protocols: a connection each, each carrying its own group', { timeout: 60_000 }, async (t) => {
   const server = await startShareServer();
   t.after(() => server.stop());
+  const { browser, http } = shared;
   const context = await browser.newContext();
   const tabs = await openShareTabs(t, browser, context, http.url, TABS);
   // Instance name -> [path, options, protocols]: four groups in every tab.

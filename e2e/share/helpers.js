@@ -3,10 +3,30 @@
 // never two writing at once (share-server.js gives the exact rule), every push reaching every tab
 // once and in order, every tab's numbered sequence arriving once and in that tab's order.
 import assert from 'node:assert/strict';
+import { after, before } from 'node:test';
 import { isBrowserConnectionReport } from '../support/browser.js';
-import { openTab } from '../support/tab-faults.js';
+import { startStaticServer } from '../support/servers.js';
+import { closeTabBrowser, launchTabBrowser, openTab } from '../support/tab-faults.js';
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The file's tab browser and static server: started before its tests, ended after them. Read
+ * `browser` and `http` inside a test (they are set by then).
+ * @returns {{ browser: any, http: any }}
+ */
+export function useTabBrowser() {
+  const shared = { browser: /** @type {any} */ (null), http: /** @type {any} */ (null) };
+  before(async () => {
+    shared.browser = await launchTabBrowser();
+    shared.http = await startStaticServer();
+  });
+  after(async () => {
+    if (shared.browser) await closeTabBrowser(shared.browser);
+    await shared.http?.stop();
+  });
+  return shared;
+}
 
 /**
  * `n` tabs of `context` on the harness page, each with page-client.js loaded; closed after `t`

@@ -13,9 +13,8 @@
 // the only way to read them once a WebKit crash has ended the browser's automation.
 // The faults per engine are support/tab-faults.js's; the line `fault:` of each test says which.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { after, test } from 'node:test';
 import { ENGINE } from '../support/browser.js';
-import { startStaticServer } from '../support/servers.js';
 import { now, startShareServer } from '../support/share-server.js';
 import { closeTab, closeTabBrowser, crashTab, freezeTab, launchTabBrowser, navigateAway } from '../support/tab-faults.js';
 import {
@@ -32,16 +31,12 @@ import {
   sleep,
   mirrored,
   mirrorTabs,
+  useTabBrowser,
   waitForMirrors,
   waitForTabs,
 } from './helpers.js';
 
-let browser;
-let http;
-before(async () => {
-  browser = await launchTabBrowser();
-  http = await startStaticServer();
-});
+const shared = useTabBrowser();
 
 /**
  * Every takeover measured in this file: { fault, toServer, toOpens: number[] } (ms); `toServer` to
@@ -58,8 +53,6 @@ after(async (t) => {
     const { median, worst } = medianAndWorst(values);
     t.diagnostic(`takeover summary (${ENGINE}): fault to ${what}: median ${Math.round(median)} ms, worst ${Math.round(worst)} ms, over ${values.length} (${takeovers.map((m) => m.fault).join(', ')})`);
   }
-  if (browser) await closeTabBrowser(browser);
-  await http?.stop();
 });
 
 const TABS = 3;
@@ -86,7 +79,7 @@ async function takeover(t, tabBrowser, label, fault, { holderSurvives = false, r
   const server = await startShareServer();
   t.after(() => server.stop());
   const context = await tabBrowser.newContext();
-  const tabs = await openShareTabs(t, tabBrowser, context, http.url, TABS);
+  const tabs = await openShareTabs(t, tabBrowser, context, shared.http.url, TABS);
   for (const tab of tabs) await create(tab, 'ws', server.urlFor('g'), { share: true });
   const steady = await waitForTabs(tabs, 'ws', settled, { what: 'every tab OPEN, one holder' });
   assert.equal(server.connectionsOf('g').length, 1, `one connection before the fault (${server.describe()})`);
@@ -203,7 +196,7 @@ function printTimeline(t, server, tabs, faultAt) {
 }
 
 test('holder tab closed: a follower takes over; the survivors\' messages arrive once, in order', { timeout: 60_000 }, async (t) => {
-  await takeover(t, browser, 'closed', async (tab) => {
+  await takeover(t, shared.browser, 'closed', async (tab) => {
     await closeTab(tab);
     return { how: 'page closed' };
   }, { rewriteAllowed: false });
@@ -212,21 +205,21 @@ test('holder tab closed: a follower takes over; the survivors\' messages arrive 
 test('holder tab crashed: a follower takes over; the survivors\' messages arrive in order, none lost', { timeout: 60_000 }, async (t) => {
   // WebKit: the kill ends the browser's WebDriver session (support/tab-faults.js), so the crash
   // gets a browser of its own, and the survivors are read through their mirrors only.
-  const crashBrowser = ENGINE === 'webkit' ? await launchTabBrowser() : browser;
+  const crashBrowser = ENGINE === 'webkit' ? await launchTabBrowser() : shared.browser;
   // Its session is gone after the crash: closing it fails, after ending its processes.
-  if (crashBrowser !== browser) t.after(() => closeTabBrowser(crashBrowser).catch(() => {}));
+  if (crashBrowser !== shared.browser) t.after(() => closeTabBrowser(crashBrowser).catch(() => {}));
   await takeover(t, crashBrowser, 'crashed', async (tab) => ({ how: await crashTab(tab) }), { rewriteAllowed: true });
 });
 
 test('holder tab frozen: a follower takes over; thawed, the old holder never writes again and follows', { timeout: 60_000 }, async (t) => {
-  await takeover(t, browser, 'frozen', (tab) => freezeTab(tab), { holderSurvives: true, rewriteAllowed: true });
+  await takeover(t, shared.browser, 'frozen', (tab) => freezeTab(tab), { holderSurvives: true, rewriteAllowed: true });
 });
 
 test('holder tab navigated away: a follower takes over; the survivors\' messages arrive once, in order', { timeout: 60_000 }, async (t) => {
-  await takeover(t, browser, 'navigated away', async (tab) => {
+  await takeover(t, shared.browser, 'navigated away', async (tab) => {
     // The pagehide of the page left, in the tab's sessionStorage, which the next page reads.
     await tab.page.evaluate(() => addEventListener('pagehide', (event) => sessionStorage.setItem('left', JSON.stringify({ persisted: event.persisted }))));
-    await navigateAway(tab, `${http.url}/e2e/pages/harness.html?away`);
+    await navigateAway(tab, `${shared.http.url}/e2e/pages/harness.html?away`);
     const left = await tab.page.evaluate(() => sessionStorage.getItem('left'));
     return { how: `navigated to another page of the server; the page left: pagehide ${left}` };
   }, { rewriteAllowed: false });
