@@ -255,6 +255,7 @@ mod group_tables {
         }
     }
 }
+#[cfg(any(test, all(feature = "share", feature = "js-face")))]
 pub use group_tables::{GroupEffect, GroupPost, GroupRole};
 
 #[cfg(test)]
