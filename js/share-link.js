@@ -235,6 +235,8 @@ class ShareLink {
   #infoTerm = [0, 0];
   /** @type {InstanceType<typeof import('../pkg-share/resilient_websocket.js').WebDriver> | null} */
   #connection = null;
+  /** @type {{ readyState: number } | null} the holder's connection's latest socket */
+  #socket = null;
   /** The holder's connection is open (before the settle that `member.open()` waits for). */
   #connectionOpen = false;
   /** @type {BeatInfo} what this tab's beats say while it holds */
@@ -264,6 +266,15 @@ class ShareLink {
     this.#config = config.slice();
     this.#config[OPTION_START_CLOSED] = 0;
     this.#hooks = hooks.slice();
+    // The holder's connection's sockets, kept to see one that the browser is closing before its
+    // close event (Firefox closes a leaving page's sockets before `pagehide`).
+    const Socket = /** @type {new (...args: unknown[]) => { readyState: number }} */ (hooks[HOOK_WEB_SOCKET]);
+    const link = this;
+    this.#hooks[HOOK_WEB_SOCKET] = function GroupWebSocket(/** @type {unknown[]} */ ...args) {
+      const socket = Reflect.construct(Socket, args);
+      link.#socket = socket;
+      return socket;
+    };
   }
 
   /** `shareRole`. */
@@ -416,7 +427,14 @@ class ShareLink {
   #run(step) {
     const member = this.#member;
     if (member === null) return;
-    step(member, performance.now());
+    const now = performance.now();
+    if (this.#connectionOpen && this.#socket?.readyState !== 1) {
+      // The browser is closing the socket and its close event has not come yet: what the member
+      // would write now would be lost, and confirmed to its sender.
+      this.#connectionOpen = false;
+      member.socketClosed(now);
+    }
+    step(member, now);
     const out = this.#out;
     // An effect may end the member (`#leave` frees it): then the rest is not done.
     for (let effect = member.poll(out); effect !== EFFECT_NONE; effect = this.#member === member ? member.poll(out) : EFFECT_NONE) {
@@ -459,7 +477,8 @@ class ShareLink {
         return;
       }
       case EFFECT_DELIVER:
-        return this.#deliver(this.#handling?.data);
+        // An `inbound` post's message, or (the holder) the one its connection just received.
+        return this.#deliver(this.#handling ? this.#handling.data : this.#inbound);
       case EFFECT_WRITTEN: {
         const message = this.#outgoing.get(out[0]);
         this.#outgoing.delete(out[0]);
@@ -541,6 +560,7 @@ class ShareLink {
   #connect() {
     this.#own = { protocol: '', extensions: '', close: null, gaveUp: false };
     this.#connectionOpen = false;
+    this.#socket = null;
     const Driver = this.#Driver;
     const connection = new Driver(this.#url, this.#protocols, false, this.#config, this.#hooks, {
       emit: (/** @type {number} */ kind, /** @type {any} */ a, /** @type {any} */ b, /** @type {any} */ c) => {
@@ -559,6 +579,7 @@ class ShareLink {
   #disconnect() {
     const connection = this.#connection;
     this.#connection = null;
+    this.#socket = null;
     this.#connectionOpen = false;
     // Closing a closed driver is a no-op; the glue frees it once it is unreachable.
     connection?.close(1000, '');
@@ -581,7 +602,6 @@ class ShareLink {
         this.#connectionOpen = true;
         return this.#run((member, now) => member.socketOpen(now));
       case KIND_MESSAGE:
-        this.#deliver(a);
         this.#inbound = a;
         return this.#run((member, now) => member.socketMessage(now));
       case KIND_CLOSE:
@@ -607,20 +627,28 @@ class ShareLink {
    */
   #deliver(data) {
     let open = false;
-    for (const socket of this.#sockets) {
-      if (socket.readyState === 1) {
-        open = true;
-        queueMicrotask(() => socket.received(data));
+    // Not to a socket that the end of this step closes (`#sync`: the member just stepped down).
+    if (this.#groupOpen()) {
+      for (const socket of this.#sockets) {
+        if (socket.readyState === 1) {
+          open = true;
+          queueMicrotask(() => socket.received(data));
+        }
       }
     }
     // Kept for the instance's next socket: one still connecting, or the one its driver makes next.
     if (!open) this.#early.push(data);
   }
 
+  /** Whether the group's connection is open, as this member knows it. */
+  #groupOpen() {
+    return this.#holding() && this.#member !== null ? this.#connectionOpen : this.#member?.open() === true;
+  }
+
   /** Shows the group's state on the instance's sockets: open while the group's connection is. */
   #sync() {
     const holding = this.#holding() && this.#member !== null;
-    const open = holding ? this.#connectionOpen : this.#member?.open() === true;
+    const open = this.#groupOpen();
     const gaveUp = holding ? this.#own.gaveUp : this.#info?.gaveUp === true;
     const info = holding ? this.#own : this.#info;
     for (const socket of this.#sockets) {

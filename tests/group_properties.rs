@@ -107,8 +107,8 @@ fn schedule() -> impl Strategy<Value = Schedule> {
 fn run(schedule: &Schedule) {
     let bound = GroupTiming::bound(Some(schedule.heartbeat_timeout));
     let timing = GroupTiming::for_bound(bound);
-    // A third of the settle, which is a quarter of the bound.
-    let longest = bound / 12;
+    // A third of the settle, which is an eighth of the bound.
+    let longest = bound / 24;
     let mut sim = Sim::new(
         schedule.tabs,
         timing,

@@ -21,11 +21,17 @@
 //   lives on as long as the display (`closeTabBrowser` kills it). A test that crashes a WebKit page
 //   uses a browser of its own and reads the survivors at a server (e2e/share/page-client.js
 //   mirrors a tab's record for that).
-// - Freeze. Chromium: CDP `Debugger.pause` stops the page's script (timers, channel messages and
-//   socket events queue until `Debugger.resume`); `Page.setWebLifecycleState('frozen')` does not
-//   freeze a visible page. Firefox and WebKit: SIGSTOP of the page's process, SIGCONT to thaw; a
-//   stopped page keeps its Web Lock and its open socket (both live in the parent or network
-//   process), and 6 s stopped neither engine's hang detection ended the page or the session.
+// - Freeze: SIGSTOP of the page's process, SIGCONT to thaw; a stopped page keeps its Web Lock and
+//   its open socket (both live in the browser's or the network process), and what is posted to it
+//   or arrives on its socket waits in its pipes; 6 s stopped, no engine's hang detection ended the
+//   page or the session. In Chromium `Page.setWebLifecycleState('frozen')` does not freeze a
+//   visible page, and CDP `Debugger.pause` is no freeze: the paused page never gets the
+//   BroadcastChannel messages posted to it meanwhile (measured: of 'before', five posted during a
+//   pause, and 'after', only 'before' and 'after' arrived). A stop lands wherever the page's
+//   script is: `freezeTab` makes it land in a busy task of the page's own, between the product's
+//   tasks, as a browser's freeze does, and checks that it did. A stop in the middle of a holder's
+//   write holds that write in the stopped page until the thaw (the README's limit).
+//   Chromium's renderer of a page is found by its CPU time (`chromiumRenderer`).
 // - Navigation away: to another page of the same server. Chromium unloads the page (Playwright
 //   turns the bfcache off); WebKit puts it in the bfcache; Firefox caches no page with an open
 //   WebSocket (it closes the socket itself, 1001) but may cache one without (a follower).
@@ -50,6 +56,43 @@ const TAB_PROCESS_PREFS = {
 export function launchTabBrowser() {
   if (ENGINE === 'firefox') return launchFirefox({ prefs: TAB_PROCESS_PREFS });
   return launchEngine(ENGINE);
+}
+
+/** What each engine calls a page's process. */
+const PROCESS_NAMES = { chromium: 'renderer', firefox: 'content', webkit: 'web' };
+
+/** The kernel's clock ticks per second, in which /proc/<pid>/stat counts CPU time. */
+const CLOCK_TICKS = 100;
+
+/**
+ * The CPU time a process has used, in ms.
+ * @param {number} pid
+ */
+function cpuMs(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+}
+
+/**
+ * The Chromium renderer process of `page` (Chromium's renderers are under this process, and
+ * Playwright does not say which holds a page): the one whose CPU time grows by the page's busy
+ * loop of 300 ms while the others' does not. Returns { pid } or { problem }.
+ * @param {any} page
+ */
+async function chromiumRenderer(page) {
+  // Not the renderer of the browser's own UI (`--top-chrome-webui`), which is busy by itself.
+  const renderers = [...processTree(process.pid)]
+    .filter(([, command]) => / --type=renderer( |$)/.test(command) && !command.includes('--top-chrome-webui'))
+    .map(([pid]) => pid);
+  const before = new Map(renderers.map((pid) => [pid, cpuMs(pid)]));
+  await page.evaluate(() => {
+    for (const end = performance.now() + 300; performance.now() < end; );
+  });
+  const grown = renderers.map((pid) => ({ pid, ms: cpuMs(pid) - (before.get(pid) ?? 0) })).sort((a, b) => b.ms - a.ms);
+  // Half the loop at least (two cores, shared), and three times any other renderer's.
+  if (grown.length > 0 && grown[0].ms >= 150 && (grown.length === 1 || grown[0].ms >= 3 * grown[1].ms)) return { pid: grown[0].pid, problem: '' };
+  return { pid: null, problem: `no one renderer ran the page's 300 ms loop (CPU ms grown: ${grown.map(({ pid, ms }) => `${pid} ${ms}`).join(', ') || 'no renderer'})` };
 }
 
 /**
@@ -140,7 +183,8 @@ export async function closeTabBrowser(browser) {
 
 /**
  * A tab: a page of `context`, visible, on `url`, with its errors collected as `openPage` does.
- * `pid`: its own content process (Firefox, WebKit), or null with `pidProblem` saying why.
+ * `pid`: its own process (a Chromium renderer, a Firefox content process, a WebKit web process), or
+ * null with `pidProblem` saying why.
  * @param {any} browser the browser of `context` (from launchTabBrowser)
  * @param {any} context
  * @param {string} url
@@ -152,8 +196,10 @@ export async function openTab(browser, context, url) {
   await page.goto(url);
   /** @type {number | null} */
   let pid = null;
-  let pidProblem = 'Chromium: faults go through the DevTools protocol, not a process';
-  if (root !== null) {
+  let pidProblem = '';
+  if (browser.engine === 'chromium') {
+    ({ pid, problem: pidProblem } = await chromiumRenderer(page));
+  } else if (root !== null) {
     pidProblem = '';
     const added = [...contentProcesses(root, browser.engine)].filter((p) => !before.has(p));
     if (added.length === 1) [pid] = added;
@@ -197,38 +243,58 @@ export async function crashTab(tab) {
   return `SIGKILL of its content process ${pid}`;
 }
 
+/** How long the page's busy task lasts; the stop comes SPIN_STOP_MS into it. */
+const SPIN_MS = 400;
+const SPIN_STOP_MS = 100;
+
 /**
  * Freezes the tab's page: its script stops (timers, channel messages, socket events wait) while
- * its process, Web Locks and sockets stay. Returns how, and `thaw()`, which lets it run again (the
- * first call; later ones do nothing, so that a test can thaw in its checks and again in a
- * `finally`).
+ * its process, Web Locks and sockets stay. The stop lands between the page's tasks, as a browser's
+ * own freeze does: the page first runs a busy task (a loop of SPIN_MS), and the stop comes during
+ * it; the loop records the longest gap between its turns, and `thaw()` checks that the gap covers
+ * the freeze (else it throws: the stop landed elsewhere). A stop in the middle of the product's
+ * own task (between a holder's lease check and the socket's send) is a limit the README states,
+ * not what this fault models. Returns how, and `thaw()`, which lets the page run again (the first
+ * call; later ones do nothing, so that a test can thaw in its checks and again in a `finally`).
  * @param {Tab} tab
  * @returns {Promise<{ how: string, thaw(): Promise<void> }>}
  */
 export async function freezeTab(tab) {
+  const pid = ownPid(tab, 'freeze');
+  await tab.page.evaluate((ms) => {
+    setTimeout(() => {
+      const start = performance.now();
+      let last = start;
+      let gap = 0;
+      while (last - start < ms) {
+        const at = performance.now();
+        gap = Math.max(gap, at - last);
+        last = at;
+      }
+      /** @type {any} */ (globalThis).freezeSpin = { gap };
+    }, 0);
+  }, SPIN_MS);
+  await new Promise((resolve) => setTimeout(resolve, SPIN_STOP_MS));
   let frozen = true;
-  /** @param {() => Promise<void>} run */
-  const once = (run) => async () => {
+  const stoppedAt = performance.now();
+  /** @param {() => Promise<void>} resume */
+  const once = (resume) => async () => {
     if (!frozen) return;
     frozen = false;
-    await run();
+    await resume();
+    const frozenFor = performance.now() - stoppedAt;
+    let spin;
+    for (const started = performance.now(); !(spin = await tab.page.evaluate(() => /** @type {any} */ (globalThis).freezeSpin)); ) {
+      if (performance.now() - started > 5000) throw new Error('freezeTab: the page\'s busy task did not end after the thaw');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    if (spin.gap < frozenFor * 0.9) {
+      throw new Error(`freezeTab: the stop did not land in the page's busy task (its longest gap ${Math.round(spin.gap)} ms, frozen ${Math.round(frozenFor)} ms)`);
+    }
   };
-  if (tab.engine === 'chromium') {
-    const cdp = await tab.page.context().newCDPSession(tab.page);
-    await cdp.send('Debugger.enable');
-    await cdp.send('Debugger.pause');
-    return {
-      how: 'CDP Debugger.pause',
-      thaw: once(async () => {
-        await cdp.send('Debugger.resume');
-        await cdp.detach();
-      }),
-    };
-  }
-  const pid = ownPid(tab, 'freeze');
   process.kill(pid, 'SIGSTOP');
   return {
-    how: `SIGSTOP of its ${tab.engine === 'firefox' ? 'content' : 'web'} process ${pid}`,
+    how: `SIGSTOP of its ${PROCESS_NAMES[tab.engine]} process ${pid}, between tasks (in a ${SPIN_MS} ms busy task of the page)`,
     thaw: once(async () => {
       process.kill(pid, 'SIGCONT');
     }),

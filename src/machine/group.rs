@@ -21,10 +21,14 @@
 //!   of the current term for [`GroupTiming::takeover`] asks for one ([`Post::Hello`]) and, if none
 //!   comes within [`GroupTiming::confirm`], steals the lock. Web Locks alone cannot see a frozen,
 //!   throttled or bfcached holder: it keeps its lock. The confirm is for a follower that was frozen
-//!   itself: its timers may run before the beats that arrived meanwhile.
+//!   itself: its timers may run before the beats that arrived meanwhile. Followers that doubt
+//!   together hear each other's `Hello`: only the lowest steals, the others wait for its beat (two
+//!   steals would open two connections, the second taking the lock from the first).
 //! - **Lease.** A holder writes only within [`GroupTiming::lease`] of its last beat, by its own
 //!   clock: a holder that was frozen past it finds the lease expired before any write, closes its
-//!   socket and re-enters the election, even if the loss of its lock has not reached it yet. A new
+//!   socket and re-enters the election, even if the loss of its lock has not reached it yet: it
+//!   steps down at its first input after the lease, whatever it is, and so neither writes, nor
+//!   dispatches or posts what its old socket received (the new holder posts that). A new
 //!   holder writes nothing for [`GroupTiming::settle`] after its grant, the time in which the last
 //!   confirmations of the previous holder and the loss of the lock of a concurrent stealer arrive.
 //! - **Sends.** A member numbers its messages (`seq`, from 1) and keeps each until some holder
@@ -102,16 +106,18 @@ pub struct GroupTiming {
 
 impl GroupTiming {
     /// The timing that takes over within `bound` (see [`GroupTiming::bound`]): a beat every
-    /// quarter (a hidden holder's timers, throttled to once a second, still beat within its lease),
-    /// a takeover (and lease) of five eighths, a confirm of an eighth, a settle of a quarter.
+    /// quarter, a takeover (and lease) of a half, a confirm of an eighth, a settle of an eighth.
+    /// The followers are open again after `takeover + confirm + settle` (seven eighths) plus the
+    /// lock's, the channel's and the connection's latencies. The beat runs on a worker's timer
+    /// (js/share-timer.js), which a hidden tab does not throttle.
     pub fn for_bound(bound: Millis) -> GroupTiming {
         let eighth = (bound / 8).max(1);
         GroupTiming {
             beat: 2 * eighth,
-            lease: 5 * eighth,
-            takeover: 5 * eighth,
+            lease: 4 * eighth,
+            takeover: 4 * eighth,
             confirm: eighth,
-            settle: 2 * eighth,
+            settle: eighth,
         }
     }
 
@@ -140,8 +146,15 @@ pub enum Role {
 /// own message `seq`) and [`Post::Inbound`] (the message the socket just received).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Post {
-    /// A new member asks the holder to announce itself.
-    Hello,
+    /// A member asks the holder to announce itself: as it joins, or as it doubts the holder.
+    Hello {
+        /// The member asking.
+        from: TabId,
+        /// It heard no beat for [`GroupTiming::takeover`] and steals the lock unless a beat comes
+        /// within [`GroupTiming::confirm`]. Of the members doubting together only the lowest
+        /// steals: the others wait for its beat ([`Member`]'s `rival`).
+        doubting: bool,
+    },
     /// The holder is alive; `open`: its socket is writable (followers send now).
     Beat {
         /// The holder's term.
@@ -199,7 +212,8 @@ pub enum GroupOutput {
         /// Its number.
         seq: u64,
     },
-    /// Dispatch the `Inbound` post just handled to the local instance.
+    /// Dispatch to the local instance the `Inbound` post just handled, or (the holder) the message
+    /// its socket just received.
     Deliver,
     /// The member's own message `seq` was written (by some holder): its payload can go.
     Written {
@@ -242,6 +256,11 @@ pub struct Member {
     doubting_until: Option<Millis>,
     /// A steal is pending: no second one until it is answered.
     stealing: bool,
+    /// When a doubting [`Post::Hello`] of a lower member last arrived: that member steals first,
+    /// and this one gives its beat `2 * confirm` from then to arrive before stealing itself. Two
+    /// members that doubt together would otherwise both steal, the second taking the lock (and a
+    /// connection already opened) from the first.
+    rival: Option<Millis>,
     next_seq: u64,
     /// The member's own messages not known written, in order.
     unconfirmed: VecDeque<u64>,
@@ -264,13 +283,17 @@ impl Member {
             last_heard: now,
             doubting_until: None,
             stealing: false,
+            rival: None,
             next_seq: 0,
             unconfirmed: VecDeque::new(),
             written: Vec::new(),
             outputs: VecDeque::new(),
         };
         member.push(GroupOutput::RequestLock { steal: false });
-        member.push(GroupOutput::Post(Post::Hello));
+        member.push(GroupOutput::Post(Post::Hello {
+            from: id,
+            doubting: false,
+        }));
         member
     }
 
@@ -329,6 +352,7 @@ impl Member {
     /// The local instance sends a message: returns its number, by which the driver keeps the
     /// payload until [`GroupOutput::Written`].
     pub fn send(&mut self, now: Millis) -> u64 {
+        self.lapse(now);
         self.next_seq += 1;
         let seq = self.next_seq;
         self.unconfirmed.push_back(seq);
@@ -386,6 +410,7 @@ impl Member {
 
     /// The holder's socket opened.
     pub fn handle_socket_open(&mut self, now: Millis) {
+        self.lapse(now);
         if let Some(holding) = self.holding.as_mut() {
             holding.socket_open = true;
             self.announce_if_writable(now);
@@ -393,7 +418,8 @@ impl Member {
     }
 
     /// The holder's socket closed or was lost (its connection machine reconnects).
-    pub fn handle_socket_closed(&mut self, _now: Millis) {
+    pub fn handle_socket_closed(&mut self, now: Millis) {
+        self.lapse(now);
         if let Some(holding) = self.holding.as_mut() {
             holding.socket_open = false;
             if holding.announced_open {
@@ -404,9 +430,13 @@ impl Member {
         }
     }
 
-    /// The holder's socket received a data message: the driver posts it with its payload.
-    pub fn handle_socket_message(&mut self, _now: Millis) {
+    /// The holder's socket received a data message: the driver dispatches it and posts it, with
+    /// its payload. A holder past its lease steps down first and does neither: a newer holder may
+    /// be receiving the same message, which it posts, and every instance gets it once.
+    pub fn handle_socket_message(&mut self, now: Millis) {
+        self.lapse(now);
         if let Some(holding) = self.holding {
+            self.push(GroupOutput::Deliver);
             self.push(GroupOutput::Post(Post::Inbound { term: holding.term }));
         }
     }
@@ -416,14 +446,17 @@ impl Member {
         if self.role == Role::Left {
             return;
         }
+        self.lapse(now);
         match post {
-            Post::Hello => {
+            Post::Hello { from, doubting } => {
                 if let Some(holding) = self.holding {
                     let open = holding.announced_open;
                     self.push(GroupOutput::Post(Post::Beat {
                         term: holding.term,
                         open,
                     }));
+                } else if doubting && from < self.id {
+                    self.rival = Some(now);
                 }
             }
             Post::Beat { term, open } => self.heard_beat(now, term, open),
@@ -435,7 +468,15 @@ impl Member {
             } => self.forwarded(now, term, from, seq, after),
             Post::Sent { owner, upto, .. } => self.confirmed(owner, upto),
             Post::Inbound { term } => {
-                if self.holding.is_none() && self.known.is_none_or(|known| term >= known) {
+                if self.known.is_some_and(|known| term < known) {
+                    return;
+                }
+                // A newer holder's message, before its beat: it is the holder now (a holder steps
+                // down), and its messages are the ones to dispatch.
+                if self.known != Some(term) {
+                    self.heard_beat(now, term, false);
+                }
+                if self.holding.is_none() {
                     self.push(GroupOutput::Deliver);
                 }
             }
@@ -444,19 +485,13 @@ impl Member {
 
     /// The timer fired.
     pub fn handle_timeout(&mut self, now: Millis) {
+        self.lapse(now);
         match self.role {
             Role::Holder => {
                 let Some(mut holding) = self.holding else {
                     return;
                 };
                 if now >= holding.next_beat {
-                    if now >= holding.lease_until {
-                        // Frozen or throttled past the lease: someone may hold a newer term.
-                        self.step_down(now, Role::Electing);
-                        self.push(GroupOutput::ReleaseLock);
-                        self.push(GroupOutput::RequestLock { steal: false });
-                        return;
-                    }
                     holding.lease_until = now + self.timing.lease;
                     holding.next_beat = now + self.timing.beat;
                     self.holding = Some(holding);
@@ -473,6 +508,15 @@ impl Member {
                 }
                 match self.doubting_until {
                     Some(until) if now >= until => {
+                        // A lower member doubts too: its steal's beat comes first.
+                        let yield_until = self
+                            .rival
+                            .take()
+                            .map(|heard| heard + 2 * self.timing.confirm);
+                        if let Some(wait) = yield_until.filter(|&wait| now < wait) {
+                            self.doubting_until = Some(wait);
+                            return;
+                        }
                         self.doubting_until = None;
                         self.stealing = true;
                         self.push(GroupOutput::RequestLock { steal: true });
@@ -481,7 +525,10 @@ impl Member {
                         // The silence may be this tab's own freeze: hear the backlog (and the
                         // holder's answer) before taking the lock away.
                         self.doubting_until = Some(now + self.timing.confirm);
-                        self.push(GroupOutput::Post(Post::Hello));
+                        self.push(GroupOutput::Post(Post::Hello {
+                            from: self.id,
+                            doubting: true,
+                        }));
                     }
                     _ => {}
                 }
@@ -498,6 +545,20 @@ impl Member {
             self.set_role(Role::Left);
         }
         self.push(GroupOutput::ReleaseLock);
+    }
+
+    /// A holder frozen or throttled past its lease steps down at its first input after it,
+    /// whatever that input is (a post, a socket event, its timer): someone may hold a newer term,
+    /// and nothing of the old one counts any more.
+    fn lapse(&mut self, now: Millis) {
+        if self
+            .holding
+            .is_some_and(|holding| now >= holding.lease_until)
+        {
+            self.step_down(now, Role::Electing);
+            self.push(GroupOutput::ReleaseLock);
+            self.push(GroupOutput::RequestLock { steal: false });
+        }
     }
 
     /// Whether the holder may write now: socket open, settled, within its lease.
@@ -545,6 +606,7 @@ impl Member {
         self.set_role(Role::Follower);
         self.last_heard = now;
         self.doubting_until = None;
+        self.rival = None;
         let reopened = open && !self.holder_open;
         self.holder_open = open;
         if reopened {

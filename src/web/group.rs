@@ -43,7 +43,10 @@ fn decode(numbers: &[f64]) -> Option<Post> {
     let kind = GroupPost::from_number(field(0) as u32)?;
     let term = term(field(1), field(2));
     Some(match kind {
-        GroupPost::Hello => Post::Hello,
+        GroupPost::Hello => Post::Hello {
+            from: TabId(field(3) as u64),
+            doubting: field(4) != 0.0,
+        },
         GroupPost::Beat => Post::Beat {
             term,
             open: field(3) != 0.0,
@@ -65,7 +68,9 @@ fn decode(numbers: &[f64]) -> Option<Post> {
 
 fn encode(post: Post, out: &mut [f64]) {
     let (kind, term, fields) = match post {
-        Post::Hello => (GroupPost::Hello, None, [0; 3]),
+        Post::Hello { from, doubting } => {
+            (GroupPost::Hello, None, [from.0, u64::from(doubting), 0])
+        }
         Post::Beat { term, open } => (GroupPost::Beat, Some(term), [u64::from(open), 0, 0]),
         Post::Send {
             term,
@@ -229,7 +234,14 @@ mod tests {
             holder: TabId((1 << 53) - 1),
         };
         let posts = [
-            Post::Hello,
+            Post::Hello {
+                from: TabId(5),
+                doubting: false,
+            },
+            Post::Hello {
+                from: TabId(6),
+                doubting: true,
+            },
             Post::Beat { term, open: true },
             Post::Beat { term, open: false },
             Post::Send {

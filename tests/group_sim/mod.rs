@@ -77,7 +77,8 @@ pub struct Tab {
     pub sent: Vec<u64>,
     /// `Written` outputs for its own messages.
     pub confirmed: Vec<u64>,
-    /// Inbound messages delivered to the local instance (as a follower or its own socket's).
+    /// Inbound messages delivered to the local instance (as a follower, or as the holder its own
+    /// socket's).
     pub received: Vec<u64>,
 }
 
@@ -202,7 +203,6 @@ impl Sim {
         let number = self.next_inbound;
         for index in 0..self.tabs.len() {
             if self.tabs[index].socket == Socket::Open && self.runs(index) {
-                self.tabs[index].received.push(number);
                 self.tabs[index].member.handle_socket_message(self.now);
                 self.drain_with_payload(index, number);
             }
@@ -400,8 +400,9 @@ impl Sim {
                 GroupOutput::Write { owner, seq } => self.record_write(index, owner, seq, handled),
                 GroupOutput::Deliver => {
                     assert!(
-                        matches!(handled, Some(Post::Inbound { .. })),
-                        "Deliver without Inbound"
+                        matches!(handled, Some(Post::Inbound { .. }))
+                            || (handled.is_none() && inbound.is_some()),
+                        "Deliver of neither an Inbound post nor the holder's socket's message"
                     );
                     let number = inbound.expect("an Inbound post carries its payload");
                     self.tabs[index].received.push(number);
