@@ -64,13 +64,13 @@ const PUSHES_AFTER = ['after:1', 'after:2', 'after:3'];
 
 /**
  * Three tabs in one group, each sending SENDS messages; `fault(holderTab)` hits the holder's tab
- * and answers `{ how, thaw? }`. Checks and prints what the header says. After the fault the tabs
+ * and answers `{ how, at?, thaw? }`. Checks and prints what the header says. After the fault the tabs
  * are read through their mirrors at the server (page-client.js), so that a fault that ends the
  * browser's automation (a crash in WebKit) can be checked the same way.
  * @param {import('node:test').TestContext} t
  * @param {any} tabBrowser the browser to open the tabs in
  * @param {string} label
- * @param {(tab: any) => Promise<{ how: string, thaw?: () => Promise<void> }>} fault
+ * @param {(tab: any) => Promise<{ how: string, at?: number, thaw?: () => Promise<void> }>} fault
  * @param {{ holderSurvives?: boolean, rewriteAllowed: boolean }} options `holderSurvives`: the tab
  *   comes back (a freeze) and must end a follower; `rewriteAllowed`: the holder could not confirm
  *   what it had written (crash, freeze)
@@ -91,8 +91,10 @@ async function takeover(t, tabBrowser, label, fault, { holderSurvives = false, r
   for (const tab of tabs) await call(tab, 'ws', 'start', tab.name, PERIOD_MS, SENDS);
   await sleep(200);
 
-  const faultAt = now();
-  const { how, thaw } = await fault(holder);
+  const before = now();
+  const { how, thaw, at } = await fault(holder);
+  // From when the page stopped, where the fault says (a freeze starts with a busy task).
+  const faultAt = at ?? before;
   t.diagnostic(`fault: holder tab ${holder.name}: ${how}`);
   // Thawed however the checks end: a stopped page would hold up the closing of its context.
   try {

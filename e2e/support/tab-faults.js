@@ -243,7 +243,8 @@ export async function crashTab(tab) {
   return `SIGKILL of its content process ${pid}`;
 }
 
-/** How long the page's busy task lasts; the stop comes SPIN_STOP_MS into it. */
+/** The page's busy task: it starts SPIN_LEAD_MS after it is set up, lasts SPIN_MS, and the stop comes SPIN_STOP_MS into it. */
+const SPIN_LEAD_MS = 300;
 const SPIN_MS = 400;
 const SPIN_STOP_MS = 100;
 
@@ -254,27 +255,32 @@ const SPIN_STOP_MS = 100;
  * it; the loop records the longest gap between its turns, and `thaw()` checks that the gap covers
  * the freeze (else it throws: the stop landed elsewhere). A stop in the middle of the product's
  * own task (between a holder's lease check and the socket's send) is a limit the README states,
- * not what this fault models. Returns how, and `thaw()`, which lets the page run again (the first
- * call; later ones do nothing, so that a test can thaw in its checks and again in a `finally`).
+ * not what this fault models. Returns how; `at`, when the page stopped running anything but the
+ * busy task (the clock of share-server.js's `now()`), from which the takeover counts; and
+ * `thaw()`, which lets the page run again (the first call; later ones do nothing, so that a test
+ * can thaw in its checks and again in a `finally`).
  * @param {Tab} tab
- * @returns {Promise<{ how: string, thaw(): Promise<void> }>}
+ * @returns {Promise<{ how: string, at: number, thaw(): Promise<void> }>}
  */
 export async function freezeTab(tab) {
   const pid = ownPid(tab, 'freeze');
-  await tab.page.evaluate((ms) => {
+  // The busy task starts at a time of the machine's clock (which the page shares), not after the
+  // evaluation returns: WebKit's driver answers only after the page's next tasks ran.
+  const spinAt = Date.now() + SPIN_LEAD_MS;
+  await tab.page.evaluate(({ at, ms }) => {
     setTimeout(() => {
       const start = performance.now();
       let last = start;
       let gap = 0;
       while (last - start < ms) {
-        const at = performance.now();
-        gap = Math.max(gap, at - last);
-        last = at;
+        const now = performance.now();
+        gap = Math.max(gap, now - last);
+        last = now;
       }
       /** @type {any} */ (globalThis).freezeSpin = { gap };
-    }, 0);
-  }, SPIN_MS);
-  await new Promise((resolve) => setTimeout(resolve, SPIN_STOP_MS));
+    }, at - Date.now());
+  }, { at: spinAt, ms: SPIN_MS });
+  await new Promise((resolve) => setTimeout(resolve, spinAt + SPIN_STOP_MS - Date.now()));
   let frozen = true;
   const stoppedAt = performance.now();
   /** @param {() => Promise<void>} resume */
@@ -294,7 +300,8 @@ export async function freezeTab(tab) {
   };
   process.kill(pid, 'SIGSTOP');
   return {
-    how: `SIGSTOP of its ${PROCESS_NAMES[tab.engine]} process ${pid}, between tasks (in a ${SPIN_MS} ms busy task of the page)`,
+    how: `SIGSTOP of its ${PROCESS_NAMES[tab.engine]} process ${pid}, between tasks (${SPIN_STOP_MS} ms into a busy task of the page, from which the times count)`,
+    at: spinAt,
     thaw: once(async () => {
       process.kill(pid, 'SIGCONT');
     }),
