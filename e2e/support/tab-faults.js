@@ -31,7 +31,7 @@
 //   script is: `freezeTab` makes it land in a busy task of the page's own, between the product's
 //   tasks, as a browser's freeze does, and checks that it did. A stop in the middle of a holder's
 //   write holds that write in the stopped page until the thaw (the README's limit).
-//   Chromium's renderer of a page is found by its CPU time (`chromiumRenderer`).
+//   Chromium's renderer of a page is found by its CPU time during that busy task (`busyRenderer`).
 // - Navigation away: to another page of the same server. Chromium unloads the page (Playwright
 //   turns the bfcache off); WebKit puts it in the bfcache; Firefox caches no page with an open
 //   WebSocket (it closes the socket itself, 1001) but may cache one without (a follower).
@@ -74,25 +74,27 @@ function cpuMs(pid) {
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
 }
 
+/** The CPU time (ms) of each Chromium renderer under this process but the browser UI's (`--top-chrome-webui`, busy by itself). */
+function chromiumRendererTimes() {
+  const times = new Map();
+  for (const [pid, command] of processTree(process.pid)) {
+    if (/ --type=renderer( |$)/.test(command) && !command.includes('--top-chrome-webui')) times.set(pid, cpuMs(pid));
+  }
+  return times;
+}
+
 /**
- * The Chromium renderer process of `page` (Chromium's renderers are under this process, and
- * Playwright does not say which holds a page): the one whose CPU time grows by the page's busy
- * loop of 300 ms while the others' does not. Returns { pid } or { problem }.
- * @param {any} page
+ * The Chromium renderer that ran a page's busy task between two `chromiumRendererTimes()`
+ * (Playwright does not say which process holds a page): the one whose CPU time grew by most of
+ * the task's `busyMs`, and by two and a half times any other's. Returns { pid } or { problem }.
+ * @param {Map<number, number>} before
+ * @param {Map<number, number>} after
+ * @param {number} busyMs
  */
-async function chromiumRenderer(page) {
-  // Not the renderer of the browser's own UI (`--top-chrome-webui`), which is busy by itself.
-  const renderers = [...processTree(process.pid)]
-    .filter(([, command]) => / --type=renderer( |$)/.test(command) && !command.includes('--top-chrome-webui'))
-    .map(([pid]) => pid);
-  const before = new Map(renderers.map((pid) => [pid, cpuMs(pid)]));
-  await page.evaluate(() => {
-    for (const end = performance.now() + 300; performance.now() < end; );
-  });
-  const grown = renderers.map((pid) => ({ pid, ms: cpuMs(pid) - (before.get(pid) ?? 0) })).sort((a, b) => b.ms - a.ms);
-  // Half the loop at least (two cores, shared), and three times any other renderer's.
-  if (grown.length > 0 && grown[0].ms >= 150 && (grown.length === 1 || grown[0].ms >= 3 * grown[1].ms)) return { pid: grown[0].pid, problem: '' };
-  return { pid: null, problem: `no one renderer ran the page's 300 ms loop (CPU ms grown: ${grown.map(({ pid, ms }) => `${pid} ${ms}`).join(', ') || 'no renderer'})` };
+function busyRenderer(before, after, busyMs) {
+  const grown = [...after].map(([pid, ms]) => ({ pid, ms: ms - (before.get(pid) ?? 0) })).sort((a, b) => b.ms - a.ms);
+  if (grown.length > 0 && grown[0].ms >= busyMs * 0.4 && (grown.length === 1 || grown[0].ms >= 2.5 * grown[1].ms)) return { pid: grown[0].pid, problem: '' };
+  return { pid: null, problem: `no one renderer ran the page's ${busyMs} ms busy task (CPU ms grown: ${grown.map(({ pid, ms }) => `${pid} ${ms}`).join(', ') || 'no renderer'})` };
 }
 
 /**
@@ -183,8 +185,8 @@ export async function closeTabBrowser(browser) {
 
 /**
  * A tab: a page of `context`, visible, on `url`, with its errors collected as `openPage` does.
- * `pid`: its own process (a Chromium renderer, a Firefox content process, a WebKit web process), or
- * null with `pidProblem` saying why.
+ * `pid`: its own process (a Firefox content process, a WebKit web process), or null with
+ * `pidProblem` saying why (a Chromium renderer is found at the fault: `freezeTab`).
  * @param {any} browser the browser of `context` (from launchTabBrowser)
  * @param {any} context
  * @param {string} url
@@ -196,10 +198,10 @@ export async function openTab(browser, context, url) {
   await page.goto(url);
   /** @type {number | null} */
   let pid = null;
-  let pidProblem = '';
-  if (browser.engine === 'chromium') {
-    ({ pid, problem: pidProblem } = await chromiumRenderer(page));
-  } else if (root !== null) {
+  // Chromium's is found at the fault, by the busy task it starts with (a page's own busy loop here
+  // would stall the page's app, a share holder's beat among it).
+  let pidProblem = browser.engine === 'chromium' ? 'Chromium: the renderer is found at the fault' : '';
+  if (root !== null) {
     pidProblem = '';
     const added = [...contentProcesses(root, browser.engine)].filter((p) => !before.has(p));
     if (added.length === 1) [pid] = added;
@@ -245,8 +247,10 @@ export async function crashTab(tab) {
 
 /** The page's busy task: it starts SPIN_LEAD_MS after it is set up, lasts SPIN_MS, and the stop comes SPIN_STOP_MS into it. */
 const SPIN_LEAD_MS = 300;
-const SPIN_MS = 400;
-const SPIN_STOP_MS = 100;
+const SPIN_MS = 500;
+const SPIN_STOP_MS = 200;
+/** Chromium: the renderer is the one busy from here to the stop. */
+const SPIN_MEASURE_FROM_MS = 20;
 
 /**
  * Freezes the tab's page: its script stops (timers, channel messages, socket events wait) while
@@ -263,7 +267,7 @@ const SPIN_STOP_MS = 100;
  * @returns {Promise<{ how: string, at: number, thaw(): Promise<void> }>}
  */
 export async function freezeTab(tab) {
-  const pid = ownPid(tab, 'freeze');
+  let pid = tab.engine === 'chromium' ? null : ownPid(tab, 'freeze');
   // The busy task starts at a time of the machine's clock (which the page shares), not after the
   // evaluation returns: WebKit's driver answers only after the page's next tasks ran.
   const spinAt = Date.now() + SPIN_LEAD_MS;
@@ -280,7 +284,17 @@ export async function freezeTab(tab) {
       /** @type {any} */ (globalThis).freezeSpin = { gap };
     }, at - Date.now());
   }, { at: spinAt, ms: SPIN_MS });
-  await new Promise((resolve) => setTimeout(resolve, spinAt + SPIN_STOP_MS - Date.now()));
+  if (pid === null) {
+    // Chromium: its renderer is the one busy from the task's start to the stop.
+    await new Promise((resolve) => setTimeout(resolve, spinAt + SPIN_MEASURE_FROM_MS - Date.now()));
+    const before = chromiumRendererTimes();
+    await new Promise((resolve) => setTimeout(resolve, spinAt + SPIN_STOP_MS - Date.now()));
+    const found = busyRenderer(before, chromiumRendererTimes(), SPIN_STOP_MS - SPIN_MEASURE_FROM_MS);
+    if (found.pid === null) throw new Error(`freezeTab: chromium: ${found.problem}`);
+    pid = found.pid;
+  } else {
+    await new Promise((resolve) => setTimeout(resolve, spinAt + SPIN_STOP_MS - Date.now()));
+  }
   let frozen = true;
   const stoppedAt = performance.now();
   /** @param {() => Promise<void>} resume */

@@ -106,14 +106,16 @@ pub struct GroupTiming {
 
 impl GroupTiming {
     /// The timing that takes over within `bound` (see [`GroupTiming::bound`]): a beat every
-    /// quarter, a takeover (and lease) of a half, a confirm of an eighth, a settle of an eighth.
-    /// The followers are open again after `takeover + confirm + settle` (seven eighths) plus the
+    /// eighth, a takeover (and lease) of a half, a confirm of an eighth, a settle of an eighth.
+    /// The followers are open again after `takeover + confirm + settle` (three quarters) plus the
     /// lock's, the channel's and the connection's latencies. The beat runs on a worker's timer
-    /// (js/share-timer.js), which a hidden tab does not throttle.
+    /// (js/share-timer.js), which a hidden tab does not throttle; the lease outlasts a beat by
+    /// three eighths (750 ms of 2 s), the longest task the holder's page may run without handing
+    /// over (the app's own, or a tab's load: a 500 ms task made a lease of two beats lapse).
     pub fn for_bound(bound: Millis) -> GroupTiming {
         let eighth = (bound / 8).max(1);
         GroupTiming {
-            beat: 2 * eighth,
+            beat: eighth,
             lease: 4 * eighth,
             takeover: 4 * eighth,
             confirm: eighth,
