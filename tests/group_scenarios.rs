@@ -388,14 +388,19 @@ fn a_holder_past_its_lease_steps_down_at_its_first_input_even_before_it_learns_o
     }
 }
 
+/// A term above `ours`, of another member.
+fn newer_than(ours: Term) -> Term {
+    Term {
+        count: ours.count + 1,
+        holder: TabId(0),
+    }
+}
+
 #[test]
 fn a_holder_that_hears_a_higher_term_steps_down() {
     let (mut member, now) = holder_at(timing());
     let ours = member.holding().expect("holds");
-    let higher = Term {
-        count: ours.count + 1,
-        holder: TabId(0),
-    };
+    let higher = newer_than(ours);
     member.handle_post(
         now,
         Post::Beat {
@@ -414,10 +419,7 @@ fn a_holder_that_hears_a_higher_term_steps_down() {
 fn a_newer_holders_message_before_its_beat_makes_a_holder_follow_and_dispatch_it() {
     let (mut member, now) = holder_at(timing());
     let ours = member.holding().expect("holds");
-    let newer = Term {
-        count: ours.count + 1,
-        holder: TabId(0),
-    };
+    let newer = newer_than(ours);
     member.handle_post(now, Post::Inbound { term: newer });
     let outputs = drain(&mut member);
     assert!(outputs.contains(&GroupOutput::Disconnect), "{outputs:?}");

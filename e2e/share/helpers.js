@@ -5,10 +5,11 @@
 import assert from 'node:assert/strict';
 import { after, before } from 'node:test';
 import { isBrowserConnectionReport } from '../support/browser.js';
+import { sleep } from '../support/fault-harness.js';
 import { startStaticServer } from '../support/servers.js';
 import { closeTabBrowser, launchTabBrowser, openTab } from '../support/tab-faults.js';
 
-export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+export { sleep };
 
 /**
  * The file's tab browser and static server: started before its tests, ended after them. Read

@@ -41,6 +41,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { EngineUnsupportedError, ENGINE, launchEngine, openPage } from './browser.js';
 import { launchFirefox } from './engines/firefox.js';
+import { sleep } from './fault-harness.js';
 
 /**
  * Firefox preferences that give every page a content process of its own: no prelaunched process
@@ -284,16 +285,18 @@ export async function freezeTab(tab) {
       /** @type {any} */ (globalThis).freezeSpin = { gap };
     }, at - Date.now());
   }, { at: spinAt, ms: SPIN_MS });
+  /** @type {Map<number, number> | null} */
+  let before = null;
   if (pid === null) {
     // Chromium: its renderer is the one busy from the task's start to the stop.
-    await new Promise((resolve) => setTimeout(resolve, spinAt + SPIN_MEASURE_FROM_MS - Date.now()));
-    const before = chromiumRendererTimes();
-    await new Promise((resolve) => setTimeout(resolve, spinAt + SPIN_STOP_MS - Date.now()));
+    await sleep(spinAt + SPIN_MEASURE_FROM_MS - Date.now());
+    before = chromiumRendererTimes();
+  }
+  await sleep(spinAt + SPIN_STOP_MS - Date.now());
+  if (before) {
     const found = busyRenderer(before, chromiumRendererTimes(), SPIN_STOP_MS - SPIN_MEASURE_FROM_MS);
     if (found.pid === null) throw new Error(`freezeTab: chromium: ${found.problem}`);
     pid = found.pid;
-  } else {
-    await new Promise((resolve) => setTimeout(resolve, spinAt + SPIN_STOP_MS - Date.now()));
   }
   let frozen = true;
   const stoppedAt = performance.now();
@@ -306,7 +309,7 @@ export async function freezeTab(tab) {
     let spin;
     for (const started = performance.now(); !(spin = await tab.page.evaluate(() => /** @type {any} */ (globalThis).freezeSpin)); ) {
       if (performance.now() - started > 5000) throw new Error('freezeTab: the page\'s busy task did not end after the thaw');
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      await sleep(20);
     }
     if (spin.gap < frozenFor * 0.9) {
       throw new Error(`freezeTab: the stop did not land in the page's busy task (its longest gap ${Math.round(spin.gap)} ms, frozen ${Math.round(frozenFor)} ms)`);
