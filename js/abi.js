@@ -77,9 +77,11 @@ export const HOOK_HEARTBEAT_MESSAGE = 1;
 export const HOOK_HEARTBEAT_PONG = 2;
 export const HOOK_REPLAY_FILTER = 3;
 export const HOOK_WEB_SOCKET = 4;
-export const HOOK_COUNT = 5;
+export const HOOK_NUMBERED = 5;
+export const HOOK_RELEASED = 6;
+export const HOOK_COUNT = 7;
 /** The JS names, by number. */
-export const HOOK_NAMES = /** @type {const} */ (['shouldReconnect', 'heartbeatMessage', 'heartbeatPong', 'replayFilter', 'WebSocket']);
+export const HOOK_NAMES = /** @type {const} */ (['shouldReconnect', 'heartbeatMessage', 'heartbeatPong', 'replayFilter', 'WebSocket', 'numbered', 'released']);
 
 /** The numbers `WebDriver.stats(out)` writes, in order; the JS names are the keys of `stats`. */
 export const STAT_ATTEMPTS = 0;
@@ -132,9 +134,11 @@ export const EFFECT_WRITE = 6;
 export const EFFECT_DELIVER = 7;
 export const EFFECT_WRITTEN = 8;
 export const EFFECT_ROLE = 9;
-export const EFFECT_COUNT = 10;
+export const EFFECT_UNCONFIRMED = 10;
+export const EFFECT_SESSION_LOST = 11;
+export const EFFECT_COUNT = 12;
 /** The JS names, by number. */
-export const EFFECT_NAMES = /** @type {const} */ (['none', 'post', 'requestLock', 'releaseLock', 'connect', 'disconnect', 'write', 'deliver', 'written', 'role']);
+export const EFFECT_NAMES = /** @type {const} */ (['none', 'post', 'requestLock', 'releaseLock', 'connect', 'disconnect', 'write', 'deliver', 'written', 'role', 'unconfirmed', 'sessionLost']);
 
 /** The kinds of post on a share group's channel, `out[0]` of a post: then the term's count and holder, and the post's own numbers in the order of `machine::group::Post`'s fields. */
 export const POST_HELLO = 0;
@@ -142,9 +146,13 @@ export const POST_BEAT = 1;
 export const POST_SEND = 2;
 export const POST_SENT = 3;
 export const POST_INBOUND = 4;
-export const POST_COUNT = 5;
+export const POST_NUMBERED = 5;
+export const POST_WELCOME = 6;
+export const POST_POSITION = 7;
+export const POST_ACKED = 8;
+export const POST_COUNT = 9;
 /** The JS names, by number. */
-export const POST_NAMES = /** @type {const} */ (['hello', 'beat', 'send', 'sent', 'inbound']);
+export const POST_NAMES = /** @type {const} */ (['hello', 'beat', 'send', 'sent', 'inbound', 'numbered', 'welcome', 'position', 'acked']);
 
 /** A share group member's role, as `shareRole` names it. */
 export const ROLE_ELECTING = 0;

@@ -14,6 +14,12 @@
  * while the member holds the lock, the group's one real connection, a second driver with the
  * user's options (heartbeat, backoff, the `WebSocket` constructor). The machine's header says what
  * the election guarantees and why (terms, lease, settle, takeover).
+ *
+ * With `delivery: 'acked'` the group shares one session (the machine's header, "Acknowledged
+ * delivery"): the holder's connection continues it (`adoptSession`), posts each message's number
+ * before its frame is written (the driver's `numbered` hook) and the server's acks (`released`),
+ * and a message is confirmed to its tab once the server has it. The instance's own driver stays
+ * plain: it talks to its virtual socket, not to the server.
  */
 
 import {
@@ -37,6 +43,11 @@ import {
   KIND_MESSAGE,
   KIND_OPEN,
   DELIVERY_ACKED,
+  DELIVERY_PLAIN,
+  EFFECT_SESSION_LOST,
+  EFFECT_UNCONFIRMED,
+  HOOK_NUMBERED,
+  HOOK_RELEASED,
   OPTION_CONNECT_TIMEOUT,
   OPTION_DELIVERY,
   OPTION_FIRST_DELAY,
@@ -51,7 +62,7 @@ import {
   ROLE_NAMES,
   HOOK_WEB_SOCKET,
 } from './abi.js';
-import { DropEvent, HeartbeatEvent, ShareRoleEvent, useShare } from './class.js';
+import { DropEvent, HeartbeatEvent, SessionLostEvent, ShareRoleEvent, useShare } from './class.js';
 import { payloadSize, snapshot, utf8Length } from './payload.js';
 import { ShareTimer } from './share-timer.js';
 
@@ -66,14 +77,18 @@ const NO_CONNECT_TIMEOUT_MS = 2_000_000_000;
 const POST_LEN = 6;
 /** The close a virtual socket reports when the group's connection went away without one. */
 const ABNORMAL = { code: 1006, reason: '', wasClean: false };
+/** PROTOCOL.md: the server's close of a hello that acknowledges less than an earlier one did. */
+const SEQ_OUT_OF_RANGE = 4501;
 
 /** @typedef {import('./class.js').WebSocketPayload} WebSocketPayload */
 /** @typedef {{ data: WebSocketPayload, size: number }} Outgoing a member's message and its size in bytes */
 /**
- * What the holder adds to its beats: its connection's protocol and extensions, how it last closed
- * and whether its driver gave up.
- * @typedef {{ protocol: string, extensions: string, close: typeof ABNORMAL | null, gaveUp: boolean }} BeatInfo
+ * What the holder adds to its beats: its connection's protocol and extensions, how it last closed,
+ * whether its driver gave up, and (acked) the group's session's id and key.
+ * @typedef {{ protocol: string, extensions: string, close: typeof ABNORMAL | null, gaveUp: boolean,
+ *   session: { sid: string, key: string } | null }} BeatInfo
  */
+/** @typedef {{ owner: number, seq: number, wire: number }} Tracked a message handed to the holder's acked connection */
 /** @typedef {{ p: number[], data?: unknown, size?: number, info?: BeatInfo }} Post what the channel carries */
 
 /**
@@ -91,14 +106,23 @@ function outgoing(data) {
   return { data: /** @type {WebSocketPayload} */ (snapshot(data)), size };
 }
 
+/** 16 random bytes as 22 URL-safe base64 characters: a session's id or key (PROTOCOL.md, "Model"). */
+function randomToken() {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
 /**
- * The group's name, for its lock and its channel: the URL, the protocols and the key.
+ * The group's name, for its lock and its channel: the URL, the protocols and the key, and the
+ * delivery (plain and acked instances cannot share a connection).
  * @param {string} url
  * @param {string[]} protocols
  * @param {string} key
+ * @param {boolean} acked
  */
-function groupName(url, protocols, key) {
-  return `resilient-websocket share ${JSON.stringify([url, protocols, key])}`;
+function groupName(url, protocols, key, acked) {
+  const name = `resilient-websocket share ${JSON.stringify([url, protocols, key])}`;
+  return acked ? `${name} acked` : name;
 }
 
 /**
@@ -240,14 +264,29 @@ class ShareLink {
   /** The holder's connection is open (before the settle that `member.open()` waits for). */
   #connectionOpen = false;
   /** @type {BeatInfo} what this tab's beats say while it holds */
-  #own = { protocol: '', extensions: '', close: null, gaveUp: false };
+  #own = { protocol: '', extensions: '', close: null, gaveUp: false, session: null };
+  /** The group shares one session (`delivery: 'acked'`). */
+  #acked;
+  /** Acked: the messages handed to the holder's connection, by the driver's id for them. */
+  /** @type {Map<number, Tracked>} */
+  #tracked = new Map();
+  /** @type {Tracked | null} the message being handed over (its number may come before its id) */
+  #handing = null;
+  /** Acked: the highest number the server acknowledged on the holder's connection. */
+  #ackedUpto = 0;
+  /** @type {{ sid: string, key: string } | null} acked: the group's session, as this tab last heard of it */
+  #session = null;
+  /** Acked: a post of the highest acknowledged is scheduled. */
+  #ackPending = false;
+  /** The holder's connection has been welcomed once (acked) or opened. */
+  #everOpen = false;
   /** @type {Post | null} the post being handled, for `write` and `deliver` */
   #handling = null;
   /** @type {unknown} the message the holder's connection just received */
   #inbound;
   /** The page is hidden in the back/forward cache or frozen: no member until it comes back. */
   #away = false;
-  #role = /** @type {string} */ ('electing');
+  #role = /** @type {import('./class.js').ShareRole} */ ('electing');
   #out = new Float64Array(POST_LEN);
 
   /**
@@ -260,7 +299,8 @@ class ShareLink {
     this.#instance = instance;
     this.#url = url;
     this.#protocols = protocols;
-    this.#name = groupName(url, protocols, key);
+    this.#acked = config[OPTION_DELIVERY] === DELIVERY_ACKED;
+    this.#name = groupName(url, protocols, key, this.#acked);
     const timeout = config[OPTION_TIMEOUT];
     this.#bound = config[OPTION_HEARTBEAT] === 1 && Number.isFinite(timeout) ? Math.min(timeout, MAX_TAKEOVER_MS) : MAX_TAKEOVER_MS;
     this.#config = config.slice();
@@ -299,6 +339,8 @@ class ShareLink {
     config[OPTION_MIN_DELAY] = 0;
     config[OPTION_MAX_DELAY] = 0;
     config[OPTION_CONNECT_TIMEOUT] = NO_CONNECT_TIMEOUT_MS;
+    // The holder's connection speaks the protocol; the virtual socket carries payloads as they are.
+    config[OPTION_DELIVERY] = DELIVERY_PLAIN;
     const link = this;
     hooks[HOOK_WEB_SOCKET] = function SharedWebSocket() {
       return link.#attach();
@@ -335,12 +377,14 @@ class ShareLink {
    * group had not sent of this tab's messages, with `drop` events.
    */
   end() {
+    // Acked: a message the group's session numbered may still arrive, or not.
+    const member = this.#member;
+    const unsent = [...this.#outgoing].map(([seq, { data }]) => ({ data, numbered: member?.isNumbered(seq) === true }));
     this.#leave();
     this.#early = [];
-    const unsent = [...this.#outgoing.values()];
     this.#outgoing.clear();
     this.#bufferedAmount = 0;
-    for (const { data } of unsent) this.#instance.dispatchEvent(new DropEvent(data, 'closed'));
+    for (const { data, numbered } of unsent) this.#instance.dispatchEvent(new DropEvent(data, numbered ? 'unconfirmed' : 'closed'));
   }
 
   /** @param {Outgoing} message */
@@ -376,7 +420,7 @@ class ShareLink {
     });
     const id = crypto.getRandomValues(new Uint32Array(2));
     // 53 random bits: an integer that a double holds exactly.
-    this.#member = new this.#Member((id[0] & 0x1fffff) * 2 ** 32 + id[1], this.#bound, performance.now());
+    this.#member = new this.#Member((id[0] & 0x1fffff) * 2 ** 32 + id[1], this.#bound, performance.now(), this.#acked);
     this.#setRole('electing');
     // Messages a previous member did not see written go out again through this one.
     const pending = [...this.#outgoing.values()];
@@ -432,7 +476,7 @@ class ShareLink {
       // The browser is closing the socket and its close event has not come yet: what the member
       // would write now would be lost, and confirmed to its sender.
       this.#connectionOpen = false;
-      member.socketClosed(now);
+      member.socketClosed(now, false);
     }
     step(member, now);
     const out = this.#out;
@@ -466,14 +510,27 @@ class ShareLink {
         this.#release = null;
         return;
       case EFFECT_CONNECT:
-        return this.#connect();
+        return this.#connect(out[0], out[1]);
       case EFFECT_DISCONNECT:
         return this.#disconnect();
       case EFFECT_WRITE: {
         const own = out[0] === this.#member?.id();
         const message = own ? this.#outgoing.get(out[1]) : this.#handling;
         const connection = this.#connection;
-        if (message && connection) connection.send(message.data, message.size ?? 0);
+        if (!message || !connection) return;
+        if (!this.#acked) {
+          connection.send(message.data, message.size ?? 0);
+          return;
+        }
+        // The `numbered` hook may run inside `sendTracked`, before its id is known.
+        const tracked = { owner: out[0], seq: out[1], wire: 0 };
+        this.#handing = tracked;
+        try {
+          const id = connection.sendTracked(message.data, message.size ?? 0);
+          if (id >= 0) this.#tracked.set(id, tracked);
+        } finally {
+          this.#handing = null;
+        }
         return;
       }
       case EFFECT_DELIVER:
@@ -486,7 +543,21 @@ class ShareLink {
         return;
       }
       case EFFECT_ROLE:
-        return this.#setRole(ROLE_NAMES[out[0]]);
+        return this.#setRole(/** @type {import('./class.js').ShareRole} */ (ROLE_NAMES[out[0]]));
+      case EFFECT_UNCONFIRMED: {
+        // In the session the server lost: sent, and perhaps never arrived.
+        const message = this.#outgoing.get(out[0]);
+        this.#outgoing.delete(out[0]);
+        if (!message) return;
+        this.#bufferedAmount -= message.size;
+        queueMicrotask(() => this.#instance.dispatchEvent(new DropEvent(message.data, 'unconfirmed')));
+        return;
+      }
+      case EFFECT_SESSION_LOST: {
+        const unconfirmed = out[0];
+        queueMicrotask(() => this.#instance.dispatchEvent(new SessionLostEvent(unconfirmed)));
+        return;
+      }
     }
   }
 
@@ -521,6 +592,7 @@ class ShareLink {
       if (count > knownCount || (count === knownCount && holder >= knownHolder)) {
         this.#info = post.info;
         this.#infoTerm = [count, holder];
+        if (post.info.session) this.#session = post.info.session;
       }
     }
     this.#handling = post;
@@ -556,13 +628,34 @@ class ShareLink {
     });
   }
 
-  /** The member holds the lock: the group's connection, with the user's options. */
-  #connect() {
-    this.#own = { protocol: '', extensions: '', close: null, gaveUp: false };
+  /**
+   * The member holds the lock: the group's connection, with the user's options; acked, it
+   * continues the group's session at incarnation `epoch` with the server's messages received up
+   * to `received` (NaN both in plain).
+   * @param {number} epoch
+   * @param {number} received
+   */
+  #connect(epoch, received) {
+    this.#own = { protocol: '', extensions: '', close: null, gaveUp: false, session: null };
     this.#connectionOpen = false;
+    this.#everOpen = false;
     this.#socket = null;
+    this.#tracked.clear();
+    this.#ackedUpto = 0;
+    this.#ackPending = false;
     const Driver = this.#Driver;
-    const connection = new Driver(this.#url, this.#protocols, false, this.#config, this.#hooks, {
+    const hooks = this.#hooks.slice();
+    /** @type {InstanceType<typeof import('../pkg-share/resilient_websocket.js').WebDriver> | null} */
+    let connection = null;
+    if (this.#acked) {
+      hooks[HOOK_NUMBERED] = (/** @type {number} */ id, /** @type {number} */ wire) => {
+        if (this.#connection === connection) this.#numbered(id, wire);
+      };
+      hooks[HOOK_RELEASED] = (/** @type {number} */ id) => {
+        if (this.#connection === connection) this.#released(id);
+      };
+    }
+    connection = new Driver(this.#url, this.#protocols, false, this.#config, hooks, {
       emit: (/** @type {number} */ kind, /** @type {any} */ a, /** @type {any} */ b, /** @type {any} */ c) => {
         // A connection the member stepped down from closes on its own: nothing of it counts.
         if (this.#connection === connection) this.#onConnection(kind, a, b, c);
@@ -572,7 +665,50 @@ class ShareLink {
     });
     this.#connection = connection;
     connection.setBinaryType('arraybuffer');
+    if (this.#acked) {
+      // The session the group knows, or (none known) a new one.
+      const known = epoch > 0 && this.#session !== null;
+      const session = known && this.#session ? this.#session : { sid: randomToken(), key: randomToken() };
+      connection.adoptSession(session.sid, session.key, known ? epoch : 0, known ? received : 0);
+      this.#own.session = session;
+      this.#session = session;
+    }
     connection.start();
+  }
+
+  /**
+   * Acked: the holder's connection is about to write message `id` as the session's `wire`: the
+   * group hears of it first, in a post made now (not queued behind the step that wrote it).
+   * @param {number} id
+   * @param {number} wire
+   */
+  #numbered(id, wire) {
+    const tracked = this.#tracked.get(id) ?? this.#handing;
+    const member = this.#member;
+    if (!tracked || !member) return;
+    tracked.wire = wire;
+    this.#tracked.set(id, tracked);
+    const out = new Float64Array(POST_LEN);
+    if (member.numbered(tracked.owner, tracked.seq, wire, out)) this.#post(Array.from(out));
+  }
+
+  /**
+   * Acked: the server acknowledged message `id`: the group hears of the highest acknowledged
+   * once the driver's step is done.
+   * @param {number} id
+   */
+  #released(id) {
+    const tracked = this.#tracked.get(id);
+    this.#tracked.delete(id);
+    if (!tracked || tracked.wire <= this.#ackedUpto) return;
+    this.#ackedUpto = tracked.wire;
+    if (this.#ackPending) return;
+    this.#ackPending = true;
+    const connection = this.#connection;
+    queueMicrotask(() => {
+      this.#ackPending = false;
+      if (this.#connection === connection) this.#run((member, now) => member.socketAcked(now, this.#ackedUpto));
+    });
   }
 
   /** The member stepped down: its connection closes, and nothing more goes out on it. */
@@ -593,21 +729,28 @@ class ShareLink {
    * @param {any} c
    */
   #onConnection(kind, a, b, c) {
-    const connection = /** @type {NonNullable<typeof this.#connection>} */ (this.#connection);
+    const connection = /** @type {InstanceType<typeof import('../pkg-share/resilient_websocket.js').WebDriver>} */ (this.#connection);
     switch (kind) {
-      case KIND_OPEN:
+      case KIND_OPEN: {
         this.#own.close = null;
         this.#own.protocol = connection.attribute(ATTRIBUTE_PROTOCOL);
         this.#own.extensions = connection.attribute(ATTRIBUTE_EXTENSIONS);
         this.#connectionOpen = true;
-        return this.#run((member, now) => member.socketOpen(now));
+        this.#everOpen = true;
+        // Acked: `b` is the incarnation the server welcomed it into, `c` how far it has the
+        // group's messages.
+        return this.#run((member, now) => member.socketOpen(now, b ?? NaN, c ?? NaN));
+      }
       case KIND_MESSAGE:
         this.#inbound = a;
-        return this.#run((member, now) => member.socketMessage(now));
+        // Acked: `b` is the server's number for it.
+        return this.#run((member, now) => member.socketMessage(now, b ?? 0));
       case KIND_CLOSE:
         this.#own.close = { code: a, reason: b, wasClean: c };
         this.#connectionOpen = false;
-        return this.#run((member, now) => member.socketClosed(now));
+        // Acked: a hello refused for acknowledging less than an earlier connection did: a new session.
+        const refused = this.#acked && a === SEQ_OUT_OF_RANGE && !this.#everOpen;
+        return this.#run((member, now) => member.socketClosed(now, refused));
       case KIND_GIVEUP:
         this.#own.gaveUp = true;
         return this.#sync();
@@ -615,6 +758,8 @@ class ShareLink {
       case KIND_HEARTBEAT:
         return this.#instance.dispatchEvent(new HeartbeatEvent(a));
       case KIND_DROP:
+        // Acked: the members report their own messages of a lost session.
+        if (this.#acked && b === 'unconfirmed') return;
         return this.#instance.dispatchEvent(new DropEvent(a, b));
       case KIND_HOOKERROR:
         return reportError(a);
@@ -670,7 +815,7 @@ class ShareLink {
     }
   }
 
-  /** @param {string} role */
+  /** @param {import('./class.js').ShareRole} role */
   #setRole(role) {
     if (this.#role === role) return;
     this.#role = role;
@@ -688,9 +833,6 @@ class ShareLink {
 export function installShare(Member, Driver) {
   useShare(({ providers, config, hooks, ...options }) => {
     if (providers) throw new TypeError('share needs a fixed URL and protocols: the group is named by them (no provider functions)');
-    if (config[OPTION_DELIVERY] === DELIVERY_ACKED) {
-      throw new TypeError("share with delivery: 'acked' is not supported yet: the group cannot share one session");
-    }
     if (typeof BroadcastChannel !== 'function' || !globalThis.navigator?.locks) {
       // Web Locks need a secure context (https, or http on localhost).
       console.warn('ResilientWebSocket: share needs Web Locks and BroadcastChannel (a secure context): this instance has a connection of its own');

@@ -442,3 +442,54 @@ fn acknowledged_delivery_never_takes_a_direct_path() {
         "every message sent is numbered and kept until acknowledged"
     );
 }
+
+#[cfg(feature = "share")]
+#[test]
+fn an_adopted_session_names_the_groups_position_and_numbers_on_from_the_servers_ack() {
+    // A share group's new holder continues the session its previous holder's connection had,
+    // whose unacknowledged messages stay with the group's members (`machine::group`).
+    let mut sim = Sim {
+        m: Machine::new(acked(), 1, 0),
+    };
+    assert_eq!(sim.m.adopt_session(9, 41), Some(1));
+    sim.drain();
+    sim.m.handle_open(5, g(1));
+    assert_eq!(sim.drain(), vec![hello(1, 1, 9, 41)]);
+    // The server has 12 of the group's messages: numbering goes on at 13, whatever this tab
+    // heard of the numbering.
+    sim.m.handle_frame(8, g(1), welcome(12, true, 9));
+    sim.drain();
+    sim.m.replay(8, g(1), &[]);
+    sim.drain();
+    assert_eq!(sim.m.session_position(), Some((9, 12, 41)));
+    assert_eq!(sim.send(10), vec![tx(1, 0, 13, 41)]);
+    // The server's next message is 42; a duplicate of 41 is not dispatched.
+    assert!(sim.frame(11, data(41, 0)).is_empty());
+    assert_eq!(
+        sim.frame(12, data(42, 13)),
+        vec![
+            Output::Release { id: MsgId(0) },
+            Output::Emit(Event::Message)
+        ]
+    );
+    assert_eq!(sim.m.session_position(), Some((9, 13, 42)));
+}
+
+#[cfg(feature = "share")]
+#[test]
+fn an_adopted_session_whose_incarnation_is_gone_is_reported_lost() {
+    let mut sim = Sim {
+        m: Machine::new(acked(), 1, 0),
+    };
+    sim.m.adopt_session(9, 41);
+    sim.drain();
+    sim.m.handle_open(5, g(1));
+    sim.drain();
+    sim.m.handle_frame(8, g(1), welcome(0, false, 10));
+    let out = sim.drain();
+    assert!(
+        out.contains(&Output::Emit(Event::SessionLost { unconfirmed: 0 })),
+        "{out:?}"
+    );
+    assert_eq!(sim.m.session_position(), Some((10, 0, 0)));
+}

@@ -27,12 +27,6 @@ fn settled(seed: u64) -> Sim {
     sim
 }
 
-fn the_holder(sim: &Sim) -> usize {
-    let holders = sim.holders();
-    assert_eq!(holders.len(), 1, "holders: {holders:?}");
-    holders[0]
-}
-
 /// When the first member other than `old` became holder after `since`.
 fn takeover_at(sim: &Sim, old: usize, since: Millis) -> Millis {
     sim.grants
@@ -47,7 +41,7 @@ fn n_tabs_share_one_connection() {
     for tabs in [1, 2, 5] {
         let mut sim = Sim::new(tabs, timing(), 20, 7);
         sim.advance(10 * bound());
-        let holder = the_holder(&sim);
+        let holder = sim.the_holder();
         assert_eq!(
             sim.connections.len(),
             1,
@@ -119,11 +113,11 @@ fn every_tab_receives_every_inbound_message() {
 #[test]
 fn a_closed_holder_hands_over_as_soon_as_the_lock_passes() {
     let mut sim = settled(4);
-    let old = the_holder(&sim);
+    let old = sim.the_holder();
     let crashed_at = sim.now;
     sim.crash(old);
     sim.advance(bound());
-    let new = the_holder(&sim);
+    let new = sim.the_holder();
     assert_ne!(new, old);
     // The queued request is granted at once; its grant arrives within one delivery.
     assert!(takeover_at(&sim, old, crashed_at) - crashed_at <= sim.max_delay);
@@ -142,13 +136,13 @@ fn a_frozen_holder_is_taken_over_within_the_bound() {
     for phase in [0, 1, 137, 250, 499] {
         let mut sim = settled(5);
         sim.advance(phase);
-        let old = the_holder(&sim);
+        let old = sim.the_holder();
         let frozen_at = sim.now;
         sim.freeze(old, 20_000);
         sim.advance(3 * bound());
         let took = takeover_at(&sim, old, frozen_at) - frozen_at;
         assert!(took <= bound(), "phase {phase}: took {took} ms");
-        assert_ne!(the_holder(&sim), old);
+        assert_ne!(sim.the_holder(), old);
         // The frozen tab has run nothing: it still thinks it holds.
         assert!(sim.tabs[old].member.holding().is_some());
     }
@@ -160,7 +154,7 @@ fn a_returning_holder_is_fenced_and_never_writes_again() {
     for timers_first in [false, true] {
         let mut sim = settled(6);
         sim.timers_first = timers_first;
-        let old = the_holder(&sim);
+        let old = sim.the_holder();
         let old_term = sim.tabs[old].member.holding().expect("holds");
         sim.freeze(old, 5000);
         sim.advance(5000);
@@ -175,14 +169,14 @@ fn a_returning_holder_is_fenced_and_never_writes_again() {
             "its message went out through the new holder"
         );
         assert_ne!(sim.writes[0].writer, old);
-        let _ = the_holder(&sim);
+        let _ = sim.the_holder();
     }
 }
 
 #[test]
 fn sends_the_lost_holder_had_not_written_are_replayed_to_the_new_one() {
     let mut sim = settled(8);
-    let old = the_holder(&sim);
+    let old = sim.the_holder();
     let followers: Vec<usize> = (0..3).filter(|&tab| tab != old).collect();
     for &tab in &followers {
         sim.send(tab);
@@ -197,7 +191,7 @@ fn sends_the_lost_holder_had_not_written_are_replayed_to_the_new_one() {
         }
     }
     sim.advance(3 * bound());
-    let new = the_holder(&sim);
+    let new = sim.the_holder();
     assert_eq!(sim.writes.len(), 8);
     assert!(sim.writes[2..].iter().all(|write| write.writer == new));
     for &tab in &followers {
@@ -217,7 +211,7 @@ fn followers_that_doubt_together_steal_once() {
     let mut sim = Sim::new(3, timing(), 0, 11);
     sim.lock_delay = 30;
     sim.advance(2 * bound());
-    let old = the_holder(&sim);
+    let old = sim.the_holder();
     sim.freeze(old, 60_000);
     let frozen_at = sim.now;
     for tab in 0..3 {
@@ -226,7 +220,7 @@ fn followers_that_doubt_together_steal_once() {
         }
     }
     sim.advance(5 * bound());
-    assert_ne!(the_holder(&sim), old);
+    assert_ne!(sim.the_holder(), old);
     let stealers: Vec<usize> = sim
         .grants
         .iter()
@@ -247,7 +241,7 @@ fn a_frozen_holder_is_replaced_by_one_new_connection() {
         let mut sim = Sim::new(4, timing(), longest, seed);
         sim.connect_delay = 1 + seed % 50;
         sim.advance(2 * bound());
-        let old = the_holder(&sim);
+        let old = sim.the_holder();
         sim.advance(seed % 500);
         sim.freeze(old, 60_000);
         sim.advance(5 * bound());
@@ -272,7 +266,7 @@ fn concurrent_stealers_never_write_at_once() {
         sim.lock_delay = 160;
         sim.connect_delay = 1;
         sim.advance(2 * bound());
-        let old = the_holder(&sim);
+        let old = sim.the_holder();
         let followers: Vec<usize> = (0..4).filter(|&tab| tab != old).collect();
         for &tab in &followers {
             sim.send(tab);
@@ -302,7 +296,7 @@ fn concurrent_stealers_never_write_at_once() {
 #[test]
 fn a_socket_drop_holds_sends_until_it_reopens() {
     let mut sim = settled(10);
-    let holder = the_holder(&sim);
+    let holder = sim.the_holder();
     sim.drop_socket(holder);
     for tab in 0..3 {
         sim.send(tab);
@@ -311,7 +305,7 @@ fn a_socket_drop_holds_sends_until_it_reopens() {
     assert!(sim.writes.is_empty());
     sim.advance(bound());
     assert_eq!(sim.writes.len(), 3);
-    assert_eq!(the_holder(&sim), holder);
+    assert_eq!(sim.the_holder(), holder);
 }
 
 fn drain(member: &mut Member) -> Vec<GroupOutput> {
@@ -356,7 +350,7 @@ fn a_holder_past_its_lease_steps_down_at_its_first_input_even_before_it_learns_o
             member.handle_post(now, forwarded);
         }),
         ("its socket's message", |member, now, _| {
-            member.handle_socket_message(now)
+            member.handle_socket_message(now, 0)
         }),
         ("its timer", |member, now, _| member.handle_timeout(now)),
     ];
@@ -406,6 +400,8 @@ fn a_holder_that_hears_a_higher_term_steps_down() {
         Post::Beat {
             term: higher,
             open: false,
+            epoch: 0,
+            received: 0,
         },
     );
     let outputs = drain(&mut member);
@@ -420,14 +416,28 @@ fn a_newer_holders_message_before_its_beat_makes_a_holder_follow_and_dispatch_it
     let (mut member, now) = holder_at(timing());
     let ours = member.holding().expect("holds");
     let newer = newer_than(ours);
-    member.handle_post(now, Post::Inbound { term: newer });
+    member.handle_post(
+        now,
+        Post::Inbound {
+            term: newer,
+            seq: 0,
+            epoch: 0,
+        },
+    );
     let outputs = drain(&mut member);
     assert!(outputs.contains(&GroupOutput::Disconnect), "{outputs:?}");
     assert_eq!(outputs.last(), Some(&GroupOutput::Deliver), "{outputs:?}");
     assert_eq!(member.role(), Role::Follower);
     // Not open until the new holder's beat says so: sends wait for it.
     assert!(!member.group_open());
-    member.handle_post(now, Post::Inbound { term: ours });
+    member.handle_post(
+        now,
+        Post::Inbound {
+            term: ours,
+            seq: 0,
+            epoch: 0,
+        },
+    );
     assert!(
         drain(&mut member).is_empty(),
         "the old term's messages are not dispatched"
@@ -484,12 +494,28 @@ fn posts_of_an_older_term_are_ignored() {
         Post::Beat {
             term: newer,
             open: true,
+            epoch: 0,
+            received: 0,
         },
     );
     drain(&mut member);
-    member.handle_post(20, Post::Inbound { term: older });
+    member.handle_post(
+        20,
+        Post::Inbound {
+            term: older,
+            seq: 0,
+            epoch: 0,
+        },
+    );
     assert!(drain(&mut member).is_empty());
-    member.handle_post(20, Post::Inbound { term: newer });
+    member.handle_post(
+        20,
+        Post::Inbound {
+            term: newer,
+            seq: 0,
+            epoch: 0,
+        },
+    );
     assert_eq!(drain(&mut member), vec![GroupOutput::Deliver]);
     // An old holder's beats do not keep the takeover timer away.
     member.handle_post(
@@ -497,6 +523,8 @@ fn posts_of_an_older_term_are_ignored() {
         Post::Beat {
             term: older,
             open: true,
+            epoch: 0,
+            received: 0,
         },
     );
     assert_eq!(member.poll_timeout(), Some(10 + timing().takeover));
@@ -514,7 +542,7 @@ fn every_member_shows_the_group_open_while_the_holders_socket_is_writable() {
         [true; 3],
         "the holder announced its socket open"
     );
-    let holder = the_holder(&sim);
+    let holder = sim.the_holder();
     sim.drop_socket(holder);
     sim.advance(30);
     assert_eq!(

@@ -22,7 +22,9 @@
 // wasm and js/share-link.js) is only in resilient-websocket/share, which has no budget of its own:
 // its ceiling keeps it from growing unnoticed: raised from 43,050 by the takeover's fixes (one
 // stealer per takeover, the lease checked at every input, the socket's state read before a write),
-// +0.27 KB.
+// +0.27 KB, then from 43,350 by acknowledged delivery in a share group (one session for the
+// group: its numbering, takeover and incarnations in the group's machine, the driver's hooks and
+// two exports, js/share-link.js's side), +5.19 KB: +3.95 KB of `.wasm`, +1.24 KB of JS.
 // Everything is gzipped by `gzip -9`, the same tool scripts/build.sh reports with (zlib's level 9 in
 // Node comes out about 1.5% larger). The figures are printed whether or not they fit.
 import assert from 'node:assert/strict';
@@ -38,7 +40,7 @@ const DEFAULT_ENTRY_BUDGET = 29_000;
 const ACKED_ENTRY_BUDGET = 34_000;
 const DEFAULT_ENTRY_CEILING = 29_700;
 const ACKED_ENTRY_CEILING = 35_850;
-const SHARE_ENTRY_CEILING = 43_350;
+const SHARE_ENTRY_CEILING = 48_550;
 
 const gzipped = (bytes) => execFileSync('gzip', ['-9', '-c'], { input: bytes, maxBuffer: 64 * 1024 * 1024 }).length;
 const kb = (bytes) => `${(bytes / 1000).toFixed(1)} KB`;

@@ -49,7 +49,7 @@ test('tsc --noEmit: typed usage of every entry compiles, wrong option types do n
 test("tsc --checkJs: the class and the entries agree with their own JSDoc types", { timeout: 120_000 }, async () => {
   // The React and Vue bindings are left out: their frameworks' types are not installed here (the
   // test above checks their .d.ts against Vue's types and their use).
-  const files = ['class.js', 'index.js', 'slim.js', 'acked.js', 'acked-slim.js', 'global.js'].map((file) => path.join('js', file));
+  const files = ['class.js', 'index.js', 'slim.js', 'acked.js', 'acked-slim.js', 'share.js', 'share-slim.js', 'global.js'].map((file) => path.join('js', file));
   await sh(
     process.execPath,
     [tsc, '--noEmit', '--allowJs', '--checkJs', '--strict', '--target', 'es2022', '--lib', 'esnext,dom',

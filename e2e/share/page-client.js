@@ -32,7 +32,7 @@ for (const type of ['pagehide', 'pageshow']) {
   addEventListener(type, (event) => pageEvents.push({ type, persisted: event.persisted, at: now() }));
 }
 
-const EVENTS = ['open', 'close', 'error', 'reconnecting', 'drop', 'sharerole'];
+const EVENTS = ['open', 'close', 'error', 'reconnecting', 'drop', 'sessionlost', 'sharerole'];
 
 const clients = new Map();
 
@@ -77,6 +77,8 @@ function create(name, url, protocols, options) {
       const record = { n: seq, at: now(), readyState: ws.readyState, shareRole: ws.shareRole };
       try {
         ws.send(`${prefix}:${seq}`);
+        // What the group has not confirmed yet (acked: what the server has not acknowledged).
+        record.bufferedAmount = ws.bufferedAmount;
         note('sent', record);
       } catch (error) {
         note('refused', { ...record, error: `${error.name}: ${error.message}` });

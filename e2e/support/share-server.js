@@ -11,6 +11,14 @@
 //                               //   received: [{ at, data }], sent: [{ at, data }] }
 //   await server.waitFor((s) => s.connectionsOf('a').length === 2, { what: '…' })
 //
+// With `startShareServer({ acked: ['g'] })` the connections of group `g` speak acknowledged
+// delivery: each is handed to the real AckedServer adapter (server/index.js) as well as recorded
+// (`received` then holds the protocol's frames), and what the adapter hands the application is in
+// `server.delivered` ([{ at, data, id, redelivered }], `id` the delivery identity's
+// `<session>:<epoch>:<seq>`); `server.sendSession(data)` sends to the group's session through the
+// adapter (numbered, kept until acknowledged, resent after a takeover), and `server.sessions` are
+// the sessions the adapter made, in order (a new one means the old one was lost).
+//
 // Times are `now()` of chaos-server.js: the wall clock in milliseconds, comparable with the page's
 // `performance.timeOrigin + performance.now()`. `received` is stamped on arrival, `sent` when
 // handed to the socket. The server answers nothing by itself: what a tab sends is only recorded.
@@ -27,6 +35,7 @@
 // sees it twice is the tabs' own check (every push reaches every tab exactly once).
 import { WebSocketServer } from 'ws';
 import { once } from 'node:events';
+import { AckedServer } from '../../server/index.js';
 import { now } from './chaos-server.js';
 
 export { now };
@@ -34,7 +43,11 @@ export { now };
 /** The path a group is told apart by: `/name`, or `/name?query`. */
 const pathOf = (group) => (group.startsWith('/') ? group : `/${group}`);
 
-export async function startShareServer() {
+/**
+ * @param {{ acked?: string[], ackInterval?: number }} [options] `acked`: the groups whose
+ *   connections speak acknowledged delivery; `ackInterval`: the adapter's (PROTOCOL.md, "Acks")
+ */
+export async function startShareServer({ acked = [], ackInterval } = {}) {
   const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false, handleProtocols: (offered) => [...offered][0] ?? false });
   await once(wss, 'listening');
   const { port } = /** @type {import('node:net').AddressInfo} */ (wss.address());
@@ -44,11 +57,28 @@ export async function startShareServer() {
   const changed = () => {
     for (const waiter of [...waiters]) waiter.check();
   };
+  const ackedPaths = new Set(acked.map(pathOf));
+  const adapter = new AckedServer(null, ackInterval === undefined ? {} : { ackInterval });
 
   const server = {
     port,
     /** @type {{ id: number, path: string, protocol: string, openedAt: number, closedAt: number | null, closeCode: number | null, closeReason: string | null, received: { at: number, data: string }[], sent: { at: number, data: string }[] }[]} */
     connections: [],
+    /** @type {{ at: number, data: string, id: string, redelivered: boolean }[]} what the acked groups' application received */
+    delivered: [],
+    /** @type {any[]} the acked groups' sessions, in the order the adapter made them */
+    sessions: [],
+
+    /**
+     * Sends `data` to the latest session of the acked groups; false when there is none yet.
+     * @param {string} data
+     */
+    sendSession(data) {
+      const session = server.sessions.at(-1);
+      if (!session || session.ended) return false;
+      session.send(data);
+      return true;
+    },
 
     /** The URL of group `group` (a path name, with a query string if wanted). @param {string} group */
     urlFor(group) {
@@ -130,6 +160,7 @@ export async function startShareServer() {
     },
 
     async stop() {
+      await adapter.close().catch(() => {});
       for (const socket of sockets.values()) socket.terminate();
       wss.close();
       await once(wss, 'close');
@@ -162,7 +193,15 @@ export async function startShareServer() {
       changed();
     });
     socket.on('error', () => {});
+    if (ackedPaths.has(record.path)) adapter.accept(socket);
     changed();
+  });
+  adapter.on('session', (session) => {
+    server.sessions.push(session);
+    session.on('message', (data, _isBinary, identity) => {
+      server.delivered.push({ at: now(), data: String(data), id: identity.id, redelivered: identity.redelivered });
+      changed();
+    });
   });
 
   return server;

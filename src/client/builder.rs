@@ -101,6 +101,10 @@ impl Builder {
             expose_pongs: false,
             replay_filter: None,
             constructor,
+            #[cfg(all(feature = "share", feature = "acked", feature = "js-face"))]
+            numbered: None,
+            #[cfg(all(feature = "share", feature = "acked", feature = "js-face"))]
+            released: None,
         };
         let dispatch = Rc::new(Dispatch::default());
         // Weak: the driver lives inside the handle, which owns the dispatch; a report that comes

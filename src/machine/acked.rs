@@ -71,6 +71,28 @@ impl Machine {
         }
     }
 
+    /// Share groups (`share` with acknowledged delivery): continue, from the next hello on, the
+    /// session another tab held, at incarnation `epoch` (0: none welcomed yet) with the server's
+    /// messages received up to `received` (see `Session::adopt`). For a machine that has not
+    /// connected yet. Returns the session's number, by which [`Output::SendHello`] names it
+    /// (`None` in plain mode, where there is nothing to adopt).
+    #[cfg(feature = "share")]
+    pub fn adopt_session(&mut self, epoch: u64, received: u64) -> Option<u32> {
+        let session = self.session.as_mut()?;
+        session.adopt(epoch, received);
+        Some(session.number)
+    }
+
+    /// Where the session stands: its incarnation (0 before the first welcome), the highest of
+    /// our messages the server acknowledged, and the highest of its messages received. `None` in
+    /// plain mode.
+    #[cfg(feature = "share")]
+    pub fn session_position(&self) -> Option<(u64, u64, u64)> {
+        self.session
+            .as_ref()
+            .map(|s| (s.epoch, s.acked(), s.received()))
+    }
+
     // ---- what the rest of the machine asks of acknowledged delivery ----
 
     /// The socket `gen` opened: with acknowledged delivery, sends the hello and returns true (the

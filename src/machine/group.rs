@@ -21,7 +21,9 @@
 //!   of the current term for [`GroupTiming::takeover`] asks for one ([`Post::Hello`]) and, if none
 //!   comes within [`GroupTiming::confirm`], steals the lock. Web Locks alone cannot see a frozen,
 //!   throttled or bfcached holder: it keeps its lock. The confirm is for a follower that was frozen
-//!   itself: its timers may run before the beats that arrived meanwhile. Followers that doubt
+//!   itself: its timers may run before the beats that arrived meanwhile (a confirm timer that
+//!   runs more than a confirm late means this tab was stopped during it: it confirms again).
+//!   Followers that doubt
 //!   together hear each other's `Hello`: only the lowest steals, the others wait for its beat (two
 //!   steals would open two connections, the second taking the lock from the first).
 //! - **Lease.** A holder writes only within [`GroupTiming::lease`] of its last beat, by its own
@@ -41,7 +43,44 @@
 //! - **Inbound.** The holder posts every message it receives ([`Post::Inbound`]); followers dispatch
 //!   those of their current term or higher.
 //!
-//! The driver (not built yet) maps it onto the browser so: one lock name and one channel name per
+//! # Acknowledged delivery ([`Member::new_acked`])
+//!
+//! With `delivery: 'acked'` (PROTOCOL.md) the group shares **one session**: each holder's
+//! connection continues it (`Machine::adopt_session`, with [`Member::session_position`]), and the
+//! server's takeover close (4409) fences the older connection. The session numbers the group's
+//! messages (`wire`, one sequence for every tab) and the server's; what is confirmed to a member
+//! is what the server has, not what a holder wrote.
+//!
+//! - **Numbers.** The holder's connection calls [`Member::handle_numbered`] just before it writes a
+//!   message's frame, and the driver posts the [`Post::Numbered`] at once, before the write. A post
+//!   made just before a tab's process dies still reaches the other tabs (measured in the three
+//!   engines), so a member whose message reached the server knows its number. The server's acks
+//!   come as [`Post::Acked`] and confirm ([`GroupOutput::Written`]) the numbers of that term.
+//! - **Takeover.** A new holder connects only after its settle, when the last posts of the previous
+//!   holder have arrived; its followers answer its first beat with their [`Post::Position`], and its
+//!   hello names the highest `received` it heard (the server refuses a hello that acknowledges less
+//!   than an earlier connection did: [`Member::handle_session_refused`]). Its [`Post::Welcome`] says
+//!   how far the server has the group's messages (`ack`), which settles every number an older term
+//!   gave: up to `ack` the message is at the server (confirmed), above it it never arrived and
+//!   never will (the older connections are fenced), and goes again as a new message. Numbers of an
+//!   older term heard after that welcome are ignored.
+//! - **Inbound.** Posts carry the server's numbers, and each member dispatches each number once, in
+//!   order, whichever holder posted it (the last holder's posts may come after the new one's beat,
+//!   and the new one's connection may be sent again what the last one received).
+//! - **Incarnations.** A welcome into another incarnation (the server lost the session) drops the
+//!   member's numbered messages ([`GroupOutput::Unconfirmed`]: they may or may not have arrived)
+//!   and reports [`GroupOutput::SessionLost`]; messages never numbered go into the new one.
+//!   Incarnations have no order: a member changes its own only by a newer term's welcome, and a
+//!   settling holder that slept through a welcome learns it from its followers' answers.
+//!
+//! Limits: a holder stopped inside a write (between the post of its number and the write, by a
+//! debugger or a stopped process) whose write reaches the server between the new holder's hello
+//! and the server's 4409, and whose post comes after the new holder's welcome at some member, has
+//! that member's message written twice; a new holder that joined after messages were received,
+//! with every member that heard them frozen or gone, is refused and starts a new session (the
+//! loss is reported).
+//!
+//! The driver (js/share-link.js) maps it onto the browser so: one lock name and one channel name per
 //! group (the URL, the protocols and the `share` key); [`GroupOutput::RequestLock`] is
 //! `navigator.locks.request(name, {signal}, cb)` or `{steal: true}` after aborting the pending one,
 //! where `cb` calls [`Member::handle_lock_granted`] (with `performance.now()` and `Date.now()`)
@@ -163,6 +202,12 @@ pub enum Post {
         term: Term,
         /// Open, and past its settle.
         open: bool,
+        /// Acknowledged delivery: the incarnation of the group's session (0: none welcomed yet).
+        epoch: u64,
+        /// Acknowledged delivery: the highest of the server's messages the holder received. A
+        /// member that joined after those were posted learns it here (the holder answers its
+        /// hello with a beat), in case it must name it in a hello of its own.
+        received: u64,
     },
     /// A follower's message for the holder of `term`.
     Send {
@@ -188,6 +233,54 @@ pub enum Post {
     Inbound {
         /// The holder's term.
         term: Term,
+        /// Acknowledged delivery: the server's number for it (0 in plain delivery).
+        seq: u64,
+        /// Acknowledged delivery: the incarnation it belongs to.
+        epoch: u64,
+    },
+    /// Acknowledged delivery: the holder's connection is about to write `owner`'s message `seq`
+    /// as the session's message `wire`. Posted before the write, so that a member whose message
+    /// reached the server knows its number even if the holder's tab dies right after.
+    Numbered {
+        /// The holder's term.
+        term: Term,
+        /// The member whose message it is.
+        owner: TabId,
+        /// The member's number for it.
+        seq: u64,
+        /// The session's number for it.
+        wire: u64,
+    },
+    /// Acknowledged delivery: the holder's connection was welcomed into incarnation `epoch`, the
+    /// server having the session's messages up to `ack`.
+    Welcome {
+        /// The holder's term.
+        term: Term,
+        /// The incarnation.
+        epoch: u64,
+        /// The last of the group's messages the server has.
+        ack: u64,
+    },
+    /// Acknowledged delivery: a follower's answer to the first beat of a new term: where the
+    /// session stands as it knows it. The new holder's hello names the highest `received` it
+    /// hears before it connects: the server refuses a hello that acknowledges less than an
+    /// earlier connection did, and the new holder may have joined after those messages.
+    Position {
+        /// The new holder's term.
+        term: Term,
+        /// The incarnation the follower knows (0: none).
+        epoch: u64,
+        /// The highest of the server's messages it received.
+        received: u64,
+        /// The count of the term of the last welcome it heard (0: none): the later one tells.
+        welcomed: u64,
+    },
+    /// Acknowledged delivery: the server acknowledged the session's messages up to `upto`.
+    Acked {
+        /// The holder's term: the numbers it gave.
+        term: Term,
+        /// The highest acknowledged.
+        upto: u64,
     },
 }
 
@@ -217,10 +310,23 @@ pub enum GroupOutput {
     /// Dispatch to the local instance the `Inbound` post just handled, or (the holder) the message
     /// its socket just received.
     Deliver,
-    /// The member's own message `seq` was written (by some holder): its payload can go.
+    /// The member's own message `seq` was written (by some holder; with acknowledged delivery:
+    /// the server has it): its payload can go.
     Written {
         /// Its number.
         seq: u64,
+    },
+    /// Acknowledged delivery: the group's session was lost with the member's own message `seq`
+    /// in it, sent and perhaps never arrived: dropped, and reported (`drop`, `'unconfirmed'`).
+    Unconfirmed {
+        /// Its number.
+        seq: u64,
+    },
+    /// Acknowledged delivery: the group's session was lost (`sessionlost`), after the
+    /// [`GroupOutput::Unconfirmed`] of the member's messages in it.
+    SessionLost {
+        /// How many of them.
+        unconfirmed: u32,
     },
     /// The member's role changed.
     RoleChange(Role),
@@ -238,6 +344,43 @@ struct Holding {
     /// No write from this on, unless a beat renews it first.
     lease_until: Millis,
     next_beat: Millis,
+    /// The connection was started ([`GroupOutput::Connect`]): at the grant, or with acknowledged
+    /// delivery at the settle, when the previous holder's last posts have arrived (its hello
+    /// then names every server message the previous holder had acknowledged).
+    connected: bool,
+}
+
+/// A member's own message that a holder numbered in the group's session.
+#[derive(Clone, Copy, Debug)]
+struct Numbering {
+    /// The member's number for it.
+    seq: u64,
+    /// The session's.
+    wire: u64,
+    /// The holder that gave it.
+    term: Term,
+}
+
+/// What a member knows of the group's one session (acknowledged delivery). See the module's
+/// header, "Acknowledged delivery".
+#[derive(Clone, Debug, Default)]
+struct SharedSession {
+    /// The incarnation (0: none known).
+    epoch: u64,
+    /// The term of the last welcome heard: numbers given by older terms were settled by it.
+    welcomed: Option<Term>,
+    /// The highest of the server's messages dispatched.
+    received: u64,
+    /// The highest `received` heard from others (a holder's beat, or as a new holder still
+    /// settling, its followers' [`Post::Position`]): not dispatched here (their posts may still
+    /// be on their way, or came before this member joined), but named in a hello of its own.
+    heard: u64,
+    /// The member's own messages that a holder numbered, in order.
+    numbered: Vec<Numbering>,
+    /// The highest of the member's own messages confirmed (the server has it) or reported lost;
+    /// the ones before it are too. (The holder's table of what it wrote counts what it handed to
+    /// its connection, which may still be lost with it.)
+    confirmed: u64,
 }
 
 /// One member of a share group. After **every** call, drain [`Member::poll_output`] and re-arm the
@@ -269,6 +412,8 @@ pub struct Member {
     /// The highest message of each member known written, by any holder. A list, not a map: a
     /// group has a few members, and a map's code would cost the wasm module more than the search.
     written: Vec<(TabId, u64)>,
+    /// Acknowledged delivery: the group's session as this member knows it (`None`: plain).
+    session: Option<SharedSession>,
     outputs: VecDeque<GroupOutput>,
 }
 
@@ -289,6 +434,7 @@ impl Member {
             next_seq: 0,
             unconfirmed: VecDeque::new(),
             written: Vec::new(),
+            session: None,
             outputs: VecDeque::new(),
         };
         member.push(GroupOutput::RequestLock { steal: false });
@@ -297,6 +443,32 @@ impl Member {
             doubting: false,
         }));
         member
+    }
+
+    /// Joins a group with acknowledged delivery (`share` with `delivery: 'acked'`): the group
+    /// shares one session, and a message counts as confirmed only once the server has it.
+    pub fn new_acked(id: TabId, timing: GroupTiming, now: Millis) -> Member {
+        let mut member = Member::new(id, timing, now);
+        member.session = Some(SharedSession::default());
+        member
+    }
+
+    /// Acknowledged delivery: the incarnation of the group's session this member knows (0:
+    /// none) and the highest of the server's messages the group received, as far as it heard:
+    /// what a new holder's connection continues (`Machine::adopt_session`). `None` in plain
+    /// delivery.
+    pub fn session_position(&self) -> Option<(u64, u64)> {
+        self.session
+            .as_ref()
+            .map(|session| (session.epoch, session.received.max(session.heard)))
+    }
+
+    /// Acknowledged delivery: whether the member's own message `seq` was numbered in the
+    /// group's session (sent, not yet confirmed): on a close, it may or may not arrive.
+    pub fn is_numbered(&self, seq: u64) -> bool {
+        self.session
+            .as_ref()
+            .is_some_and(|session| session.numbered.iter().any(|n| n.seq == seq))
     }
 
     /// The member's id.
@@ -339,7 +511,9 @@ impl Member {
     #[must_use]
     pub fn poll_timeout(&self) -> Option<Millis> {
         match (self.role, self.holding) {
-            (Role::Holder, Some(holding)) if !holding.announced_open && holding.socket_open => {
+            (Role::Holder, Some(holding))
+                if !holding.connected || (!holding.announced_open && holding.socket_open) =>
+            {
                 Some(holding.next_beat.min(holding.settled_at))
             }
             (Role::Holder, Some(holding)) => Some(holding.next_beat),
@@ -388,10 +562,19 @@ impl Member {
             announced_open: false,
             lease_until: now + self.timing.lease,
             next_beat: now + self.timing.beat,
+            connected: self.session.is_none(),
         });
+        if let Some(confirmed) = self.session.as_ref().map(|session| session.confirmed) {
+            // What earlier holders handed to their connections may be lost with them: this one
+            // starts from what the server is known to have (and each sender's `after`).
+            self.written.clear();
+            self.set_written(self.id, confirmed);
+        }
         self.set_role(Role::Holder);
-        self.push(GroupOutput::Post(Post::Beat { term, open: false }));
-        self.push(GroupOutput::Connect);
+        self.push_beat(term, false);
+        if self.session.is_none() {
+            self.push(GroupOutput::Connect);
+        }
     }
 
     /// The lock was taken from this member (stolen) or its request failed.
@@ -427,20 +610,92 @@ impl Member {
             if holding.announced_open {
                 holding.announced_open = false;
                 let term = holding.term;
-                self.push(GroupOutput::Post(Post::Beat { term, open: false }));
+                self.push_beat(term, false);
             }
         }
     }
 
-    /// The holder's socket received a data message: the driver dispatches it and posts it, with
-    /// its payload. A holder past its lease steps down first and does neither: a newer holder may
-    /// be receiving the same message, which it posts, and every instance gets it once.
-    pub fn handle_socket_message(&mut self, now: Millis) {
+    /// The holder's socket received a data message, numbered `seq` by the server (acknowledged
+    /// delivery; 0 in plain): the driver dispatches it and posts it, with its payload. A holder
+    /// past its lease steps down first and does neither: a newer holder may be receiving the
+    /// same message, which it posts, and every instance gets it once.
+    pub fn handle_socket_message(&mut self, now: Millis, seq: u64) {
         self.lapse(now);
         if let Some(holding) = self.holding {
+            if let Some(session) = self.session.as_mut() {
+                // Dispatched already from the previous holder's post.
+                if seq <= session.received {
+                    return;
+                }
+                session.received = seq;
+            }
+            let epoch = self.session_position().map_or(0, |(epoch, _)| epoch);
             self.push(GroupOutput::Deliver);
-            self.push(GroupOutput::Post(Post::Inbound { term: holding.term }));
+            self.push(GroupOutput::Post(Post::Inbound {
+                term: holding.term,
+                seq,
+                epoch,
+            }));
         }
+    }
+
+    /// Acknowledged delivery: the holder's connection was welcomed into incarnation `epoch`,
+    /// the server having the session's messages up to `ack` (before its `open`, which is
+    /// [`Member::handle_socket_open`]). Settles the member's own numbers and tells the group.
+    pub fn handle_welcome(&mut self, now: Millis, epoch: u64, ack: u64) {
+        self.lapse(now);
+        let Some(term) = self.holding() else {
+            return;
+        };
+        if self.session.is_some() {
+            self.welcomed(term, epoch, ack);
+            self.push(GroupOutput::Post(Post::Welcome { term, epoch, ack }));
+        }
+    }
+
+    /// Acknowledged delivery: the server refused the hello of the holder's connection because it
+    /// acknowledged fewer of the server's messages than an earlier connection had (4501 before
+    /// the welcome). The group cannot continue its session then: every member that heard those
+    /// messages is gone or frozen, and this one joined after them. It starts a new session, and
+    /// every member reports the loss (`Unconfirmed`, `SessionLost`) as it hears of it.
+    pub fn handle_session_refused(&mut self, now: Millis) {
+        self.lapse(now);
+        if self.holding.is_none() || self.session.is_none() {
+            return;
+        }
+        self.at_epoch(0);
+        self.push(GroupOutput::Disconnect);
+        self.push(GroupOutput::Connect);
+    }
+
+    /// Acknowledged delivery: the server acknowledged the session's messages up to `upto` on the
+    /// holder's connection.
+    pub fn handle_socket_acked(&mut self, now: Millis, upto: u64) {
+        self.lapse(now);
+        let Some(term) = self.holding() else {
+            return;
+        };
+        if self.session.is_some() {
+            self.acked(term, upto);
+            self.push(GroupOutput::Post(Post::Acked { term, upto }));
+        }
+    }
+
+    /// Acknowledged delivery: the holder's connection is about to write `owner`'s message `seq`
+    /// as the session's message `wire`. Returns the [`Post::Numbered`] to post **at once**,
+    /// before the write (not queued behind the outputs of the step that caused the write).
+    pub fn handle_numbered(&mut self, owner: TabId, seq: u64, wire: u64) -> Option<Post> {
+        let term = self.holding()?;
+        self.session.as_ref()?;
+        if owner == self.id {
+            self.numbered(term, seq, wire);
+        }
+        Some(Post::Numbered {
+            term,
+            owner,
+            seq,
+            wire,
+        })
     }
 
     /// A post from another member arrived on the channel.
@@ -452,16 +707,39 @@ impl Member {
         match post {
             Post::Hello { from, doubting } => {
                 if let Some(holding) = self.holding {
-                    let open = holding.announced_open;
-                    self.push(GroupOutput::Post(Post::Beat {
-                        term: holding.term,
-                        open,
-                    }));
+                    self.push_beat(holding.term, holding.announced_open);
                 } else if doubting && from < self.id {
                     self.rival = Some(now);
                 }
             }
-            Post::Beat { term, open } => self.heard_beat(now, term, open),
+            Post::Beat {
+                term,
+                open,
+                epoch,
+                received,
+            } => {
+                let newer = self.known.is_none_or(|known| term > known);
+                self.heard_beat(now, term, open);
+                if self.known == Some(term) && self.holding.is_none() {
+                    self.heard_position(epoch, received, None);
+                    if newer {
+                        self.answer_position(term);
+                    }
+                }
+            }
+            Post::Position {
+                term,
+                epoch,
+                received,
+                welcomed,
+            } => {
+                let settling = self
+                    .holding
+                    .is_some_and(|holding| holding.term == term && !holding.connected);
+                if settling {
+                    self.heard_position(epoch, received, Some(welcomed));
+                }
+            }
             Post::Send {
                 term,
                 from,
@@ -469,8 +747,15 @@ impl Member {
                 after,
             } => self.forwarded(now, term, from, seq, after),
             Post::Sent { owner, upto, .. } => self.confirmed(owner, upto),
-            Post::Inbound { term } => {
+            Post::Inbound { term, seq, epoch } => {
                 if self.known.is_some_and(|known| term < known) {
+                    // Acknowledged delivery: the server's message all the same, which the new
+                    // holder's connection is not sent again if the old one acknowledged it.
+                    // A new holder still settling (not yet connected) needs them too: its hello
+                    // names the last it has.
+                    if self.fresh_inbound(epoch, seq, false) {
+                        self.push(GroupOutput::Deliver);
+                    }
                     return;
                 }
                 // A newer holder's message, before its beat: it is the holder now (a holder steps
@@ -478,10 +763,30 @@ impl Member {
                 if self.known != Some(term) {
                     self.heard_beat(now, term, false);
                 }
-                if self.holding.is_none() {
+                if self.holding.is_some() {
+                    return;
+                }
+                if self.session.is_none() || self.fresh_inbound(epoch, seq, true) {
                     self.push(GroupOutput::Deliver);
                 }
             }
+            Post::Numbered {
+                term,
+                owner,
+                seq,
+                wire,
+            } => {
+                if owner == self.id {
+                    self.numbered(term, seq, wire);
+                }
+            }
+            Post::Welcome { term, epoch, ack } => {
+                if self.known.is_some_and(|known| term < known) {
+                    return;
+                }
+                self.welcomed(term, epoch, ack);
+            }
+            Post::Acked { term, upto } => self.acked(term, upto),
         }
     }
 
@@ -497,10 +802,12 @@ impl Member {
                     holding.lease_until = now + self.timing.lease;
                     holding.next_beat = now + self.timing.beat;
                     self.holding = Some(holding);
-                    self.push(GroupOutput::Post(Post::Beat {
-                        term: holding.term,
-                        open: holding.announced_open,
-                    }));
+                    self.push_beat(holding.term, holding.announced_open);
+                }
+                if !holding.connected && now >= holding.settled_at {
+                    holding.connected = true;
+                    self.holding = Some(holding);
+                    self.push(GroupOutput::Connect);
                 }
                 self.announce_if_writable(now);
             }
@@ -509,6 +816,16 @@ impl Member {
                     return;
                 }
                 match self.doubting_until {
+                    Some(until) if now > until + self.timing.confirm => {
+                        // The timer ran late: this tab was frozen itself during the confirm, and
+                        // its timers may run before the beats that arrived meanwhile (Chromium
+                        // resumed from a pause does). Confirm again, after hearing them.
+                        self.doubting_until = Some(now + self.timing.confirm);
+                        self.push(GroupOutput::Post(Post::Hello {
+                            from: self.id,
+                            doubting: true,
+                        }));
+                    }
                     Some(until) if now >= until => {
                         // A lower member doubts too: its steal's beat comes first.
                         let yield_until = self
@@ -578,7 +895,7 @@ impl Member {
             if !holding.announced_open {
                 holding.announced_open = true;
                 let term = holding.term;
-                self.push(GroupOutput::Post(Post::Beat { term, open: true }));
+                self.push_beat(term, true);
             }
         }
         self.write_own(now);
@@ -624,21 +941,28 @@ impl Member {
             return;
         }
         let written = self.written_of(from).max(after);
+        let acked = self.session.is_some();
         if seq <= written {
             self.set_written(from, written);
-            self.push(GroupOutput::Post(Post::Sent {
-                term,
-                owner: from,
-                upto: written,
-            }));
+            // Acknowledged delivery: handed to the connection, which confirms it once the server
+            // has it (`Post::Acked`).
+            if !acked {
+                self.push(GroupOutput::Post(Post::Sent {
+                    term,
+                    owner: from,
+                    upto: written,
+                }));
+            }
         } else if seq == written + 1 {
             self.set_written(from, seq);
             self.push(GroupOutput::Write { owner: from, seq });
-            self.push(GroupOutput::Post(Post::Sent {
-                term,
-                owner: from,
-                upto: seq,
-            }));
+            if !acked {
+                self.push(GroupOutput::Post(Post::Sent {
+                    term,
+                    owner: from,
+                    upto: seq,
+                }));
+            }
         }
         // A gap: an earlier one was not taken; the sender resends all on the next opening.
     }
@@ -672,6 +996,11 @@ impl Member {
                 wrote = true;
             }
         }
+        if self.session.is_some() {
+            // Confirmed once the server has them (`handle_socket_acked`).
+            self.set_written(self.id, written);
+            return;
+        }
         if wrote {
             self.set_written(self.id, written);
             self.push(GroupOutput::Post(Post::Sent {
@@ -696,13 +1025,207 @@ impl Member {
 
     fn post_send(&mut self, seq: u64) {
         if let Some(term) = self.known {
-            let after = self.written_of(self.id);
+            let after = self
+                .session
+                .as_ref()
+                .map_or_else(|| self.written_of(self.id), |session| session.confirmed);
             self.push(GroupOutput::Post(Post::Send {
                 term,
                 from: self.id,
                 seq,
                 after,
             }));
+        }
+    }
+
+    /// Acknowledged delivery: whether the server's message `seq` of incarnation `epoch` is one
+    /// this member has not dispatched (a new holder's connection may be sent again what the
+    /// last one received, and the last one's posts may come after the new one's beat); if so it
+    /// counts as received. A member that knows no incarnation yet learns it from the current
+    /// holder's message (`current`).
+    fn fresh_inbound(&mut self, epoch: u64, seq: u64, current: bool) -> bool {
+        if current && self.session.as_ref().is_some_and(|s| s.epoch == 0) {
+            self.at_epoch(epoch);
+        }
+        let Some(session) = self.session.as_mut() else {
+            return false;
+        };
+        if seq <= session.received || epoch != session.epoch {
+            return false;
+        }
+        session.received = seq;
+        true
+    }
+
+    /// Another member said where the session stands: incarnation `epoch`, with the server's
+    /// messages received up to `received` (not dispatched here: their posts may still be on
+    /// their way, or came before this member joined; but a hello of this member names them).
+    /// Incarnations have no order, so a member changes its own only by a welcome (a newer
+    /// term's, [`Post::Welcome`]), except one that knows none (it joined late, from a beat), or
+    /// a settling holder hearing from a follower that heard a later welcome (`welcomed`: that
+    /// welcome's term count): a holder frozen for long must not start a new session because
+    /// it slept through the last welcome.
+    fn heard_position(&mut self, epoch: u64, received: u64, welcomed: Option<u64>) {
+        let Some(session) = self.session.as_ref() else {
+            return;
+        };
+        let ours = session.welcomed.map_or(0, |term| term.count);
+        let later = welcomed.is_some_and(|count| count > ours);
+        if epoch != 0 && epoch != session.epoch && (session.epoch == 0 || later) {
+            self.at_epoch(epoch);
+            if let (Some(session), Some(count)) = (self.session.as_mut(), welcomed) {
+                // Only the count is known of that term: the lowest term of that count.
+                session.welcomed = Some(Term {
+                    count,
+                    holder: TabId(0),
+                });
+            }
+        }
+        if let Some(session) = self.session.as_mut().filter(|s| s.epoch == epoch) {
+            session.heard = session.heard.max(received);
+        }
+    }
+
+    /// A follower answers a new term's first beat with where the session stands, as it knows it.
+    fn answer_position(&mut self, term: Term) {
+        let Some(session) = self.session.as_ref() else {
+            return;
+        };
+        let post = Post::Position {
+            term,
+            epoch: session.epoch,
+            received: session.received.max(session.heard),
+            welcomed: session.welcomed.map_or(0, |term| term.count),
+        };
+        self.push(GroupOutput::Post(post));
+    }
+
+    /// The holder's beat, with where its session stands (acknowledged delivery).
+    fn push_beat(&mut self, term: Term, open: bool) {
+        let (epoch, received) = self.session_position().unwrap_or((0, 0));
+        self.push(GroupOutput::Post(Post::Beat {
+            term,
+            open,
+            epoch,
+            received,
+        }));
+    }
+
+    /// The group's session is at incarnation `epoch`. A change from a known one means the
+    /// server lost the session: the member's messages numbered in it may or may not have
+    /// arrived, and are dropped and reported; those never numbered go into the new one.
+    fn at_epoch(&mut self, epoch: u64) {
+        let Some(session) = self.session.as_mut() else {
+            return;
+        };
+        if session.epoch == epoch {
+            return;
+        }
+        // A change to 0 is a session given up (`handle_session_refused`): lost all the same.
+        let known = session.epoch != 0;
+        let lost = core::mem::take(&mut session.numbered);
+        session.epoch = epoch;
+        session.received = 0;
+        session.heard = 0;
+        if !known {
+            // A member that joined late numbered nothing in a session it did not know.
+            return;
+        }
+        let lost: Vec<u64> = lost.iter().map(|numbering| numbering.seq).collect();
+        self.forget_unconfirmed(&lost);
+        for &seq in &lost {
+            self.push(GroupOutput::Unconfirmed { seq });
+        }
+        if let Some(&last) = lost.iter().max() {
+            if let Some(session) = self.session.as_mut() {
+                session.confirmed = session.confirmed.max(last);
+            }
+            self.confirmed_upto(last);
+        }
+        self.push(GroupOutput::SessionLost {
+            unconfirmed: lost.len() as u32,
+        });
+    }
+
+    /// A holder of `term` numbered the member's own message `seq` as the session's `wire`. A
+    /// number given by a term older than the last welcome is no longer news: that welcome
+    /// settled what the older terms had written (see the module's header).
+    fn numbered(&mut self, term: Term, seq: u64, wire: u64) {
+        let Some(session) = self.session.as_mut() else {
+            return;
+        };
+        if session.welcomed.is_some_and(|welcomed| term < welcomed)
+            || !self.unconfirmed.contains(&seq)
+        {
+            return;
+        }
+        match session.numbered.iter_mut().find(|n| n.seq == seq) {
+            Some(numbering) if numbering.term > term => {}
+            Some(numbering) => *numbering = Numbering { seq, wire, term },
+            None => session.numbered.push(Numbering { seq, wire, term }),
+        }
+    }
+
+    /// A holder of `term` was welcomed into incarnation `epoch` with the server having the
+    /// session's messages up to `ack`. The member's numbers given by older terms are settled:
+    /// up to `ack` the server has them (confirmed), above it they never arrived and cannot any
+    /// more (the server fenced the older connections: 4409), so they are sent again, as new. Its
+    /// numbers of `term` itself (a holder's reconnect) are that connection's to send again.
+    fn welcomed(&mut self, term: Term, epoch: u64, ack: u64) {
+        let stale = self
+            .session
+            .as_ref()
+            .is_none_or(|session| session.welcomed.is_some_and(|welcomed| term < welcomed));
+        if stale {
+            return;
+        }
+        self.at_epoch(epoch);
+        let Some(session) = self.session.as_mut() else {
+            return;
+        };
+        session.welcomed = Some(term);
+        session.numbered.retain(|n| n.term == term || n.wire <= ack);
+        self.acked_numbers(|n| n.wire <= ack);
+    }
+
+    /// The server acknowledged the session's messages up to `upto`, numbered by `term`.
+    fn acked(&mut self, term: Term, upto: u64) {
+        self.acked_numbers(|n| n.term == term && n.wire <= upto);
+    }
+
+    /// Confirms the member's own numbered messages that `at_server` says the server has.
+    fn acked_numbers(&mut self, at_server: impl Fn(&Numbering) -> bool) {
+        let Some(session) = self.session.as_mut() else {
+            return;
+        };
+        let mut confirmed = Vec::new();
+        session.numbered.retain(|n| {
+            let gone = at_server(n);
+            if gone {
+                confirmed.push(n.seq);
+            }
+            !gone
+        });
+        if let Some(&last) = confirmed.iter().max() {
+            session.confirmed = session.confirmed.max(last);
+            self.confirmed_upto(last);
+        }
+        self.forget_unconfirmed(&confirmed);
+        for seq in confirmed {
+            self.push(GroupOutput::Written { seq });
+        }
+    }
+
+    /// Takes `seqs` out of the member's unconfirmed messages (every numbered one is among them).
+    fn forget_unconfirmed(&mut self, seqs: &[u64]) {
+        self.unconfirmed.retain(|seq| !seqs.contains(seq));
+    }
+
+    /// The member's own messages up to `seq` need no writing any more (a holder goes on after
+    /// them).
+    fn confirmed_upto(&mut self, seq: u64) {
+        if seq > self.written_of(self.id) {
+            self.set_written(self.id, seq);
         }
     }
 

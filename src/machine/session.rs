@@ -59,6 +59,10 @@ pub(crate) struct Session {
     /// The last ack value sent to the server.
     ack_sent: u64,
     ack_due: Option<Millis>,
+    /// Taken over from another tab of a share group ([`Session::adopt`]): its window stayed with
+    /// the group's members, so the first welcome decides where numbering goes on.
+    #[cfg(feature = "share")]
+    adopted: bool,
 }
 
 impl Session {
@@ -74,7 +78,36 @@ impl Session {
             received: 0,
             ack_sent: 0,
             ack_due: None,
+            #[cfg(feature = "share")]
+            adopted: false,
         }
+    }
+
+    /// Continues the session that another tab of a share group held (`share` with acknowledged
+    /// delivery): incarnation `epoch` (0: none welcomed yet), of which the group received the
+    /// server's messages up to `received`. The window is empty: the messages the server may
+    /// lack are the members' to send again, after the welcome said what it has. That welcome's
+    /// ack is then the last number used, whatever this tab heard of the numbering.
+    #[cfg(feature = "share")]
+    pub(crate) fn adopt(&mut self, epoch: u64, received: u64) {
+        *self = Session {
+            number: self.number,
+            established: epoch != 0,
+            epoch,
+            received,
+            ack_sent: received,
+            adopted: true,
+            ..Session::new(self.ack_interval)
+        };
+    }
+
+    /// The highest of our messages the server has acknowledged (in the current incarnation).
+    #[cfg(feature = "share")]
+    pub(crate) fn acked(&self) -> u64 {
+        self.window
+            .front()
+            .map_or(self.next_seq, |m| m.seq)
+            .saturating_sub(1)
     }
 
     /// Ends this session and starts the next one (after a terminal close, before reopening).
@@ -134,6 +167,8 @@ impl Session {
             // The server may resume only the incarnation we named.
             return Err(Violation::Malformed);
         }
+        #[cfg(feature = "share")]
+        let adopted = core::mem::take(&mut self.adopted);
         if !resumed {
             let lost = self.established;
             let unconfirmed = self.window.iter().copied().collect();
@@ -143,6 +178,11 @@ impl Session {
             self.established = true;
             self.epoch = epoch;
             return Ok(Welcomed::Fresh { lost, unconfirmed });
+        }
+        #[cfg(feature = "share")]
+        if adopted {
+            // Nothing was numbered here yet: the server's last is where numbering goes on.
+            self.next_seq = self.next_seq.max(ack.saturating_add(1)).min(MAX_SEQ);
         }
         // A resumed session may not have fewer of our messages than it acknowledged before: those
         // are gone from the window, and resending the rest would leave a gap.

@@ -155,6 +155,12 @@ boundary! {
         ReplayFilter = "replayFilter",
         /// The `WebSocket` constructor to drive.
         WebSocket = "WebSocket",
+        /// A share group's connection with acknowledged delivery (js/share-link.js): called as
+        /// `numbered(id, seq)` just before the frame of message `id` (the number `sendTracked`
+        /// returned) is written with sequence number `seq`, so that the group hears of it first.
+        Numbered = "numbered",
+        /// The same connection's `released(id)`: the server acknowledged message `id`.
+        Released = "released",
     }
 }
 
@@ -220,16 +226,22 @@ mod group_tables {
             /// Ask for the lock; `out[0]`: 1 to steal it.
             RequestLock = "requestLock",
             ReleaseLock = "releaseLock",
+            /// Start the holder's connection; acked: continuing the session at incarnation
+            /// `out[0]` with the server's messages received up to `out[1]` (NaN both in plain).
             Connect = "connect",
             Disconnect = "disconnect",
             /// Write on the socket the message of member `out[0]` numbered `out[1]`.
             Write = "write",
             /// Dispatch the `inbound` post just handled.
             Deliver = "deliver",
-            /// The member's own message `out[0]` was written.
+            /// The member's own message `out[0]` was written (acked: the server has it).
             Written = "written",
             /// The member's role is now `out[0]` (see [`GroupRole`]).
             Role = "role",
+            /// Acked: the member's own message `out[0]` was in the session the server lost.
+            Unconfirmed = "unconfirmed",
+            /// Acked: the group's session was lost, with `out[0]` of the member's messages.
+            SessionLost = "sessionLost",
         }
     }
 
@@ -242,6 +254,10 @@ mod group_tables {
             Send = "send",
             Sent = "sent",
             Inbound = "inbound",
+            Numbered = "numbered",
+            Welcome = "welcome",
+            Position = "position",
+            Acked = "acked",
         }
     }
 

@@ -25,11 +25,16 @@ pub(super) fn perform(rc: &Shared, output: Output) {
                 (inner.ws_of(gen), inner.payloads.get(id))
             };
             if let (Some(ws), Some(payload)) = (ws, payload) {
+                // A share group hears of the number before the server can have the message.
+                #[cfg(all(feature = "share", feature = "acked", feature = "js-face"))]
+                tell(rc, |hooks| hooks.numbered.clone(), id, Some(seq));
                 let _ = socket::send(&ws, &envelope(&payload, seq, ack));
             }
         }
         Output::Release { id } => {
             state(rc).payloads.remove(id);
+            #[cfg(all(feature = "share", feature = "acked", feature = "js-face"))]
+            tell(rc, |hooks| hooks.released.clone(), id, None);
         }
         Output::SendHello {
             gen,
@@ -43,6 +48,24 @@ pub(super) fn perform(rc: &Shared, output: Output) {
         Output::SendAck { gen, ack } => send_control(rc, gen, &wire::ack_frame(ack)),
         Output::SendPong { gen } => send_control(rc, gen, wire::PONG),
         _ => {}
+    }
+}
+
+/// Calls a share group's hook about message `id` (js/share-link.js's, not user code: it only
+/// posts on the group's channel), with no borrow of the driver held.
+#[cfg(all(feature = "share", feature = "acked", feature = "js-face"))]
+fn tell(
+    rc: &Shared,
+    hook: impl Fn(&super::hooks::Hooks) -> Option<js_sys::Function>,
+    id: crate::machine::MsgId,
+    seq: Option<u64>,
+) {
+    let Some(hook) = hook(&state(rc).hooks) else {
+        return;
+    };
+    let seq = seq.map_or(JsValue::UNDEFINED, |seq| JsValue::from_f64(seq as f64));
+    if let Err(error) = hook.call2(&JsValue::UNDEFINED, &JsValue::from_f64(id.0 as f64), &seq) {
+        super::pump::report(rc, error);
     }
 }
 
@@ -73,6 +96,14 @@ pub(crate) struct SessionTokens {
     number: u32,
     sid: String,
     key: String,
+}
+
+impl SessionTokens {
+    /// A share group's session, taken over from another tab, as the core's session `number`.
+    #[cfg(all(feature = "share", feature = "acked", feature = "js-face"))]
+    pub(super) fn adopted(number: u32, sid: String, key: String) -> SessionTokens {
+        SessionTokens { number, sid, key }
+    }
 }
 
 /// The hello frame of session `number` (making its tokens if it is a new session).

@@ -22,7 +22,7 @@ use super::{env, js, Shared};
 use super::{error, options};
 #[cfg(feature = "js-face")]
 use crate::machine::{validate, Generation};
-use crate::machine::{CloseError, Config, ConnectionState, Machine, SendError, Stats};
+use crate::machine::{CloseError, Config, ConnectionState, Machine, MsgId, SendError, Stats};
 use alloc::rc::Rc;
 #[cfg(feature = "js-face")]
 use alloc::string::String;
@@ -36,7 +36,7 @@ use wasm_bindgen::prelude::*;
 /// (Without the `js-face` feature it is no export, only the Rust face's driver.)
 #[cfg_attr(feature = "js-face", wasm_bindgen)]
 pub struct WebDriver {
-    inner: Shared,
+    pub(super) inner: Shared,
 }
 
 #[cfg(feature = "js-face")]
@@ -259,6 +259,11 @@ impl WebDriver {
 impl WebDriver {
     /// `send(data)` of a payload of `bytes` bytes: sent, queued, or refused.
     pub(crate) fn send_payload(&self, data: JsValue, bytes: u64) -> Result<(), SendError> {
+        self.send_message(data, bytes).map(drop)
+    }
+
+    /// [`WebDriver::send_payload`], returning the message's id.
+    pub(crate) fn send_message(&self, data: JsValue, bytes: u64) -> Result<MsgId, SendError> {
         notice_peer_closing(&self.inner);
         let sent = {
             let mut inner = state_mut(&self.inner);
@@ -269,7 +274,7 @@ impl WebDriver {
             sent
         };
         pump(&self.inner);
-        sent.map(drop)
+        sent
     }
 
     /// `close(code, reason)`: terminal.

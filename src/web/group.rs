@@ -50,6 +50,8 @@ fn decode(numbers: &[f64]) -> Option<Post> {
         GroupPost::Beat => Post::Beat {
             term,
             open: field(3) != 0.0,
+            epoch: field(4) as u64,
+            received: field(5) as u64,
         },
         GroupPost::Send => Post::Send {
             term,
@@ -62,7 +64,32 @@ fn decode(numbers: &[f64]) -> Option<Post> {
             owner: TabId(field(3) as u64),
             upto: field(4) as u64,
         },
-        GroupPost::Inbound => Post::Inbound { term },
+        GroupPost::Inbound => Post::Inbound {
+            term,
+            seq: field(3) as u64,
+            epoch: field(4) as u64,
+        },
+        GroupPost::Numbered => Post::Numbered {
+            term,
+            owner: TabId(field(3) as u64),
+            seq: field(4) as u64,
+            wire: field(5) as u64,
+        },
+        GroupPost::Welcome => Post::Welcome {
+            term,
+            epoch: field(3) as u64,
+            ack: field(4) as u64,
+        },
+        GroupPost::Position => Post::Position {
+            term,
+            epoch: field(3) as u64,
+            received: field(4) as u64,
+            welcomed: field(5) as u64,
+        },
+        GroupPost::Acked => Post::Acked {
+            term,
+            upto: field(3) as u64,
+        },
     })
 }
 
@@ -71,7 +98,16 @@ fn encode(post: Post, out: &mut [f64]) {
         Post::Hello { from, doubting } => {
             (GroupPost::Hello, None, [from.0, u64::from(doubting), 0])
         }
-        Post::Beat { term, open } => (GroupPost::Beat, Some(term), [u64::from(open), 0, 0]),
+        Post::Beat {
+            term,
+            open,
+            epoch,
+            received,
+        } => (
+            GroupPost::Beat,
+            Some(term),
+            [u64::from(open), epoch, received],
+        ),
         Post::Send {
             term,
             from,
@@ -79,7 +115,21 @@ fn encode(post: Post, out: &mut [f64]) {
             after,
         } => (GroupPost::Send, Some(term), [from.0, seq, after]),
         Post::Sent { term, owner, upto } => (GroupPost::Sent, Some(term), [owner.0, upto, 0]),
-        Post::Inbound { term } => (GroupPost::Inbound, Some(term), [0; 3]),
+        Post::Inbound { term, seq, epoch } => (GroupPost::Inbound, Some(term), [seq, epoch, 0]),
+        Post::Numbered {
+            term,
+            owner,
+            seq,
+            wire,
+        } => (GroupPost::Numbered, Some(term), [owner.0, seq, wire]),
+        Post::Welcome { term, epoch, ack } => (GroupPost::Welcome, Some(term), [epoch, ack, 0]),
+        Post::Position {
+            term,
+            epoch,
+            received,
+            welcomed,
+        } => (GroupPost::Position, Some(term), [epoch, received, welcomed]),
+        Post::Acked { term, upto } => (GroupPost::Acked, Some(term), [upto, 0, 0]),
     };
     let (count, holder) = term.map_or((0, 0), |term| (term.count, term.holder.0));
     let numbers = [kind as u64, count, holder, fields[0], fields[1], fields[2]];
@@ -100,15 +150,20 @@ fn role_number(role: Role) -> GroupRole {
 #[wasm_bindgen]
 impl GroupMember {
     /// Joins the group as member `id` (a random integer below 2^53), with the timing that takes
-    /// over within `bound` milliseconds (`min(heartbeat.timeout, 2 s)`).
+    /// over within `bound` milliseconds (`min(heartbeat.timeout, 2 s)`); `acked`: the group
+    /// shares one session of acknowledged delivery.
     #[wasm_bindgen(constructor)]
-    pub fn new(id: f64, bound: f64, now: f64) -> GroupMember {
+    pub fn new(id: f64, bound: f64, now: f64, acked: bool) -> GroupMember {
+        let (id, timing) = (
+            TabId(id as u64),
+            GroupTiming::for_bound(millis(bound).max(8)),
+        );
         GroupMember {
-            member: Member::new(
-                TabId(id as u64),
-                GroupTiming::for_bound(millis(bound).max(8)),
-                millis(now),
-            ),
+            member: if acked {
+                Member::new_acked(id, timing, millis(now))
+            } else {
+                Member::new(id, timing, millis(now))
+            },
         }
     }
 
@@ -132,7 +187,15 @@ impl GroupMember {
                 GroupEffect::RequestLock
             }
             GroupOutput::ReleaseLock => GroupEffect::ReleaseLock,
-            GroupOutput::Connect => GroupEffect::Connect,
+            GroupOutput::Connect => {
+                // Acked: where the connection continues the group's session (NaN in plain).
+                let (epoch, received) = self
+                    .member
+                    .session_position()
+                    .map_or((f64::NAN, f64::NAN), |(e, r)| (e as f64, r as f64));
+                put(&[epoch, received]);
+                GroupEffect::Connect
+            }
             GroupOutput::Disconnect => GroupEffect::Disconnect,
             GroupOutput::Write { owner, seq } => {
                 put(&[owner.0 as f64, seq as f64]);
@@ -146,6 +209,14 @@ impl GroupMember {
             GroupOutput::RoleChange(role) => {
                 put(&[f64::from(role_number(role) as u8)]);
                 GroupEffect::Role
+            }
+            GroupOutput::Unconfirmed { seq } => {
+                put(&[seq as f64]);
+                GroupEffect::Unconfirmed
+            }
+            GroupOutput::SessionLost { unconfirmed } => {
+                put(&[f64::from(unconfirmed)]);
+                GroupEffect::SessionLost
             }
         };
         effect as u8
@@ -173,22 +244,62 @@ impl GroupMember {
         self.member.handle_lock_lost(millis(now));
     }
 
-    /// The holder's connection opened.
+    /// The holder's connection opened; acked: welcomed into incarnation `epoch`, the server
+    /// having the session's messages up to `ack` (NaN both in plain delivery).
     #[wasm_bindgen(js_name = socketOpen)]
-    pub fn socket_open(&mut self, now: f64) {
+    pub fn socket_open(&mut self, now: f64, epoch: f64, ack: f64) {
+        if epoch.is_finite() {
+            self.member
+                .handle_welcome(millis(now), epoch as u64, ack as u64);
+        }
         self.member.handle_socket_open(millis(now));
     }
 
-    /// The holder's connection closed (it reconnects by itself).
+    /// The holder's connection closed (it reconnects by itself); acked, `refused`: the server
+    /// refused its hello (4501 before the welcome), and the member starts a new session.
     #[wasm_bindgen(js_name = socketClosed)]
-    pub fn socket_closed(&mut self, now: f64) {
-        self.member.handle_socket_closed(millis(now));
+    pub fn socket_closed(&mut self, now: f64, refused: bool) {
+        if refused {
+            self.member.handle_session_refused(millis(now));
+        } else {
+            self.member.handle_socket_closed(millis(now));
+        }
     }
 
-    /// The holder's connection received a message.
+    /// The holder's connection received a message, numbered `seq` by the server (acked; 0 in
+    /// plain delivery).
     #[wasm_bindgen(js_name = socketMessage)]
-    pub fn socket_message(&mut self, now: f64) {
-        self.member.handle_socket_message(millis(now));
+    pub fn socket_message(&mut self, now: f64, seq: f64) {
+        self.member.handle_socket_message(millis(now), seq as u64);
+    }
+
+    /// Acked: the server acknowledged the session's messages up to `upto`.
+    #[wasm_bindgen(js_name = socketAcked)]
+    pub fn socket_acked(&mut self, now: f64, upto: f64) {
+        self.member.handle_socket_acked(millis(now), upto as u64);
+    }
+
+    /// Acked: the holder's connection is about to write member `owner`'s message `seq` as the
+    /// session's `wire`. Writes into `out` the post to make at once, before the write, and
+    /// returns true; false when there is none (not holding).
+    pub fn numbered(&mut self, owner: f64, seq: f64, wire: f64, out: &mut [f64]) -> bool {
+        match self
+            .member
+            .handle_numbered(TabId(owner as u64), seq as u64, wire as u64)
+        {
+            Some(post) => {
+                encode(post, out);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Acked: whether the member's own message `seq` was numbered in the group's session (on a
+    /// close it may or may not arrive: `'unconfirmed'`).
+    #[wasm_bindgen(js_name = isNumbered)]
+    pub fn is_numbered(&self, seq: f64) -> bool {
+        self.member.is_numbered(seq as u64)
     }
 
     /// A post arrived on the channel, as its numbers; false when they are not a post (ignored).
@@ -242,8 +353,18 @@ mod tests {
                 from: TabId(6),
                 doubting: true,
             },
-            Post::Beat { term, open: true },
-            Post::Beat { term, open: false },
+            Post::Beat {
+                term,
+                open: true,
+                epoch: 0,
+                received: 0,
+            },
+            Post::Beat {
+                term,
+                open: false,
+                epoch: (1 << 53) - 1,
+                received: 77,
+            },
             Post::Send {
                 term,
                 from: TabId(7),
@@ -255,7 +376,34 @@ mod tests {
                 owner: TabId(9),
                 upto: 40,
             },
-            Post::Inbound { term },
+            Post::Inbound {
+                term,
+                seq: 0,
+                epoch: 0,
+            },
+            Post::Inbound {
+                term,
+                seq: 12,
+                epoch: 3,
+            },
+            Post::Numbered {
+                term,
+                owner: TabId(9),
+                seq: 41,
+                wire: 1_000,
+            },
+            Post::Welcome {
+                term,
+                epoch: 5_000_000_000,
+                ack: 999,
+            },
+            Post::Position {
+                term,
+                epoch: 8,
+                received: 13,
+                welcomed: 1_764_650_000_000,
+            },
+            Post::Acked { term, upto: 1_001 },
         ];
         for post in posts {
             let mut out = [f64::NAN; POST_LEN];

@@ -33,6 +33,13 @@ pub(crate) struct Hooks {
     pub(crate) replay_filter: Option<Function>,
     /// `WebSocket`: the constructor to drive.
     pub(crate) constructor: Function,
+    /// A share group's connection with acknowledged delivery: `numbered(id, seq)` before a
+    /// message's frame is written, `released(id)` when the server acknowledged it.
+    #[cfg(all(feature = "share", feature = "acked", feature = "js-face"))]
+    pub(crate) numbered: Option<Function>,
+    /// The same connection's `released(id)`.
+    #[cfg(all(feature = "share", feature = "acked", feature = "js-face"))]
+    pub(crate) released: Option<Function>,
 }
 
 impl Hooks {
@@ -52,6 +59,10 @@ impl Hooks {
             replay_filter: at(HookSlot::ReplayFilter).dyn_into().ok(),
             // The class checked that it is a function.
             constructor: at(HookSlot::WebSocket).unchecked_into(),
+            #[cfg(all(feature = "share", feature = "acked", feature = "js-face"))]
+            numbered: at(HookSlot::Numbered).dyn_into().ok(),
+            #[cfg(all(feature = "share", feature = "acked", feature = "js-face"))]
+            released: at(HookSlot::Released).dyn_into().ok(),
         }
     }
 }

@@ -36,6 +36,8 @@ pub(crate) mod js;
 mod options;
 mod payloads;
 mod pump;
+#[cfg(all(feature = "share", feature = "acked", feature = "js-face"))]
+mod share_session;
 pub(crate) mod sink;
 mod socket;
 mod state;

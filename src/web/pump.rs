@@ -189,10 +189,31 @@ fn send_heartbeat(rc: &Shared, gen: Generation) {
 fn convert(inner: &mut Inner, event: Event) -> (Kind, JsValue, JsValue, JsValue) {
     const NONE: JsValue = JsValue::UNDEFINED;
     match event {
-        // `protocol` and `extensions` were read from the socket when it opened.
-        Event::Open { .. } => (Kind::Open, NONE, NONE, NONE),
+        // `protocol` and `extensions` were read from the socket when it opened. A share group's
+        // connection tells its group the incarnation and how far the server has its messages.
+        Event::Open { .. } => {
+            #[cfg(all(feature = "share", feature = "acked", feature = "js-face"))]
+            if let Some((epoch, acked, _)) = inner.machine.session_position() {
+                let (epoch, acked) = (
+                    JsValue::from_f64(epoch as f64),
+                    JsValue::from_f64(acked as f64),
+                );
+                return (Kind::Open, NONE, epoch, acked);
+            }
+            (Kind::Open, NONE, NONE, NONE)
+        }
         Event::Message => {
             let data = inner.inbound.take().unwrap_or(NONE);
+            // A share group's connection posts the server's number with the message.
+            #[cfg(all(feature = "share", feature = "acked", feature = "js-face"))]
+            if let Some((_, _, received)) = inner.machine.session_position() {
+                return (
+                    Kind::Message,
+                    data,
+                    JsValue::from_f64(received as f64),
+                    NONE,
+                );
+            }
             (Kind::Message, data, NONE, NONE)
         }
         Event::Error => (Kind::Error, NONE, NONE, NONE),

@@ -19,6 +19,8 @@
 
 #![allow(dead_code)]
 
+pub mod acked;
+
 use std::collections::{HashSet, VecDeque};
 
 use resilient_websocket::machine::group::{GroupOutput, GroupTiming, Member, Post, TabId, Term};
@@ -53,6 +55,16 @@ enum Input {
     Lost(u64),
     /// The holder's socket closed (while the tab was frozen: it learns on thawing).
     SocketClosed,
+    /// Acknowledged delivery: the server acknowledged, on `connection`, up to `upto`.
+    Acked {
+        connection: usize,
+        upto: u64,
+    },
+    /// Acknowledged delivery: the server's message `seq` on `connection`.
+    ServerData {
+        connection: usize,
+        seq: u64,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -80,6 +92,12 @@ pub struct Tab {
     /// Inbound messages delivered to the local instance (as a follower, or as the holder its own
     /// socket's).
     pub received: Vec<u64>,
+    /// Acknowledged delivery: the holder's connection.
+    link: Option<acked::Link>,
+    /// Acknowledged delivery: own messages reported lost with the session (`Unconfirmed`).
+    pub unconfirmed: Vec<u64>,
+    /// Acknowledged delivery: `SessionLost` outputs.
+    pub sessions_lost: u32,
 }
 
 /// One write on a socket.
@@ -131,6 +149,8 @@ pub struct Sim {
     channel_tail: Vec<Vec<Millis>>,
     lock: LockManager,
     dice: Dice,
+    /// Acknowledged delivery: the group shares one session at this server.
+    pub server: Option<acked::Server>,
 }
 
 impl Sim {
@@ -156,6 +176,7 @@ impl Sim {
                 next_token: 0,
             },
             dice: Dice::new(seed),
+            server: None,
         };
         for _ in 0..tabs {
             sim.open_tab();
@@ -167,8 +188,13 @@ impl Sim {
     pub fn open_tab(&mut self) -> usize {
         let index = self.tabs.len();
         let id = TabId(1000 + index as u64);
+        let member = if self.server.is_some() {
+            Member::new_acked(id, self.timing, self.now)
+        } else {
+            Member::new(id, self.timing, self.now)
+        };
         self.tabs.push(Tab {
-            member: Member::new(id, self.timing, self.now),
+            member,
             alive: true,
             frozen_until: 0,
             socket: Socket::None,
@@ -177,6 +203,9 @@ impl Sim {
             sent: Vec::new(),
             confirmed: Vec::new(),
             received: Vec::new(),
+            link: None,
+            unconfirmed: Vec::new(),
+            sessions_lost: 0,
         });
         for tails in &mut self.channel_tail {
             tails.push(0);
@@ -199,11 +228,14 @@ impl Sim {
 
     /// The server sends a message on every open socket; returns its number.
     pub fn server_message(&mut self) -> u64 {
+        if self.server.is_some() {
+            return self.acked_server_message();
+        }
         self.next_inbound += 1;
         let number = self.next_inbound;
         for index in 0..self.tabs.len() {
             if self.tabs[index].socket == Socket::Open && self.runs(index) {
-                self.tabs[index].member.handle_socket_message(self.now);
+                self.tabs[index].member.handle_socket_message(self.now, 0);
                 self.drain_with_payload(index, number);
             }
         }
@@ -224,6 +256,7 @@ impl Sim {
         self.tabs[index].alive = false;
         self.tabs[index].inbox.clear();
         self.close_socket(index);
+        self.tabs[index].link = None;
         self.lock.queue.retain(|&(tab, _)| tab != index);
         if self.lock.held.is_some_and(|(tab, _)| tab == index) {
             self.release_lock();
@@ -247,6 +280,10 @@ impl Sim {
         if self.tabs[index].socket == Socket::Open {
             self.close_socket(index);
             self.start_connecting(index);
+            let connection = self.connections.len() - 1;
+            if let Some(link) = self.tabs[index].link.as_mut() {
+                link.connection = connection;
+            }
             if self.runs(index) {
                 self.tabs[index].member.handle_socket_closed(self.now);
                 self.drain(index, None);
@@ -274,6 +311,13 @@ impl Sim {
         (0..self.tabs.len())
             .filter(|&index| self.runs(index) && self.tabs[index].member.holding().is_some())
             .collect()
+    }
+
+    /// The one running holder (panics unless there is exactly one).
+    pub fn the_holder(&self) -> usize {
+        let holders = self.holders();
+        assert_eq!(holders.len(), 1, "holders: {holders:?}");
+        holders[0]
     }
 
     /// Runs every event up to `until`, then sets the clock there.
@@ -321,6 +365,12 @@ impl Sim {
                 }
             }
         }
+        // A frame reaching the server (kind 3) goes before the tabs' events of that instant.
+        if let Some(at) = self.server.as_ref().and_then(acked::Server::next_arrival) {
+            if best.is_none_or(|b| at <= b.0) {
+                best = Some((at, 0, 3));
+            }
+        }
         best
     }
 
@@ -360,13 +410,21 @@ impl Sim {
                             self.drain(index, None);
                         }
                     }
+                    Input::Acked { connection, upto } => {
+                        self.acked_by_server(index, connection, upto);
+                    }
+                    Input::ServerData { connection, seq } => {
+                        self.receive_server_message(index, connection, seq);
+                    }
                 }
             }
+            1 if self.server.is_some() => self.acked_open(index),
             1 => {
                 self.tabs[index].socket = Socket::Open;
                 self.tabs[index].member.handle_socket_open(now);
                 self.drain(index, None);
             }
+            3 => self.server_receives(),
             _ => {
                 self.tabs[index].member.handle_timeout(now);
                 self.drain(index, None);
@@ -395,8 +453,17 @@ impl Sim {
                 GroupOutput::Connect => {
                     assert_eq!(self.tabs[index].socket, Socket::None, "connect twice");
                     self.start_connecting(index);
+                    if self.server.is_some() {
+                        self.adopt(index);
+                    }
                 }
-                GroupOutput::Disconnect => self.close_socket(index),
+                GroupOutput::Disconnect => {
+                    self.close_socket(index);
+                    self.tabs[index].link = None;
+                }
+                GroupOutput::Write { owner, seq } if self.server.is_some() => {
+                    self.acked_write(index, owner, seq);
+                }
                 GroupOutput::Write { owner, seq } => self.record_write(index, owner, seq, handled),
                 GroupOutput::Deliver => {
                     assert!(
@@ -405,9 +472,18 @@ impl Sim {
                         "Deliver of neither an Inbound post nor the holder's socket's message"
                     );
                     let number = inbound.expect("an Inbound post carries its payload");
+                    if self.server.is_some() {
+                        let last = self.tabs[index].received.last().copied().unwrap_or(0);
+                        assert!(
+                            number > last,
+                            "tab {index} dispatched the server's {number} after its {last}"
+                        );
+                    }
                     self.tabs[index].received.push(number);
                 }
                 GroupOutput::Written { seq } => self.tabs[index].confirmed.push(seq),
+                GroupOutput::Unconfirmed { seq } => self.tabs[index].unconfirmed.push(seq),
+                GroupOutput::SessionLost { .. } => self.tabs[index].sessions_lost += 1,
                 GroupOutput::RoleChange(_) => {}
             }
         }
