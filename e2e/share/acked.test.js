@@ -9,6 +9,7 @@
 // new holder's connection at the server and to each follower's `open`.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { upTo } from '../acked/stack.js';
 import { ENGINE } from '../support/browser.js';
 import { now, startShareServer } from '../support/share-server.js';
 import { closeTab, closeTabBrowser, crashTab, freezeTab, launchTabBrowser } from '../support/tab-faults.js';
@@ -26,7 +27,6 @@ const STREAM_PERIOD_MS = 100;
 
 /** The numbers of tab `name`'s messages, in the order the application got them. */
 const deliveredFrom = (server, name) => server.delivered.filter((m) => m.data.startsWith(`${name}:`)).map((m) => Number(m.data.slice(name.length + 1)));
-const upTo = (n) => Array.from({ length: n }, (_, i) => i + 1);
 
 /**
  * Three tabs in one acked group; `fault(holderTab)` hits the holder's tab and answers

@@ -622,14 +622,15 @@ impl Member {
     pub fn handle_socket_message(&mut self, now: Millis, seq: u64) {
         self.lapse(now);
         if let Some(holding) = self.holding {
+            let mut epoch = 0;
             if let Some(session) = self.session.as_mut() {
                 // Dispatched already from the previous holder's post.
                 if seq <= session.received {
                     return;
                 }
                 session.received = seq;
+                epoch = session.epoch;
             }
-            let epoch = self.session_position().map_or(0, |(epoch, _)| epoch);
             self.push(GroupOutput::Deliver);
             self.push(GroupOutput::Post(Post::Inbound {
                 term: holding.term,
@@ -1088,16 +1089,17 @@ impl Member {
 
     /// A follower answers a new term's first beat with where the session stands, as it knows it.
     fn answer_position(&mut self, term: Term) {
-        let Some(session) = self.session.as_ref() else {
+        let (Some((epoch, received)), Some(session)) = (self.session_position(), &self.session)
+        else {
             return;
         };
-        let post = Post::Position {
+        let welcomed = session.welcomed.map_or(0, |term| term.count);
+        self.push(GroupOutput::Post(Post::Position {
             term,
-            epoch: session.epoch,
-            received: session.received.max(session.heard),
-            welcomed: session.welcomed.map_or(0, |term| term.count),
-        };
-        self.push(GroupOutput::Post(post));
+            epoch,
+            received,
+            welcomed,
+        }));
     }
 
     /// The holder's beat, with where its session stands (acknowledged delivery).
@@ -1137,9 +1139,6 @@ impl Member {
             self.push(GroupOutput::Unconfirmed { seq });
         }
         if let Some(&last) = lost.iter().max() {
-            if let Some(session) = self.session.as_mut() {
-                session.confirmed = session.confirmed.max(last);
-            }
             self.confirmed_upto(last);
         }
         self.push(GroupOutput::SessionLost {
@@ -1207,7 +1206,6 @@ impl Member {
             !gone
         });
         if let Some(&last) = confirmed.iter().max() {
-            session.confirmed = session.confirmed.max(last);
             self.confirmed_upto(last);
         }
         self.forget_unconfirmed(&confirmed);
@@ -1221,9 +1219,12 @@ impl Member {
         self.unconfirmed.retain(|seq| !seqs.contains(seq));
     }
 
-    /// The member's own messages up to `seq` need no writing any more (a holder goes on after
-    /// them).
+    /// The member's own messages up to `seq` are confirmed or reported lost (acknowledged
+    /// delivery): they need no writing any more, and a holder goes on after them.
     fn confirmed_upto(&mut self, seq: u64) {
+        if let Some(session) = self.session.as_mut() {
+            session.confirmed = session.confirmed.max(seq);
+        }
         if seq > self.written_of(self.id) {
             self.set_written(self.id, seq);
         }

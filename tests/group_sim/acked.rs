@@ -12,7 +12,7 @@
 
 use std::collections::VecDeque;
 
-use super::{Input, Sim, Socket};
+use super::{insert_by_time, Input, Sim, Socket};
 use resilient_websocket::machine::group::TabId;
 use resilient_websocket::machine::Millis;
 
@@ -30,8 +30,8 @@ pub struct Server {
     pub sent: u64,
     /// The highest of them a connection acknowledged: released, never sent again.
     released: u64,
-    /// Frames on their way to the server: (arrival, connection, seq, owner, owner's number).
-    inbox: VecDeque<(Millis, usize, u64, TabId, u64)>,
+    /// Frames on their way to the server, by arrival.
+    inbox: VecDeque<(Millis, Frame)>,
     /// The longest a frame takes to reach the server.
     pub net_delay: Millis,
     /// How long the server takes to acknowledge.
@@ -75,6 +75,16 @@ impl Server {
 
 /// Room for each session's server messages in [`Server::payload`].
 pub const PER_SESSION: u64 = 1_000_000;
+
+/// A data frame on its way to the server.
+#[derive(Clone, Copy)]
+struct Frame {
+    connection: usize,
+    seq: u64,
+    owner: TabId,
+    /// The owner's number for the message.
+    number: u64,
+}
 
 /// A holder's connection, as its `machine::session` keeps it.
 pub struct Link {
@@ -247,27 +257,32 @@ impl Sim {
         let tail = server
             .inbox
             .iter()
-            .filter(|frame| frame.1 == connection)
-            .map(|frame| frame.0)
+            .filter(|(_, frame)| frame.connection == connection)
+            .map(|&(at, _)| at)
             .max()
             .unwrap_or(0);
         let at = (self.now + delay).max(tail);
-        let position = server
-            .inbox
-            .iter()
-            .position(|frame| frame.0 > at)
-            .unwrap_or(server.inbox.len());
-        server
-            .inbox
-            .insert(position, (at, connection, seq, owner, number));
+        let frame = Frame {
+            connection,
+            seq,
+            owner,
+            number,
+        };
+        insert_by_time(&mut server.inbox, at, frame);
     }
 
     /// The next frame reaches the server.
     pub(super) fn server_receives(&mut self) {
         let now = self.now;
-        let Some((_, connection, seq, owner, number)) = self.server().inbox.pop_front() else {
+        let Some((_, frame)) = self.server().inbox.pop_front() else {
             return;
         };
+        let Frame {
+            connection,
+            seq,
+            owner,
+            number,
+        } = frame;
         let server = self.server.as_mut().expect("an acked profile");
         if server.holder != Some(connection) {
             // A connection that no longer holds the session (closed with 4409).

@@ -153,6 +153,15 @@ pub struct Sim {
     pub server: Option<acked::Server>,
 }
 
+/// Queues `item` to arrive at `at`, after everything that arrives by then.
+fn insert_by_time<T>(queue: &mut VecDeque<(Millis, T)>, at: Millis, item: T) {
+    let position = queue
+        .iter()
+        .position(|&(t, _)| t > at)
+        .unwrap_or(queue.len());
+    queue.insert(position, (at, item));
+}
+
 impl Sim {
     pub fn new(tabs: usize, timing: GroupTiming, max_delay: Millis, seed: u64) -> Sim {
         let mut sim = Sim {
@@ -555,12 +564,7 @@ impl Sim {
     }
 
     fn deliver(&mut self, to: usize, at: Millis, input: Input) {
-        let inbox = &mut self.tabs[to].inbox;
-        let position = inbox
-            .iter()
-            .position(|&(t, _)| t > at)
-            .unwrap_or(inbox.len());
-        inbox.insert(position, (at, input));
+        insert_by_time(&mut self.tabs[to].inbox, at, input);
     }
 
     fn request_lock(&mut self, index: usize, steal: bool) {
